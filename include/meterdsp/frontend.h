@@ -1,0 +1,109 @@
+// meterdsp/frontend.h — stage 1 of the data flow: raw samples in, calibrated rows out.
+//
+// What: sample-block views for the accepted layouts (interleaved int16/int32 ADC frames,
+// planar float32/float64 rows), per-channel calibration (gain, offset, DC removal, time
+// skew, phase), the design of each channel's fractional-delay filter, and conversion of a
+// run of frames into per-channel float rows.
+// Channel order everywhere: voltages first (V1, V2, V3), then currents (I1 … Inc).
+// Every function here never allocates or throws.
+#ifndef METERDSP_FRONTEND_H_
+#define METERDSP_FRONTEND_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meterdsp/status.h"
+
+namespace meterdsp {
+
+inline constexpr size_t kMaxVoltages = 3;
+inline constexpr size_t kMaxCurrents = 92;
+inline constexpr size_t kMaxChannels = kMaxVoltages + kMaxCurrents;
+// Largest |skew + phase| correction, in samples, that a channel may request.
+inline constexpr double kMaxCorrectionSamples = 2.0;
+
+// Calibration of one input channel. Engineering value = (code − offset) · gain.
+struct ChannelCalibration {
+  double gain = 1.0;     // input unit → volts or amperes (includes the CT/VT ratio); ≠ 0
+  double offset = 0.0;   // in input units (ADC codes for raw frames), removed before gain
+  // The ADC samples this channel skew_us after the frame instant (multiplexed ADC).
+  // Compensated by a fractional delay, so it is correct at every frequency.
+  double skew_us = 0.0;
+  // Sensor phase displacement at the nominal frequency, degrees, positive when the
+  // sensor output leads its primary (IEC 61869 sign). Compensated as the equivalent time
+  // delay at the nominal frequency, so it scales with the actual frequency.
+  double phase_deg = 0.0;
+  // Remove the window mean (CT / Rogowski inputs). Window-mean removal is exact and
+  // shifts no phase; turn it off for DC-coupled shunts so DC power is metered.
+  bool dc_removal = true;
+  // |engineering value| at or above which a float sample counts as clipped; 0 = never.
+  // Raw int16/int32 frames use the ADC limits instead (see MeterConfig::adc_bits).
+  double clip_level = 0.0;
+};
+
+// Interleaved raw ADC frames: frame t holds every channel's code, channel k at
+// data[t * channels + k]; channels = voltages + currents (voltages first).
+template <typename Code>
+struct FrameBlock {
+  const Code* data = nullptr;
+  size_t frames = 0;
+  size_t channels = 0;
+};
+
+// Planar rows as NumPy holds them: voltage row k starts at v + k * v_stride, current row
+// k at i + k * i_stride (strides in elements); each row holds `frames` samples.
+template <typename Sample>
+struct PlanarBlock {
+  const Sample* v = nullptr;
+  size_t v_stride = 0;
+  const Sample* i = nullptr;
+  size_t i_stride = 0;
+  size_t frames = 0;
+};
+
+// Fractional-delay filter of one channel: y[t] = Σ_m taps[m] · x[t − tap0 − m] for
+// m < ntaps. ntaps is 1 (pure integer delay) or 4 (cubic Lagrange).
+struct DelayFilter {
+  float taps[4] = {1.0f, 0.0f, 0.0f, 0.0f};
+  int32_t tap0 = 0;
+  int32_t ntaps = 1;
+};
+
+// Designs the delay filters of `channels` channels. All channels get the same base delay
+// (returned in *base_delay_samples: 0 when no channel needs a correction, else 3) plus
+// their own skew and phase correction, so relative timing is exact.
+// Preconditions: pointers non-null; fs_hz > 0; nominal_hz 50 or 60.
+// Returns kBadCalibration if a channel's correction exceeds kMaxCorrectionSamples.
+Status DesignDelays(const ChannelCalibration* cal, size_t channels, double fs_hz,
+                    double nominal_hz, DelayFilter* filters,
+                    int32_t* base_delay_samples) noexcept;
+
+// Scale of one channel as the conversion applies it: (code − offset) · gain in float.
+struct ChannelScale {
+  float gain = 1.0f;
+  float offset = 0.0f;
+  double clip_level = 0.0;  // float inputs only; 0 = off
+};
+
+// Converts frames [first, first + count) of a block into rows: rows[k][j] receives channel
+// k of frame first + j, scaled. Sets clipped[k] = 1 for a channel with a code at the ADC
+// limit (raw codes: ≤ −2^(bits−1) or ≥ 2^(bits−1) − 1; floats: |value| ≥ clip_level).
+// Preconditions: the block has been validated; rows[k] has room for count samples.
+void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
+                   const ChannelScale* scale, float* const* rows, uint8_t* clipped) noexcept;
+void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
+                   const ChannelScale* scale, float* const* rows, uint8_t* clipped) noexcept;
+void ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t currents,
+                   size_t first, size_t count, const ChannelScale* scale, float* const* rows,
+                   uint8_t* clipped) noexcept;
+void ConvertPlanar(const PlanarBlock<double>& block, size_t voltages, size_t currents,
+                   size_t first, size_t count, const ChannelScale* scale, float* const* rows,
+                   uint8_t* clipped) noexcept;
+
+// True if every sample of the block's used rows is finite. Never allocates or throws.
+bool AllFinite(const PlanarBlock<float>& block, size_t voltages, size_t currents) noexcept;
+bool AllFinite(const PlanarBlock<double>& block, size_t voltages, size_t currents) noexcept;
+
+}  // namespace meterdsp
+
+#endif  // METERDSP_FRONTEND_H_

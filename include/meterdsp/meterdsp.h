@@ -1,0 +1,11 @@
+// meterdsp/meterdsp.h — umbrella header. Stages in data-flow order.
+#ifndef METERDSP_METERDSP_H_
+#define METERDSP_METERDSP_H_
+
+#include "meterdsp/status.h"
+#include "meterdsp/frontend.h"
+#include "meterdsp/window.h"
+
+#define METERDSP_VERSION "0.1.0"
+
+#endif  // METERDSP_METERDSP_H_

@@ -1,0 +1,134 @@
+// meterdsp/simd/window-inl.h — Highway kernels of the window engine, re-included once per
+// SIMD target by src/window.cc. No validation, no ownership: callers guarantee the
+// preconditions stated per kernel. Never allocates or throws.
+
+// Target-independent part (normal include guard).
+#ifndef METERDSP_SIMD_WINDOW_ROWS_H_
+#define METERDSP_SIMD_WINDOW_ROWS_H_
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meterdsp/frontend.h"
+#include "meterdsp/window.h"
+
+namespace meterdsp {
+// Rows one channel's accumulation reads, all indexed by the same time index t.
+struct KernelRows {
+  const float* x = nullptr;       // input row (scaled samples)
+  const DelayFilter* filter = nullptr;  // nullptr: y = x
+  const float* ref = nullptr;     // assigned voltage (delay-corrected) for Σy·v
+  const float* cosr = nullptr;    // fundamental reference cos θ_t
+  const float* sinr = nullptr;    // fundamental reference sin θ_t
+};
+}  // namespace meterdsp
+#endif  // METERDSP_SIMD_WINDOW_ROWS_H_
+
+// Per-target part.
+#if defined(METERDSP_SIMD_WINDOW_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef METERDSP_SIMD_WINDOW_INL_H_
+#undef METERDSP_SIMD_WINDOW_INL_H_
+#else
+#define METERDSP_SIMD_WINDOW_INL_H_
+#endif
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace meterdsp {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// y at t..t+N−1: the channel's delay filter applied to x.
+template <class D>
+HWY_INLINE hn::Vec<D> FilteredAt(D d, const float* HWY_RESTRICT x, const DelayFilter* f,
+                                 ptrdiff_t t) {
+  if (f == nullptr) return hn::LoadU(d, x + t);
+  const float* p = x + t - f->tap0;
+  if (f->ntaps == 1) return hn::LoadU(d, p);
+  auto y = hn::Mul(hn::Set(d, f->taps[0]), hn::LoadU(d, p));
+  y = hn::MulAdd(hn::Set(d, f->taps[1]), hn::LoadU(d, p - 1), y);
+  y = hn::MulAdd(hn::Set(d, f->taps[2]), hn::LoadU(d, p - 2), y);
+  return hn::MulAdd(hn::Set(d, f->taps[3]), hn::LoadU(d, p - 3), y);
+}
+
+// Adds samples [b, e) of one channel into its lane partial sums acc[kSumCount][kMaxLanes]
+// (64-byte aligned): Σy, Σy², Σy·ref, Σy·cos, Σy·sin. Sample t goes to lane t mod N, so the
+// sums do not depend on how [b, e) was split into calls.
+// Precondition: rows readable on [⌊b/N⌋·N − tap0 − 3, ⌈e/N⌉·N) and finite there.
+HWY_INLINE void AccumulateSpan(const KernelRows& r, size_t b, size_t e,
+                               float* HWY_RESTRICT acc) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  auto s0 = hn::Load(d, acc + 0 * kMaxLanes);
+  auto s1 = hn::Load(d, acc + 1 * kMaxLanes);
+  auto s2 = hn::Load(d, acc + 2 * kMaxLanes);
+  auto s3 = hn::Load(d, acc + 3 * kMaxLanes);
+  auto s4 = hn::Load(d, acc + 4 * kMaxLanes);
+  for (size_t t = b / N * N; t < e; t += N) {
+    auto y = FilteredAt(d, r.x, r.filter, static_cast<ptrdiff_t>(t));
+    if (t < b || t + N > e) {  // partial vector: zero the lanes outside [b, e)
+      const size_t lo = b > t ? b - t : 0;
+      const size_t hi = e - t < N ? e - t : N;
+      y = hn::IfThenElseZero(hn::AndNot(hn::FirstN(d, lo), hn::FirstN(d, hi)), y);
+    }
+    s0 = hn::Add(s0, y);
+    s1 = hn::MulAdd(y, y, s1);
+    s2 = hn::MulAdd(y, hn::LoadU(d, r.ref + t), s2);
+    s3 = hn::MulAdd(y, hn::LoadU(d, r.cosr + t), s3);
+    s4 = hn::MulAdd(y, hn::LoadU(d, r.sinr + t), s4);
+  }
+  hn::Store(s0, d, acc + 0 * kMaxLanes);
+  hn::Store(s1, d, acc + 1 * kMaxLanes);
+  hn::Store(s2, d, acc + 2 * kMaxLanes);
+  hn::Store(s3, d, acc + 3 * kMaxLanes);
+  hn::Store(s4, d, acc + 4 * kMaxLanes);
+}
+
+// As AccumulateSpan for rows that are readable only on [b, e) (caller-owned arrays) and
+// need no delay filter: whole vectors go to the lanes, the head and tail samples are added
+// to edge[kSumCount] in double.
+HWY_INLINE void AccumulateSpanUnpadded(const KernelRows& r, size_t b, size_t e,
+                                       float* HWY_RESTRICT acc, double* HWY_RESTRICT edge) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  size_t vb = (b + N - 1) / N * N;
+  size_t ve = e / N * N;
+  if (vb > ve) vb = ve = e;
+  auto scalar = [&](size_t t) {
+    const double y = r.x[t];
+    edge[0] += y;
+    edge[1] += y * y;
+    edge[2] += y * r.ref[t];
+    edge[3] += y * r.cosr[t];
+    edge[4] += y * r.sinr[t];
+  };
+  for (size_t t = b; t < vb; ++t) scalar(t);
+  for (size_t t = ve < vb ? vb : ve; t < e; ++t) scalar(t);
+  if (ve > vb) {
+    KernelRows plain = r;
+    plain.filter = nullptr;
+    AccumulateSpan(plain, vb, ve, acc);
+  }
+}
+
+// Writes y[t] (the delay-filtered row) for t in [b, e). May also write up to N − 1 entries
+// past e (the caller's row has room). Precondition as AccumulateSpan.
+HWY_INLINE void DelayRow(const float* HWY_RESTRICT x, const DelayFilter* f, size_t b,
+                         size_t e, float* HWY_RESTRICT y) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  for (size_t t = b / N * N; t < e; t += N) {
+    const auto v = FilteredAt(d, x, f, static_cast<ptrdiff_t>(t));
+    if (t < b) {  // keep the entries before b as they are
+      hn::StoreU(hn::IfThenElse(hn::FirstN(d, b - t), hn::LoadU(d, y + t), v), d, y + t);
+    } else {
+      hn::StoreU(v, d, y + t);
+    }
+  }
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace meterdsp
+HWY_AFTER_NAMESPACE();
+
+#endif  // per-target include guard

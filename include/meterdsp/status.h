@@ -1,0 +1,30 @@
+// meterdsp/status.h — result codes of every meterdsp call.
+// Never allocates or throws.
+#ifndef METERDSP_STATUS_H_
+#define METERDSP_STATUS_H_
+
+namespace meterdsp {
+
+// Every fallible function returns a Status; on anything but kOk the call has
+// changed nothing (state, outputs beyond the count written) and can be retried.
+enum class [[nodiscard]] Status : int {
+  kOk = 0,
+  kNullPointer,         // a required pointer is null
+  kBadSampleRate,       // fs must be finite, > 0 and ≤ 1 MHz
+  kBadNominalFrequency, // nominal frequency must be 50 or 60 Hz
+  kBadChannelCount,     // voltages 1..kMaxVoltages, currents 0..kMaxCurrents
+  kBadPhaseAssignment,  // a current's voltage index is not < voltages
+  kBadCalibration,      // gain/offset not finite, gain 0, or skew+phase beyond ±2 samples
+  kBadThreshold,        // min ON current / min voltage negative or not finite
+  kBadBlock,            // a block's shape, stride or frame count is inconsistent
+  kNonFiniteInput,      // a sample is NaN or ±Inf
+  kOutputTooSmall,      // the result array cannot hold every window the block may complete
+  kNotInitialized,      // the state was not initialised by Init
+};
+
+// Short English description of a Status (static storage). Never allocates or throws.
+const char* ToString(Status status) noexcept;
+
+}  // namespace meterdsp
+
+#endif  // METERDSP_STATUS_H_

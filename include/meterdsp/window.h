@@ -1,0 +1,188 @@
+// meterdsp/window.h — stage 2 of the data flow: the window engine.
+//
+// What: cycle-synchronous 10-cycle (50 Hz) / 12-cycle (60 Hz) windows that track the measured
+// fundamental of the reference voltage, tile the stream exactly, and yield per window and
+// channel Vrms, Irms, P, Q (fundamental, IEEE 1459 Q1), S, N, PF, DPF, angles, quadrant and
+// quality flags (definitions: docs/measurement.md). Also Measure(): the same quantities over
+// the largest whole number of cycles of one block, without state.
+//
+// Streaming: Init() once, then Process*() with blocks of any length (1 frame upward); state
+// carries across blocks and results are bit-identical however the stream is cut.
+// Every function here never allocates or throws; the Meter state is trivially copyable,
+// fixed size (see sizeof(Meter)), and may live in static storage.
+#ifndef METERDSP_WINDOW_H_
+#define METERDSP_WINDOW_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meterdsp/frontend.h"
+#include "meterdsp/status.h"
+
+namespace meterdsp {
+
+// Frames per internal tile; tiles are aligned to absolute stream time, which is what makes
+// results independent of block boundaries.
+inline constexpr size_t kTileFrames = 256;
+inline constexpr size_t kHistoryFrames = 16;  // delay-filter history kept before a tile
+inline constexpr size_t kMaxLanes = 16;       // float lanes of the widest target (AVX-512)
+inline constexpr size_t kRowLength = kHistoryFrames + kTileFrames;
+inline constexpr size_t kSumCount = 5;        // Σy, Σy², Σy·v, Σy·cos, Σy·sin
+
+// Frequency range the tracker accepts; windows outside [42.5, 69] Hz are flagged.
+inline constexpr double kMinTrackHz = 40.0;
+inline constexpr double kMaxTrackHz = 72.0;
+inline constexpr double kMinInRangeHz = 42.5;
+inline constexpr double kMaxInRangeHz = 69.0;
+
+// Quality flags (bit mask), per window and per channel.
+enum Flag : uint32_t {
+  kFlagIncomplete = 1u << 0,      // window is not a whole number of cycles (start, resync)
+  kFlagClipped = 1u << 1,         // a sample of this channel hit the ADC limit / clip level
+  kFlagFreqOutOfRange = 1u << 2,  // window frequency outside 42.5–69 Hz
+  kFlagNoVoltage = 1u << 3,       // no reference voltage: nominal-length window
+  kFlagBelowMinCurrent = 1u << 4, // Irms below the minimum ON current: I, P, Q, S read 0
+  kFlagSettling = 1u << 5,        // first windows after Init/Reset (filters, DC estimate)
+};
+
+// Reference of the current angles.
+enum class AngleReference : uint8_t {
+  kV1 = 0,            // absolute: relative to V1
+  kAssignedPhase = 1, // relative to the channel's assigned phase voltage
+};
+
+struct MeterConfig {
+  double fs_hz = 2560.0;
+  double nominal_hz = 50.0;  // 50 → 10-cycle windows, 60 → 12-cycle windows
+  size_t voltages = 3;       // 1..kMaxVoltages
+  size_t currents = 0;       // 0..kMaxCurrents
+  uint8_t phase[kMaxCurrents] = {};  // voltage index of each current
+  ChannelCalibration voltage_cal[kMaxVoltages];
+  ChannelCalibration current_cal[kMaxCurrents];
+  double min_on_current[kMaxCurrents];  // amperes; default 0.05 (set by the constructor)
+  double min_voltage = 1.0;  // reference voltage peak below this (volts) = no voltage
+  int adc_bits = 24;         // int32 frames: codes are sign-extended adc_bits-bit values
+  AngleReference angle_reference = AngleReference::kV1;
+  MeterConfig() noexcept {
+    for (double& m : min_on_current) m = 0.05;
+  }
+};
+
+// One completed window. Arrays are indexed by voltage / current channel; entries past
+// voltages / currents are unspecified.
+struct WindowResult {
+  double start_samples = 0;   // window start, fractional sample index of the calibrated stream
+  double length_samples = 0;  // exact duration in samples (sum of the window's sample weights)
+  double start_s = 0, duration_s = 0;
+  double frequency_hz = 0;     // cycles / duration; nominal when no voltage
+  double frequency_10s_hz = 0; // latest IEC 61000-4-30 10-s value (NaN before the first)
+  uint32_t cycles = 0;         // whole cycles in the window (0 for incomplete windows)
+  uint32_t flags = 0;          // window-level Flag bits
+  uint64_t index = 0;          // window number since Init/Reset
+  size_t voltages = 0, currents = 0;
+  double vrms[kMaxVoltages];
+  double v_angle_deg[kMaxVoltages];  // relative to V1; NaN without voltage
+  double irms[kMaxCurrents];
+  double p[kMaxCurrents];      // W, > 0 import
+  double q[kMaxCurrents];      // var, fundamental, > 0 inductive
+  double s[kMaxCurrents];      // VA = Vrms·Irms
+  double n[kMaxCurrents];      // var, √(S² − P²)
+  double pf[kMaxCurrents];     // P/S, sign of P
+  double dpf[kMaxCurrents];    // cos φ1, sign of P1
+  double angle_deg[kMaxCurrents];  // current angle vs the angle reference, (−180, 180]; NaN off
+  uint8_t quadrant[kMaxCurrents];  // 1..4 (IEC), 0 below the minimum ON current
+  uint32_t flags_ch[kMaxCurrents]; // window flags | channel flags
+};
+
+// Streaming state. Trivially copyable; initialise with Init(), never by hand.
+struct alignas(64) Meter {
+  // Configuration and design (set by Init).
+  MeterConfig config;
+  DelayFilter delay[kMaxChannels];
+  ChannelScale scale[kMaxChannels];
+  int32_t base_delay = 0;
+  uint32_t cycles_per_window = 10;
+  uint32_t initialized = 0;
+
+  // Tile scratch: index kHistoryFrames + j holds tile frame j; the first kHistoryFrames
+  // entries repeat the end of the previous tile.
+  alignas(64) float x[kMaxChannels][kRowLength];       // scaled input
+  alignas(64) float vcal[kMaxVoltages][kRowLength];    // delay-corrected voltages
+  alignas(64) float cosr[kRowLength];                  // fundamental reference
+  alignas(64) float sinr[kRowLength];
+  uint64_t tile_start = 0;  // absolute frame index of tile frame 0
+  size_t filled = 0;        // frames of the current tile received
+
+  // Window accumulators: float lane partial sums (flushed to double at every tile end and
+  // window end, in a fixed order) and the window's double sums.
+  alignas(64) float lanes[kMaxChannels][kSumCount][kMaxLanes];
+  double sums[kMaxChannels][kSumCount];
+  uint8_t clipped[kMaxChannels];
+
+  // Fundamental reference oscillator and frequency tracker.
+  double osc_cos = 1.0, osc_sin = 0.0, osc_step = 0.0;  // step = 2π f_est / fs
+  double window_start = 0;   // fractional start of the open window
+  double last_crossing = 0;  // time of the latest accepted rising crossing
+  double env = 0;            // reference-voltage envelope (peak, decaying)
+  double env_decay = 0;
+  double dc_estimate = 0;    // reference-voltage mean of the last window
+  float prev_v = 0;
+  uint8_t armed = 0;
+  uint8_t mode = 0;          // internal tracker mode
+  uint32_t crossings_in_window = 0;
+  uint32_t ref_voltage = 0;
+  uint64_t windows_done = 0;
+  // IEC 61000-4-30 10-s frequency.
+  uint64_t f10_interval = 0;
+  double f10_first = -1, f10_last = 0;
+  uint32_t f10_count = 0;
+  double f10_value = 0;
+};
+
+// Initialises `meter` for `config`. Returns kOk or the first configuration error; on error
+// `meter` is left unchanged. Never allocates or throws.
+Status Init(const MeterConfig& config, Meter& meter) noexcept;
+
+// Restarts the stream at sample 0, keeping the configuration. Never allocates or throws.
+void Reset(Meter& meter) noexcept;
+
+// Upper bound of the windows a block of `frames` frames can complete; size `out` with it.
+size_t MaxWindowsPerBlock(const Meter& meter, size_t frames) noexcept;
+
+// Feeds a block and writes every window it completes to out[0 .. *completed).
+// Preconditions: meter initialised; block channels = voltages + currents (frames) or rows
+// as configured (planar); out_capacity ≥ MaxWindowsPerBlock(meter, frames).
+// On any error nothing is consumed and the state is unchanged. Never allocates or throws.
+Status Process(Meter& meter, const FrameBlock<int16_t>& block, WindowResult* out,
+               size_t out_capacity, size_t* completed) noexcept;
+Status Process(Meter& meter, const FrameBlock<int32_t>& block, WindowResult* out,
+               size_t out_capacity, size_t* completed) noexcept;
+Status Process(Meter& meter, const PlanarBlock<float>& block, WindowResult* out,
+               size_t out_capacity, size_t* completed) noexcept;
+Status Process(Meter& meter, const PlanarBlock<double>& block, WindowResult* out,
+               size_t out_capacity, size_t* completed) noexcept;
+
+// One-shot measurement of a block (no calibration, no state).
+struct MeasureConfig {
+  double fs_hz = 2560.0;
+  double nominal_hz = 0.0;  // 50 or 60; 0 = the nearer of the two to the measured frequency
+  size_t voltages = 1, currents = 0;
+  uint8_t phase[kMaxCurrents] = {};
+  double min_on_current = 0.0;  // same unit as the current rows
+  AngleReference angle_reference = AngleReference::kV1;
+};
+
+// Measures float32 rows over the largest whole number of fundamental cycles of the reference
+// voltage (V1, else the first row with a signal) and writes one WindowResult. Without
+// crossings the whole block is used and kFlagNoVoltage is set. Inputs are read in place.
+// Returns kNonFiniteInput if a used row holds NaN/Inf (detected from the sums, no extra pass).
+// Never allocates or throws.
+Status Measure(const PlanarBlock<float>& block, const MeasureConfig& config,
+               WindowResult& result) noexcept;
+
+// Name of the SIMD target the dispatcher selects on this CPU, e.g. "AVX3".
+const char* SimdTarget() noexcept;
+
+}  // namespace meterdsp
+
+#endif  // METERDSP_WINDOW_H_

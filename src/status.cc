@@ -1,0 +1,29 @@
+#include "meterdsp/status.h"
+
+namespace meterdsp {
+
+const char* ToString(Status status) noexcept {
+  switch (status) {
+    case Status::kOk: return "ok";
+    case Status::kNullPointer: return "a required pointer is null";
+    case Status::kBadSampleRate: return "sample rate must be finite and in (0, 1e6] Hz";
+    case Status::kBadNominalFrequency: return "nominal frequency must be 50 or 60 Hz";
+    case Status::kBadChannelCount:
+      return "channel count out of range (voltages 1..3, currents 0..92)";
+    case Status::kBadPhaseAssignment:
+      return "a current channel is assigned to a voltage index that does not exist";
+    case Status::kBadCalibration:
+      return "calibration out of range (gain/offset must be finite, gain non-zero, "
+             "|skew + phase| within 2 samples)";
+    case Status::kBadThreshold:
+      return "thresholds (min ON current, min voltage) must be finite and >= 0";
+    case Status::kBadBlock: return "block shape, stride or frame count is inconsistent";
+    case Status::kNonFiniteInput: return "input contains NaN or infinite samples";
+    case Status::kOutputTooSmall:
+      return "output capacity is smaller than the windows this block may complete";
+    case Status::kNotInitialized: return "state not initialised (call Init first)";
+  }
+  return "unknown status";
+}
+
+}  // namespace meterdsp

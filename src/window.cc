@@ -1,0 +1,765 @@
+// Window engine: per-target SIMD accumulation (dispatched once per segment), and the scalar
+// frequency tracker, window tiling and per-window finalisation.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "src/window.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "meterdsp/simd/window-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace meterdsp {
+namespace HWY_NAMESPACE {
+namespace {
+
+// Accumulates tile frames [b, e) of every channel into its lane sums.
+void AccumulateTileImpl(Meter& m, size_t b, size_t e) {
+  const size_t nv = m.config.voltages, nc = m.config.currents;
+  KernelRows r;
+  r.cosr = m.cosr + kHistoryFrames;
+  r.sinr = m.sinr + kHistoryFrames;
+  for (size_t k = 0; k < nv; ++k) {
+    r.x = m.vcal[k] + kHistoryFrames;  // already delay-corrected
+    r.filter = nullptr;
+    r.ref = r.x;
+    AccumulateSpan(r, b, e, &m.lanes[k][0][0]);
+  }
+  for (size_t k = 0; k < nc; ++k) {
+    const size_t ch = nv + k;
+    r.x = m.x[ch] + kHistoryFrames;
+    r.filter = &m.delay[ch];
+    r.ref = m.vcal[m.config.phase[k]] + kHistoryFrames;
+    AccumulateSpan(r, b, e, &m.lanes[ch][0][0]);
+  }
+}
+
+// Writes the delay-corrected voltages of tile frames [b, e).
+void DelayVoltagesImpl(Meter& m, size_t b, size_t e) {
+  for (size_t k = 0; k < m.config.voltages; ++k) {
+    DelayRow(m.x[k] + kHistoryFrames, &m.delay[k], b, e, m.vcal[k] + kHistoryFrames);
+  }
+}
+
+// Measure(): accumulates samples [b, e) (relative to the chunk origin) of every row.
+void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, float* lanes,
+                      double* edge) {
+  for (size_t k = 0; k < count; ++k) {
+    AccumulateSpanUnpadded(rows[k], b, e, lanes + k * kSumCount * kMaxLanes,
+                           edge + k * kSumCount);
+  }
+}
+
+const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+}  // namespace meterdsp
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstring>
+
+#include "meterdsp/window.h"
+
+namespace meterdsp {
+namespace {
+
+HWY_EXPORT(AccumulateTileImpl);
+HWY_EXPORT(DelayVoltagesImpl);
+HWY_EXPORT(MeasureChunkImpl);
+HWY_EXPORT(TargetNameImpl);
+
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kSqrt2 = 1.41421356237309504880;
+constexpr uint32_t kInitMagic = 0x4D445350u;  // "MDSP"
+// Window 0 is partial; window 1 is measured with the nominal reference frequency and no DC
+// estimate; window 2 may straddle the first DC-estimate update.
+constexpr uint64_t kSettlingWindows = 3;
+
+enum TrackMode : uint8_t { kAcquire = 0, kSync = 1, kNominal = 2 };
+
+// ∫_{−∞}^{u} hat(s) ds for the unit triangle on [−1, 1]: the linear-interpolation weight
+// a sample at 0 gives to the part of the time axis before u.
+double HatCdf(double u) {
+  if (u <= -1.0) return 0.0;
+  if (u <= 0.0) return 0.5 * (u + 1.0) * (u + 1.0);
+  if (u <= 1.0) return 1.0 - 0.5 * (1.0 - u) * (1.0 - u);
+  return 1.0;
+}
+
+// Parameters of the sums → results step, shared by the stream and by Measure().
+struct FinalizeParams {
+  size_t voltages, currents;
+  const uint8_t* phase;
+  bool v_dc[kMaxVoltages];
+  bool i_dc[kMaxCurrents];
+  double min_on[kMaxCurrents];
+  double min_voltage_peak;
+  AngleReference angle_reference;
+};
+
+double WrapDeg(double deg) {
+  while (deg <= -180.0) deg += 360.0;
+  while (deg > 180.0) deg -= 360.0;
+  return deg;
+}
+
+// Turns window sums (sums[ch][kSumCount], voltages first) over a window of `w` samples into
+// the result fields. Window-level fields are set by the caller.
+void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount], double w,
+                      const uint8_t* clipped, WindowResult& r) {
+  using C = std::complex<double>;
+  C vph[kMaxVoltages];
+  double vmean[kMaxVoltages];
+  bool v_on[kMaxVoltages];
+  const double inv_w = w > 0 ? 1.0 / w : 0.0;
+  r.voltages = fp.voltages;
+  r.currents = fp.currents;
+  for (size_t k = 0; k < fp.voltages; ++k) {
+    const double* s = sums[k];
+    const double mean = s[0] * inv_w;
+    double ms = s[1] * inv_w;
+    if (fp.v_dc[k]) ms -= mean * mean;
+    r.vrms[k] = std::sqrt(std::max(ms, 0.0));
+    vmean[k] = fp.v_dc[k] ? mean : 0.0;
+    vph[k] = C(s[3], -s[4]) * (kSqrt2 * inv_w);
+    v_on[k] = r.vrms[k] * kSqrt2 >= fp.min_voltage_peak && std::abs(vph[k]) > 0;
+  }
+  for (size_t k = 0; k < fp.voltages; ++k) {
+    r.v_angle_deg[k] = (v_on[k] && v_on[0])
+                           ? WrapDeg(std::arg(vph[k] / vph[0]) * 180.0 / kPi)
+                           : std::nan("");
+  }
+  for (size_t k = 0; k < fp.currents; ++k) {
+    const double* s = sums[fp.voltages + k];
+    const size_t ph = fp.phase[k];
+    const double mean = s[0] * inv_w;
+    double ms = s[1] * inv_w;
+    if (fp.i_dc[k]) ms -= mean * mean;
+    const double irms = std::sqrt(std::max(ms, 0.0));
+    uint32_t flags = r.flags | (clipped[fp.voltages + k] ? kFlagClipped : 0u);
+    if (!(irms >= fp.min_on[k]) || irms == 0.0) {
+      r.irms[k] = r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
+      r.angle_deg[k] = std::nan("");
+      r.quadrant[k] = 0;
+      r.flags_ch[k] = flags | kFlagBelowMinCurrent;
+      continue;
+    }
+    double p = s[2] * inv_w;
+    if (fp.i_dc[k] || fp.v_dc[ph]) p -= mean * (sums[ph][0] * inv_w);
+    (void)vmean;
+    const C iph = C(s[3], -s[4]) * (kSqrt2 * inv_w);
+    const C vi = vph[ph] * std::conj(iph);  // P1 + jQ1, Q1 > 0 when the current lags
+    const double sa = r.vrms[ph] * irms;
+    const double s1 = std::abs(vph[ph]) * std::abs(iph);
+    r.irms[k] = irms;
+    r.p[k] = p;
+    r.q[k] = vi.imag();
+    r.s[k] = sa;
+    r.n[k] = std::sqrt(std::max(sa * sa - p * p, 0.0));
+    r.pf[k] = sa > 0 ? p / sa : 0.0;
+    r.dpf[k] = s1 > 0 ? vi.real() / s1 : 0.0;
+    const size_t ref = fp.angle_reference == AngleReference::kV1 ? 0 : ph;
+    r.angle_deg[k] = (v_on[ref] && std::abs(iph) > 0)
+                         ? WrapDeg(std::arg(iph / vph[ref]) * 180.0 / kPi)
+                         : std::nan("");
+    const bool pos_p = p >= 0, pos_q = r.q[k] >= 0;
+    r.quadrant[k] = pos_p ? (pos_q ? 1 : 4) : (pos_q ? 2 : 3);
+    r.flags_ch[k] = flags;
+  }
+}
+
+FinalizeParams ParamsOf(const MeterConfig& c) {
+  FinalizeParams fp{};
+  fp.voltages = c.voltages;
+  fp.currents = c.currents;
+  fp.phase = c.phase;
+  for (size_t k = 0; k < c.voltages; ++k) fp.v_dc[k] = c.voltage_cal[k].dc_removal;
+  for (size_t k = 0; k < c.currents; ++k) {
+    fp.i_dc[k] = c.current_cal[k].dc_removal;
+    fp.min_on[k] = c.min_on_current[k];
+  }
+  fp.min_voltage_peak = c.min_voltage;
+  fp.angle_reference = c.angle_reference;
+  return fp;
+}
+
+// ---------------------------------------------------------------- streaming engine
+
+size_t Channels(const Meter& m) { return m.config.voltages + m.config.currents; }
+
+// Delay-filtered sample of channel ch at tile index t (t may be negative, into history).
+double ScalarY(const Meter& m, size_t ch, ptrdiff_t t) {
+  const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
+  if (ch < m.config.voltages) return m.vcal[ch][base];
+  const DelayFilter& f = m.delay[ch];
+  double y = 0;
+  for (int j = 0; j < f.ntaps; ++j) y += double{f.taps[j]} * m.x[ch][base - f.tap0 - j];
+  return y;
+}
+
+// Adds weight·(contribution of tile sample t) to the double sums of every channel.
+void AddSample(Meter& m, ptrdiff_t t, double weight, double (*sums)[kSumCount]) {
+  const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
+  const double c = m.cosr[base], s = m.sinr[base];
+  const size_t nv = m.config.voltages;
+  for (size_t ch = 0; ch < Channels(m); ++ch) {
+    const double y = ScalarY(m, ch, t);
+    const double v = ch < nv ? y : double{m.vcal[m.config.phase[ch - nv]][base]};
+    sums[ch][0] += weight * y;
+    sums[ch][1] += weight * y * y;
+    sums[ch][2] += weight * y * v;
+    sums[ch][3] += weight * y * c;
+    sums[ch][4] += weight * y * s;
+  }
+}
+
+// Moves every channel's lane partial sums into its double window sums (fixed order).
+void FlushLanes(Meter& m) {
+  for (size_t ch = 0; ch < Channels(m); ++ch) {
+    for (size_t q = 0; q < kSumCount; ++q) {
+      double acc = 0;
+      for (size_t l = 0; l < kMaxLanes; ++l) acc += m.lanes[ch][q][l];
+      m.sums[ch][q] += acc;
+      std::memset(m.lanes[ch][q], 0, sizeof(m.lanes[ch][q]));
+    }
+  }
+}
+
+void SetOscillatorHz(Meter& m, double hz) { m.osc_step = 2.0 * kPi * hz / m.config.fs_hz; }
+
+void AdvanceOscillator(Meter& m) {
+  const double c = m.osc_cos, s = m.osc_sin;
+  const double cs = std::cos(m.osc_step), sn = std::sin(m.osc_step);
+  m.osc_cos = c * cs - s * sn;
+  m.osc_sin = s * cs + c * sn;
+}
+
+void UpdateF10(Meter& m, double tc) {
+  const uint64_t interval = static_cast<uint64_t>(tc / (10.0 * m.config.fs_hz));
+  if (m.f10_first < 0 || interval != m.f10_interval) {
+    if (m.f10_first >= 0 && m.f10_count >= 2) {
+      m.f10_value = (m.f10_count - 1) * m.config.fs_hz / (m.f10_last - m.f10_first);
+    }
+    m.f10_interval = interval;
+    m.f10_first = m.f10_last = tc;
+    m.f10_count = 1;
+  } else {
+    m.f10_last = tc;
+    ++m.f10_count;
+  }
+}
+
+struct Boundary {
+  double at;       // absolute fractional sample time of the boundary
+  uint32_t flags;  // window flags
+  uint32_t cycles; // whole cycles, 0 if the window is not cycle-synchronous
+};
+
+// Closes the open window at boundary bd, detected at tile index t (bd ∈ [t−1, t) in tile
+// time). Samples < t are in the lanes/sums; sample t is not yet accumulated.
+void CloseWindow(Meter& m, ptrdiff_t t, const Boundary& bd, WindowResult* out, size_t* count) {
+  FlushLanes(m);
+  const double t_abs = static_cast<double>(m.tile_start) + static_cast<double>(t);
+  // Split samples t−1 (fully in the old window so far) and t (not yet in either) by their
+  // linear-interpolation weights; the new window starts with the complements.
+  double next[kMaxChannels][kSumCount] = {};
+  const double w_prev_old = HatCdf(bd.at - (t_abs - 1.0));  // part of sample t−1 before bd
+  const double w_cur_old = HatCdf(bd.at - t_abs);
+  AddSample(m, t - 1, -(1.0 - w_prev_old), m.sums);
+  AddSample(m, t - 1, 1.0 - w_prev_old, next);
+  AddSample(m, t, w_cur_old, m.sums);
+  AddSample(m, t, -w_cur_old, next);
+
+  const double w = bd.at - m.window_start;
+  WindowResult& r = out[*count];
+  r.start_samples = m.window_start;
+  r.length_samples = w;
+  r.start_s = m.window_start / m.config.fs_hz;
+  r.duration_s = w / m.config.fs_hz;
+  r.cycles = bd.cycles;
+  r.flags = bd.flags | (m.windows_done < kSettlingWindows ? kFlagSettling : 0u);
+  const double f_est = m.osc_step * m.config.fs_hz / (2.0 * kPi);
+  r.frequency_hz = bd.cycles > 0 ? bd.cycles * m.config.fs_hz / w
+                   : (bd.flags & kFlagNoVoltage) ? m.config.nominal_hz : f_est;
+  if (bd.cycles > 0 && (r.frequency_hz < kMinInRangeHz || r.frequency_hz > kMaxInRangeHz)) {
+    r.flags |= kFlagFreqOutOfRange;
+  }
+  r.frequency_10s_hz = m.f10_value > 0 ? m.f10_value : std::nan("");
+  r.index = m.windows_done;
+  FinalizeChannels(ParamsOf(m.config), m.sums, w, m.clipped, r);
+  ++*count;
+  ++m.windows_done;
+
+  // The next window: DC estimate for the zero-crossing detector, reference frequency.
+  // Only whole cycles give an unbiased mean; a partial window's mean is not a DC offset.
+  if (bd.cycles > 0) m.dc_estimate = m.sums[m.ref_voltage][0] / w;
+  const bool in_track = bd.cycles > 0 && r.frequency_hz >= kMinTrackHz &&
+                        r.frequency_hz <= kMaxTrackHz;
+  SetOscillatorHz(m, in_track ? r.frequency_hz : m.config.nominal_hz);
+  const double norm = 1.0 / std::hypot(m.osc_cos, m.osc_sin);
+  m.osc_cos *= norm;
+  m.osc_sin *= norm;
+  std::memcpy(m.sums, next, sizeof(double) * kSumCount * Channels(m));
+  std::memset(m.clipped, 0, sizeof(m.clipped));
+  m.window_start = bd.at;
+  m.crossings_in_window = 0;
+}
+
+// Runs the tracker on tile frame t; returns true and fills *bd when a window ends there.
+bool Track(Meter& m, size_t t, Boundary* bd) {
+  const double fs = m.config.fs_hz;
+  const double t_abs = static_cast<double>(m.tile_start + t);
+  const float v = static_cast<float>(m.vcal[m.ref_voltage][kHistoryFrames + t] - m.dc_estimate);
+  const double av = std::fabs(double{v});
+  m.env = std::max(av, m.env * m.env_decay);
+  const bool present = m.env >= m.config.min_voltage;
+  bool crossing = false;
+  double tc = 0;
+  if (v < -0.1 * m.env) {
+    m.armed = 1;
+  } else if (m.armed && v >= 0.0f && m.prev_v < 0.0f) {
+    tc = t_abs - 1.0 + double{m.prev_v} / (double{m.prev_v} - double{v});
+    m.armed = 0;
+    crossing = true;
+  }
+  m.prev_v = v;
+  const uint32_t k_cycles = m.cycles_per_window;
+  if (crossing && present) {
+    if (m.mode == kSync) {
+      const double period = tc - m.last_crossing;
+      if (period < fs / kMaxTrackHz) return false;  // glitch: ignore this crossing
+      m.last_crossing = tc;
+      if (period > fs / kMinTrackHz) {  // a cycle was lost: the window cannot be whole
+        m.crossings_in_window = k_cycles + 1;
+        return false;
+      }
+      UpdateF10(m, tc);
+      if (++m.crossings_in_window == k_cycles) {
+        *bd = Boundary{tc, 0u, k_cycles};
+        return true;
+      }
+      if (m.crossings_in_window == 2 * k_cycles + 1) {  // counted from a lost cycle
+        *bd = Boundary{tc, kFlagIncomplete, 0u};
+        return true;
+      }
+      return false;
+    }
+    // Acquire or nominal: the first crossing ends the open (partial) window.
+    const uint32_t flags = kFlagIncomplete | (m.mode == kNominal ? kFlagNoVoltage : 0u);
+    m.mode = kSync;
+    m.last_crossing = tc;
+    *bd = Boundary{tc, flags, 0u};
+    return true;
+  }
+  const double open = t_abs - m.window_start;
+  if (m.mode == kSync && open > k_cycles * fs / kMinTrackHz) {
+    m.mode = kNominal;
+    *bd = Boundary{t_abs - 0.5, kFlagIncomplete | (present ? kFlagFreqOutOfRange : kFlagNoVoltage), 0u};
+    return true;
+  }
+  if (m.mode == kAcquire && open > 2.0 * fs / kMinTrackHz) {
+    m.mode = kNominal;
+    *bd = Boundary{t_abs - 0.5, kFlagIncomplete | kFlagNoVoltage, 0u};
+    return true;
+  }
+  if (m.mode == kNominal) {
+    const double end = m.window_start + k_cycles * fs / m.config.nominal_hz;
+    if (end < t_abs) {
+      *bd = Boundary{end, kFlagNoVoltage, 0u};
+      return true;
+    }
+  }
+  return false;
+}
+
+// Processes tile frames [b, e) that have just been converted into m.x.
+void ProcessTileRange(Meter& m, size_t b, size_t e, WindowResult* out, size_t* count) {
+  HWY_DYNAMIC_DISPATCH(DelayVoltagesImpl)(m, b, e);
+  size_t seg = b;
+  for (size_t t = b; t < e; ++t) {
+    m.cosr[kHistoryFrames + t] = static_cast<float>(m.osc_cos);
+    m.sinr[kHistoryFrames + t] = static_cast<float>(m.osc_sin);
+    AdvanceOscillator(m);
+    Boundary bd;
+    const bool closes = Track(m, t, &bd);
+    if (m.tile_start + t == 0) {
+      // The stream starts at sample 0's instant: only the half of its weight after 0 counts.
+      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1);
+      seg = t + 1;
+      AddSample(m, 0, -0.5, m.sums);
+    }
+    if (closes && bd.at > m.window_start) {
+      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t);
+      seg = t;
+      CloseWindow(m, static_cast<ptrdiff_t>(t), bd, out, count);
+    }
+  }
+  if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e);
+}
+
+// Ends a full tile: flush the lanes and carry the history rows into the next tile.
+void RollTile(Meter& m) {
+  FlushLanes(m);
+  const size_t keep = kHistoryFrames;
+  for (size_t ch = 0; ch < Channels(m); ++ch) {
+    std::memcpy(m.x[ch], m.x[ch] + kTileFrames, keep * sizeof(float));
+  }
+  for (size_t k = 0; k < m.config.voltages; ++k) {
+    std::memcpy(m.vcal[k], m.vcal[k] + kTileFrames, keep * sizeof(float));
+  }
+  std::memcpy(m.cosr, m.cosr + kTileFrames, keep * sizeof(float));
+  std::memcpy(m.sinr, m.sinr + kTileFrames, keep * sizeof(float));
+  const double norm = 1.0 / std::hypot(m.osc_cos, m.osc_sin);
+  m.osc_cos *= norm;
+  m.osc_sin *= norm;
+  m.tile_start += kTileFrames;
+  m.filled = 0;
+}
+
+Status CheckOutput(const Meter& m, size_t frames, const WindowResult* out, size_t cap,
+                   const size_t* completed) {
+  if (m.initialized != kInitMagic) return Status::kNotInitialized;
+  if (completed == nullptr) return Status::kNullPointer;
+  if (frames > 0 && out == nullptr) return Status::kNullPointer;
+  if (cap < MaxWindowsPerBlock(m, frames)) return Status::kOutputTooSmall;
+  return Status::kOk;
+}
+
+template <typename Convert>
+void Run(Meter& m, size_t frames, const Convert& convert, WindowResult* out, size_t* completed) {
+  size_t done = 0, count = 0;
+  while (done < frames) {
+    const size_t n = std::min(frames - done, kTileFrames - m.filled);
+    float* rows[kMaxChannels];
+    for (size_t ch = 0; ch < Channels(m); ++ch) rows[ch] = m.x[ch] + kHistoryFrames + m.filled;
+    convert(done, n, rows);
+    ProcessTileRange(m, m.filled, m.filled + n, out, &count);
+    m.filled += n;
+    done += n;
+    if (m.filled == kTileFrames) RollTile(m);
+  }
+  *completed = count;
+}
+
+template <typename Code>
+Status ProcessFramesT(Meter& m, const FrameBlock<Code>& block, WindowResult* out, size_t cap,
+                      size_t* completed, int adc_bits) {
+  if (Status s = CheckOutput(m, block.frames, out, cap, completed); s != Status::kOk) return s;
+  if (block.frames > 0 && block.data == nullptr) return Status::kNullPointer;
+  if (block.channels != Channels(m)) return Status::kBadBlock;
+  Run(m, block.frames,
+      [&](size_t first, size_t n, float* const* rows) {
+        if constexpr (sizeof(Code) == 2) {
+          (void)adc_bits;
+          ConvertFrames(block, first, n, m.scale, rows, m.clipped);
+        } else {
+          ConvertFrames(block, first, n, adc_bits, m.scale, rows, m.clipped);
+        }
+      },
+      out, completed);
+  return Status::kOk;
+}
+
+template <typename Sample>
+Status ProcessPlanarT(Meter& m, const PlanarBlock<Sample>& block, WindowResult* out,
+                      size_t cap, size_t* completed) {
+  if (Status s = CheckOutput(m, block.frames, out, cap, completed); s != Status::kOk) return s;
+  const size_t nv = m.config.voltages, nc = m.config.currents;
+  if (block.frames > 0) {
+    if (block.v == nullptr || (nc > 0 && block.i == nullptr)) return Status::kNullPointer;
+    if ((nv > 1 && block.v_stride < block.frames) || (nc > 1 && block.i_stride < block.frames)) {
+      return Status::kBadBlock;
+    }
+    if (!AllFinite(block, nv, nc)) return Status::kNonFiniteInput;
+  }
+  Run(m, block.frames,
+      [&](size_t first, size_t n, float* const* rows) {
+        ConvertPlanar(block, nv, nc, first, n, m.scale, rows, m.clipped);
+      },
+      out, completed);
+  return Status::kOk;
+}
+
+bool Finite(double x) { return std::isfinite(x); }
+
+Status ValidateCommon(double fs, size_t nv, size_t nc, const uint8_t* phase) {
+  if (!Finite(fs) || fs <= 0 || fs > 1e6) return Status::kBadSampleRate;
+  if (nv < 1 || nv > kMaxVoltages || nc > kMaxCurrents) return Status::kBadChannelCount;
+  for (size_t k = 0; k < nc; ++k) {
+    if (phase[k] >= nv) return Status::kBadPhaseAssignment;
+  }
+  return Status::kOk;
+}
+
+}  // namespace
+
+Status Init(const MeterConfig& c, Meter& m) noexcept {
+  if (Status s = ValidateCommon(c.fs_hz, c.voltages, c.currents, c.phase); s != Status::kOk) {
+    return s;
+  }
+  if (c.nominal_hz != 50.0 && c.nominal_hz != 60.0) return Status::kBadNominalFrequency;
+  if (!Finite(c.min_voltage) || c.min_voltage < 0) return Status::kBadThreshold;
+  if (c.adc_bits < 2 || c.adc_bits > 32) return Status::kBadCalibration;
+  ChannelCalibration cal[kMaxChannels];
+  for (size_t k = 0; k < c.voltages; ++k) cal[k] = c.voltage_cal[k];
+  for (size_t k = 0; k < c.currents; ++k) {
+    cal[c.voltages + k] = c.current_cal[k];
+    if (!Finite(c.min_on_current[k]) || c.min_on_current[k] < 0) return Status::kBadThreshold;
+  }
+  const size_t nch = c.voltages + c.currents;
+  for (size_t k = 0; k < nch; ++k) {
+    if (!Finite(cal[k].gain) || cal[k].gain == 0 || !Finite(cal[k].offset) ||
+        !Finite(cal[k].clip_level) || cal[k].clip_level < 0) {
+      return Status::kBadCalibration;
+    }
+  }
+  DelayFilter filters[kMaxChannels];
+  int32_t base = 0;
+  if (Status s = DesignDelays(cal, nch, c.fs_hz, c.nominal_hz, filters, &base);
+      s != Status::kOk) {
+    return s;
+  }
+  // Validated: now write the state.
+  m.config = c;
+  std::memcpy(m.delay, filters, sizeof(filters));
+  for (size_t k = 0; k < kMaxChannels; ++k) {
+    m.scale[k] = k < nch ? ChannelScale{static_cast<float>(cal[k].gain),
+                                        static_cast<float>(cal[k].offset), cal[k].clip_level}
+                         : ChannelScale{};
+  }
+  m.base_delay = base;
+  m.cycles_per_window = c.nominal_hz == 50.0 ? 10u : 12u;
+  m.initialized = kInitMagic;
+  Reset(m);
+  return Status::kOk;
+}
+
+void Reset(Meter& m) noexcept {
+  std::memset(m.x, 0, sizeof(m.x));
+  std::memset(m.vcal, 0, sizeof(m.vcal));
+  std::memset(m.cosr, 0, sizeof(m.cosr));
+  std::memset(m.sinr, 0, sizeof(m.sinr));
+  std::memset(m.lanes, 0, sizeof(m.lanes));
+  std::memset(m.sums, 0, sizeof(m.sums));
+  std::memset(m.clipped, 0, sizeof(m.clipped));
+  m.tile_start = 0;
+  m.filled = 0;
+  m.osc_cos = 1.0;
+  m.osc_sin = 0.0;
+  SetOscillatorHz(m, m.config.nominal_hz);
+  m.window_start = 0;
+  m.last_crossing = 0;
+  m.env = 0;
+  // Envelope time constant 50 ms: bridges a cycle, forgets a lost voltage within a window.
+  m.env_decay = std::exp(-1.0 / (0.05 * m.config.fs_hz));
+  m.dc_estimate = 0;
+  m.prev_v = 0;
+  m.armed = 0;
+  m.mode = kAcquire;
+  m.crossings_in_window = 0;
+  m.ref_voltage = 0;
+  m.windows_done = 0;
+  m.f10_interval = 0;
+  m.f10_first = -1;
+  m.f10_last = 0;
+  m.f10_count = 0;
+  m.f10_value = 0;
+}
+
+size_t MaxWindowsPerBlock(const Meter& m, size_t frames) noexcept {
+  // Every window but the start-up one and a resync after no voltage lasts at least
+  // K cycles at kMaxTrackHz; each resync follows such a window (docs/measurement.md).
+  const double shortest = m.cycles_per_window * m.config.fs_hz / kMaxTrackHz;
+  return 2 * static_cast<size_t>(static_cast<double>(frames) / shortest) + 5;
+}
+
+Status Process(Meter& m, const FrameBlock<int16_t>& b, WindowResult* out, size_t cap,
+               size_t* completed) noexcept {
+  return ProcessFramesT(m, b, out, cap, completed, 16);
+}
+Status Process(Meter& m, const FrameBlock<int32_t>& b, WindowResult* out, size_t cap,
+               size_t* completed) noexcept {
+  return ProcessFramesT(m, b, out, cap, completed, m.config.adc_bits);
+}
+Status Process(Meter& m, const PlanarBlock<float>& b, WindowResult* out, size_t cap,
+               size_t* completed) noexcept {
+  return ProcessPlanarT(m, b, out, cap, completed);
+}
+Status Process(Meter& m, const PlanarBlock<double>& b, WindowResult* out, size_t cap,
+               size_t* completed) noexcept {
+  return ProcessPlanarT(m, b, out, cap, completed);
+}
+
+// ---------------------------------------------------------------- one-shot measurement
+
+Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
+               WindowResult& r) noexcept {
+  if (Status s = ValidateCommon(c.fs_hz, c.voltages, c.currents, c.phase); s != Status::kOk) {
+    return s;
+  }
+  if (c.nominal_hz != 0.0 && c.nominal_hz != 50.0 && c.nominal_hz != 60.0) {
+    return Status::kBadNominalFrequency;
+  }
+  if (!Finite(c.min_on_current) || c.min_on_current < 0) return Status::kBadThreshold;
+  if (in.v == nullptr || (c.currents > 0 && in.i == nullptr)) return Status::kNullPointer;
+  const size_t n = in.frames;
+  if (n < 2 || (c.voltages > 1 && in.v_stride < n) || (c.currents > 1 && in.i_stride < n)) {
+    return Status::kBadBlock;
+  }
+  const double fs = c.fs_hz;
+  const size_t nv = c.voltages, nc = c.currents, nch = nv + nc;
+
+  // Reference voltage: V1, else the first row that swings.
+  size_t ref = 0;
+  double mean = 0, peak = 0;
+  for (size_t k = 0; k < nv; ++k) {
+    const float* row = in.v + k * in.v_stride;
+    double sum = 0;
+    for (size_t t = 0; t < n; ++t) sum += row[t];
+    const double mk = sum / static_cast<double>(n);
+    double pk = 0;
+    for (size_t t = 0; t < n; ++t) pk = std::max(pk, std::fabs(row[t] - mk));
+    if (pk > 0) {
+      ref = k;
+      mean = mk;
+      peak = pk;
+      break;
+    }
+  }
+  // Rising zero crossings with 10 % hysteresis; keep the first and the last.
+  const float* vr = in.v + ref * in.v_stride;
+  double first = -1, last = -1;
+  uint32_t crossings = 0;
+  bool armed = false;
+  double prev = vr[0] - mean;
+  for (size_t t = 1; t < n && peak > 0; ++t) {
+    const double v = vr[t] - mean;
+    if (v < -0.1 * peak) {
+      armed = true;
+    } else if (armed && v >= 0 && prev < 0) {
+      const double tc = static_cast<double>(t) - 1.0 + prev / (prev - v);
+      armed = false;
+      if (first < 0) first = tc;
+      last = tc;
+      ++crossings;
+    }
+    prev = v;
+  }
+  double a = 0, b = static_cast<double>(n - 1);
+  uint32_t cycles = 0, flags = 0;
+  double freq = 0;
+  if (crossings >= 2) {
+    a = first;
+    b = last;
+    cycles = crossings - 1;
+    freq = cycles * fs / (b - a);
+    if (freq < kMinInRangeHz || freq > kMaxInRangeHz) flags |= kFlagFreqOutOfRange;
+  } else {
+    flags |= kFlagNoVoltage | kFlagIncomplete;
+    freq = c.nominal_hz != 0.0 ? c.nominal_hz : 50.0;
+  }
+  const double omega = 2.0 * kPi * freq / fs;
+
+  // Rows of every channel (voltages first).
+  KernelRows rows[kMaxChannels];
+  double sums[kMaxChannels][kSumCount] = {};
+  alignas(64) float lanes[kMaxChannels][kSumCount][kMaxLanes];
+  std::memset(lanes, 0, sizeof(lanes));
+  auto row_of = [&](size_t ch) {
+    return ch < nv ? in.v + ch * in.v_stride : in.i + (ch - nv) * in.i_stride;
+  };
+  auto ref_of = [&](size_t ch) {
+    return ch < nv ? row_of(ch) : in.v + c.phase[ch - nv] * in.v_stride;
+  };
+
+  // Samples with partial weight sit at the two ends; the rest weigh 1.
+  const size_t lo = static_cast<size_t>(std::floor(a));
+  const size_t hi = static_cast<size_t>(std::floor(b));
+  const size_t full_lo = std::min(lo + 2, n), full_hi = hi >= 1 ? std::max(hi - 1, full_lo) : full_lo;
+  auto add_weighted = [&](size_t t) {
+    const double w = HatCdf(b - static_cast<double>(t)) - HatCdf(a - static_cast<double>(t));
+    if (w == 0) return;
+    const double th = omega * (static_cast<double>(t) - a);
+    const double cs = std::cos(th), sn = std::sin(th);
+    for (size_t ch = 0; ch < nch; ++ch) {
+      const double y = row_of(ch)[t], v = ref_of(ch)[t];
+      sums[ch][0] += w * y;
+      sums[ch][1] += w * y * y;
+      sums[ch][2] += w * y * v;
+      sums[ch][3] += w * y * cs;
+      sums[ch][4] += w * y * sn;
+    }
+  };
+  for (size_t t = lo; t < full_lo; ++t) add_weighted(t);
+  for (size_t t = std::max(full_hi, full_lo); t <= std::min(hi + 1, n - 1); ++t) add_weighted(t);
+
+  constexpr size_t kChunk = 1024;
+  alignas(64) float cbuf[kChunk], sbuf[kChunk];
+  double edge[kMaxChannels][kSumCount] = {};
+  for (size_t c0 = full_lo; c0 < full_hi; c0 += kChunk) {
+    const size_t len = std::min(kChunk, full_hi - c0);
+    const double th = omega * (static_cast<double>(c0) - a);
+    double oc = std::cos(th), os = std::sin(th);
+    const double dc = std::cos(omega), ds = std::sin(omega);
+    for (size_t j = 0; j < len; ++j) {
+      cbuf[j] = static_cast<float>(oc);
+      sbuf[j] = static_cast<float>(os);
+      const double nc_ = oc * dc - os * ds;
+      os = os * dc + oc * ds;
+      oc = nc_;
+    }
+    for (size_t ch = 0; ch < nch; ++ch) {
+      rows[ch].x = row_of(ch) + c0;
+      rows[ch].ref = ref_of(ch) + c0;
+      rows[ch].cosr = cbuf;
+      rows[ch].sinr = sbuf;
+      rows[ch].filter = nullptr;
+    }
+    HWY_DYNAMIC_DISPATCH(MeasureChunkImpl)(rows, nch, 0, len, &lanes[0][0][0], &edge[0][0]);
+    for (size_t ch = 0; ch < nch; ++ch) {
+      for (size_t q = 0; q < kSumCount; ++q) {
+        double acc = edge[ch][q];
+        for (size_t l = 0; l < kMaxLanes; ++l) acc += lanes[ch][q][l];
+        sums[ch][q] += acc;
+        edge[ch][q] = 0;
+      }
+    }
+    std::memset(lanes, 0, sizeof(lanes));
+  }
+  for (size_t ch = 0; ch < nch; ++ch) {
+    if (!std::isfinite(sums[ch][1]) || !std::isfinite(sums[ch][2])) return Status::kNonFiniteInput;
+  }
+
+  FinalizeParams fp{};
+  fp.voltages = nv;
+  fp.currents = nc;
+  fp.phase = c.phase;
+  for (size_t k = 0; k < nv; ++k) fp.v_dc[k] = true;
+  for (size_t k = 0; k < nc; ++k) {
+    fp.i_dc[k] = true;
+    fp.min_on[k] = c.min_on_current;
+  }
+  fp.min_voltage_peak = 0.0;
+  fp.angle_reference = c.angle_reference;
+  const double w = b - a;
+  uint8_t clipped[kMaxChannels] = {};
+  r.start_samples = a;
+  r.length_samples = w;
+  r.start_s = a / fs;
+  r.duration_s = w / fs;
+  r.frequency_hz = freq;
+  r.frequency_10s_hz = std::nan("");
+  r.cycles = cycles;
+  r.flags = flags;
+  r.index = 0;
+  FinalizeChannels(fp, sums, w, clipped, r);
+  return Status::kOk;
+}
+
+const char* SimdTarget() noexcept { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
+
+}  // namespace meterdsp
+#endif  // HWY_ONCE
