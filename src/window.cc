@@ -729,8 +729,17 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
     }
     std::memset(lanes, 0, sizeof(lanes));
   }
+  // Non-finite samples inside the span poison the sums; the few outside it (less than a
+  // cycle at each end) are checked directly.
   for (size_t ch = 0; ch < nch; ++ch) {
     if (!std::isfinite(sums[ch][1]) || !std::isfinite(sums[ch][2])) return Status::kNonFiniteInput;
+    const float* row = row_of(ch);
+    for (size_t t = 0; t < std::min(lo, n); ++t) {
+      if (!std::isfinite(row[t])) return Status::kNonFiniteInput;
+    }
+    for (size_t t = std::min(hi + 2, n); t < n; ++t) {
+      if (!std::isfinite(row[t])) return Status::kNonFiniteInput;
+    }
   }
 
   FinalizeParams fp{};

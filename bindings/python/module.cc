@@ -1,0 +1,332 @@
+// pybind11 bindings: convert, validate shapes/dtypes, release the GIL, map Status → ValueError.
+// Nothing else lives here; semantics are in the C++ core.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "meterdsp/meterdsp.h"
+
+namespace py = pybind11;
+using meterdsp::Status;
+
+namespace {
+
+void Check(Status s) {
+  if (s != Status::kOk) throw py::value_error(std::string("meterdsp: ") + meterdsp::ToString(s));
+}
+
+using F32 = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+// A float32 C-contiguous 2-D view of `obj`: float32 C-contiguous input is used in place;
+// float64 / int16 / int32 are converted (ints keep their code values). 1-D becomes (1, n).
+F32 AsRows(const py::handle& obj, const char* name, size_t* rows, size_t* cols) {
+  if (!py::isinstance<py::array>(obj)) {
+    throw py::type_error(std::string(name) + " must be a NumPy array");
+  }
+  py::array a = py::reinterpret_borrow<py::array>(obj);
+  const py::dtype dt = a.dtype();
+  const char kind = dt.kind();
+  const bool ok = (kind == 'f' && (dt.itemsize() == 4 || dt.itemsize() == 8)) ||
+                  (kind == 'i' && (dt.itemsize() == 2 || dt.itemsize() == 4));
+  if (!ok) {
+    throw py::type_error(std::string(name) + " must be float32, float64, int16 or int32, not " +
+                         std::string(py::str(py::handle(dt))));
+  }
+  if (a.ndim() != 1 && a.ndim() != 2) {
+    throw py::value_error(std::string(name) + " must be 1-D (n,) or 2-D (channels, n)");
+  }
+  F32 f = F32::ensure(a);  // no copy when already float32 and C-contiguous
+  if (!f) throw py::type_error(std::string(name) + ": cannot view as float32");
+  *rows = a.ndim() == 1 ? 1 : static_cast<size_t>(a.shape(0));
+  *cols = static_cast<size_t>(a.shape(a.ndim() - 1));
+  return f;
+}
+
+std::vector<uint8_t> PhaseOf(const py::object& phase, size_t nv, size_t nc) {
+  std::vector<uint8_t> out(nc, 0);
+  if (phase.is_none()) {
+    for (size_t k = 0; k < nc; ++k) out[k] = static_cast<uint8_t>(nv == nc ? k : 0);
+    return out;
+  }
+  auto p = py::array_t<long long, py::array::c_style | py::array::forcecast>::ensure(phase);
+  if (!p || p.ndim() != 1 || static_cast<size_t>(p.shape(0)) != nc) {
+    throw py::value_error("phase must be a 1-D integer array with one entry per current row");
+  }
+  for (size_t k = 0; k < nc; ++k) {
+    const long long v = p.at(static_cast<py::ssize_t>(k));
+    if (v < 0 || static_cast<size_t>(v) >= nv) {
+      throw py::value_error("phase[" + std::to_string(k) + "] = " + std::to_string(v) +
+                            " is not a voltage row index (0.." + std::to_string(nv - 1) + ")");
+    }
+    out[k] = static_cast<uint8_t>(v);
+  }
+  return out;
+}
+
+meterdsp::AngleReference AngleRefOf(const std::string& s) {
+  if (s == "v1") return meterdsp::AngleReference::kV1;
+  if (s == "phase") return meterdsp::AngleReference::kAssignedPhase;
+  throw py::value_error("angle_reference must be 'v1' or 'phase'");
+}
+
+template <typename T>
+py::array_t<T> Take(const std::vector<const meterdsp::WindowResult*>& rs, size_t width,
+                    const T* (*field)(const meterdsp::WindowResult&), bool squeeze) {
+  const size_t nw = rs.size();
+  py::array_t<T> out(squeeze ? std::vector<size_t>{width} : std::vector<size_t>{nw, width});
+  T* dst = out.mutable_data();
+  for (size_t w = 0; w < nw; ++w) {
+    const T* src = field(*rs[w]);
+    for (size_t k = 0; k < width; ++k) dst[w * width + k] = src[k];
+  }
+  return out;
+}
+
+// Results as a dict of arrays: one row per window, or squeezed for a single measurement.
+py::dict ToDict(const std::vector<const meterdsp::WindowResult*>& rs, size_t nv, size_t nc,
+                bool squeeze) {
+  using R = meterdsp::WindowResult;
+  py::dict d;
+  d["vrms"] = Take<double>(rs, nv, [](const R& r) -> const double* { return r.vrms; }, squeeze);
+  d["v_angle_deg"] = Take<double>(rs, nv, [](const R& r) -> const double* { return r.v_angle_deg; }, squeeze);
+  d["irms"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.irms; }, squeeze);
+  d["p"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.p; }, squeeze);
+  d["q"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.q; }, squeeze);
+  d["s"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.s; }, squeeze);
+  d["n"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.n; }, squeeze);
+  d["pf"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.pf; }, squeeze);
+  d["dpf"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.dpf; }, squeeze);
+  d["angle_deg"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.angle_deg; }, squeeze);
+  d["quadrant"] = Take<uint8_t>(rs, nc, [](const R& r) -> const uint8_t* { return r.quadrant; }, squeeze);
+  d["flags"] = Take<uint32_t>(rs, nc, [](const R& r) -> const uint32_t* { return r.flags_ch; }, squeeze);
+  auto scalar = [&](auto get) {
+    using T = decltype(get(*rs[0]));
+    py::array_t<T> a(std::vector<size_t>{rs.size()});
+    for (size_t w = 0; w < rs.size(); ++w) a.mutable_data()[w] = get(*rs[w]);
+    return a;
+  };
+  if (squeeze) {
+    d["frequency"] = rs[0]->frequency_hz;
+    d["cycles"] = rs[0]->cycles;
+    d["window_flags"] = rs[0]->flags;
+    d["start_s"] = rs[0]->start_s;
+    d["duration_s"] = rs[0]->duration_s;
+  } else {
+    d["frequency"] = scalar([](const R& r) { return r.frequency_hz; });
+    d["frequency_10s"] = scalar([](const R& r) { return r.frequency_10s_hz; });
+    d["cycles"] = scalar([](const R& r) { return r.cycles; });
+    d["window_flags"] = scalar([](const R& r) { return r.flags; });
+    d["start_s"] = scalar([](const R& r) { return r.start_s; });
+    d["duration_s"] = scalar([](const R& r) { return r.duration_s; });
+    d["index"] = scalar([](const R& r) { return r.index; });
+  }
+  return d;
+}
+
+double CheckFs(double fs) {
+  if (!std::isfinite(fs) || fs <= 0) throw py::value_error("fs must be a finite number > 0");
+  return fs;
+}
+
+py::dict Measure(const py::object& v, const py::object& i, double fs, const py::object& phase,
+                 const py::object& nominal_hz, double min_on_current,
+                 const std::string& angle_reference) {
+  CheckFs(fs);
+  size_t nv = 0, nvn = 0, nc = 0, ncn = 0;
+  F32 vf = AsRows(v, "v", &nv, &nvn);
+  F32 inf = AsRows(i, "i", &nc, &ncn);
+  if (nvn != ncn) {
+    throw py::value_error("v and i must have the same number of samples (" + std::to_string(nvn) +
+                          " vs " + std::to_string(ncn) + ")");
+  }
+  if (nv < 1 || nv > meterdsp::kMaxVoltages) throw py::value_error("v must have 1..3 rows");
+  if (nc > meterdsp::kMaxCurrents) throw py::value_error("i must have at most 92 rows");
+  if (nvn < 2) throw py::value_error("need at least 2 samples");
+  meterdsp::MeasureConfig c;
+  c.fs_hz = fs;
+  c.voltages = nv;
+  c.currents = nc;
+  const auto ph = PhaseOf(phase, nv, nc);
+  std::copy(ph.begin(), ph.end(), c.phase);
+  c.nominal_hz = nominal_hz.is_none() ? 0.0 : nominal_hz.cast<double>();
+  c.min_on_current = min_on_current;
+  c.angle_reference = AngleRefOf(angle_reference);
+  meterdsp::WindowResult r;
+  Status s;
+  {
+    py::gil_scoped_release release;
+    s = meterdsp::Measure(meterdsp::PlanarBlock<float>{vf.data(), nvn, inf.data(), ncn, nvn}, c, r);
+  }
+  Check(s);
+  return ToDict({&r}, nv, nc, true);
+}
+
+// Streaming meter owning its fixed-size state.
+class PyMeter {
+ public:
+  PyMeter(double fs, size_t voltages, size_t currents, const py::object& phase,
+          double nominal_hz, const py::object& min_on_current, double min_voltage,
+          const py::dict& cal, const std::string& angle_reference, int adc_bits)
+      : m_(std::make_unique<meterdsp::Meter>()) {
+    CheckFs(fs);
+    if (voltages < 1 || voltages > meterdsp::kMaxVoltages) throw py::value_error("voltages must be 1..3");
+    if (currents > meterdsp::kMaxCurrents) throw py::value_error("currents must be 0..92");
+    auto c = std::make_unique<meterdsp::MeterConfig>();
+    c->fs_hz = fs;
+    c->nominal_hz = nominal_hz;
+    c->voltages = voltages;
+    c->currents = currents;
+    const auto ph = PhaseOf(phase, voltages, currents);
+    std::copy(ph.begin(), ph.end(), c->phase);
+    const auto on = PerChannel(min_on_current, currents, "min_on_current");
+    for (size_t k = 0; k < currents; ++k) c->min_on_current[k] = on[k];
+    c->min_voltage = min_voltage;
+    c->angle_reference = AngleRefOf(angle_reference);
+    c->adc_bits = adc_bits;
+    for (auto item : cal) {
+      const std::string key = py::str(item.first);
+      if (key.size() < 3 || (key.rfind("v_", 0) != 0 && key.rfind("i_", 0) != 0)) {
+        throw py::value_error("unknown calibration setting '" + key + "'");
+      }
+      const bool is_v = key[0] == 'v';
+      const std::string what = key.substr(2);
+      const size_t n = is_v ? voltages : currents;
+      const auto vals = PerChannel(py::reinterpret_borrow<py::object>(item.second), n, key.c_str());
+      meterdsp::ChannelCalibration* cc = is_v ? c->voltage_cal : c->current_cal;
+      for (size_t k = 0; k < n; ++k) {
+        if (what == "gain") cc[k].gain = vals[k];
+        else if (what == "offset") cc[k].offset = vals[k];
+        else if (what == "skew_us") cc[k].skew_us = vals[k];
+        else if (what == "phase_deg") cc[k].phase_deg = vals[k];
+        else if (what == "dc_removal") cc[k].dc_removal = vals[k] != 0.0;
+        else if (what == "clip_level") cc[k].clip_level = vals[k];
+        else throw py::value_error("unknown calibration setting '" + key + "'");
+      }
+    }
+    Check(meterdsp::Init(*c, *m_));
+  }
+
+  py::dict Process(const py::object& v, const py::object& i) {
+    size_t nv = 0, nvn = 0, nc = 0, ncn = 0;
+    F32 vf = AsRows(v, "v", &nv, &nvn);
+    F32 inf = AsRows(i, "i", &nc, &ncn);
+    const auto& c = m_->config;
+    if (nv != c.voltages || (nc != c.currents && !(c.currents == 0 && ncn == 0))) {
+      throw py::value_error("expected v with " + std::to_string(c.voltages) + " rows and i with " +
+                            std::to_string(c.currents) + " rows, got " + std::to_string(nv) +
+                            " and " + std::to_string(nc));
+    }
+    if (nvn != ncn && c.currents > 0) throw py::value_error("v and i must have the same number of samples");
+    std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m_, nvn));
+    size_t done = 0;
+    Status s;
+    {
+      py::gil_scoped_release release;
+      s = meterdsp::Process(*m_, meterdsp::PlanarBlock<float>{vf.data(), nvn, inf.data(), ncn, nvn},
+                            out.data(), out.size(), &done);
+    }
+    Check(s);
+    return Results(out, done);
+  }
+
+  py::dict ProcessFrames(const py::array& frames) {
+    const auto& c = m_->config;
+    const size_t nch = c.voltages + c.currents;
+    if (frames.ndim() != 2 || static_cast<size_t>(frames.shape(1)) != nch) {
+      throw py::value_error("frames must be (n, " + std::to_string(nch) + ") = (n, voltages + currents)");
+    }
+    const py::dtype dt = frames.dtype();
+    if (dt.kind() != 'i' || (dt.itemsize() != 2 && dt.itemsize() != 4)) {
+      throw py::type_error("frames must be int16 or int32 raw ADC codes");
+    }
+    const size_t n = static_cast<size_t>(frames.shape(0));
+    std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m_, n));
+    size_t done = 0;
+    Status s;
+    if (dt.itemsize() == 2) {
+      auto a = py::array_t<int16_t, py::array::c_style>::ensure(frames);
+      py::gil_scoped_release release;
+      s = meterdsp::Process(*m_, meterdsp::FrameBlock<int16_t>{a.data(), n, nch}, out.data(), out.size(), &done);
+    } else {
+      auto a = py::array_t<int32_t, py::array::c_style>::ensure(frames);
+      py::gil_scoped_release release;
+      s = meterdsp::Process(*m_, meterdsp::FrameBlock<int32_t>{a.data(), n, nch}, out.data(), out.size(), &done);
+    }
+    Check(s);
+    return Results(out, done);
+  }
+
+  void Reset() { meterdsp::Reset(*m_); }
+  size_t voltages() const { return m_->config.voltages; }
+  size_t currents() const { return m_->config.currents; }
+  double fs() const { return m_->config.fs_hz; }
+
+ private:
+  static std::vector<double> PerChannel(const py::object& obj, size_t n, const char* name) {
+    auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(obj);
+    if (!a) throw py::type_error(std::string(name) + " must be a number or an array of numbers");
+    if (a.ndim() == 0) return std::vector<double>(n, a.at());
+    if (a.ndim() != 1 || static_cast<size_t>(a.shape(0)) != n) {
+      throw py::value_error(std::string(name) + " must be a scalar or have " + std::to_string(n) + " entries");
+    }
+    return std::vector<double>(a.data(), a.data() + n);
+  }
+  py::dict Results(const std::vector<meterdsp::WindowResult>& out, size_t done) const {
+    std::vector<const meterdsp::WindowResult*> rs;
+    for (size_t w = 0; w < done; ++w) rs.push_back(&out[w]);
+    meterdsp::WindowResult empty;
+    if (rs.empty()) {  // keep column shapes (0, n)
+      py::dict d = ToDict({&empty}, m_->config.voltages, m_->config.currents, false);
+      for (auto item : d) {
+        py::array a = py::reinterpret_borrow<py::array>(item.second);
+        d[item.first] = a[py::slice(0, 0, 1)];
+      }
+      return d;
+    }
+    return ToDict(rs, m_->config.voltages, m_->config.currents, false);
+  }
+  std::unique_ptr<meterdsp::Meter> m_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_core, mod) {
+  mod.doc() = "meterdsp C++ core (use the meterdsp package, not this module)";
+  mod.attr("__version__") = METERDSP_VERSION;
+  mod.def("simd_target", [] { return std::string(meterdsp::SimdTarget()); },
+          "Name of the SIMD target the dispatcher selects on this CPU, e.g. 'AVX3'.");
+  mod.def("_input_address", [](const py::object& a) {
+            size_t r = 0, c = 0;
+            return reinterpret_cast<uintptr_t>(AsRows(a, "a", &r, &c).data());
+          }, "Test hook: address of the float32 data the core would read for `a`.");
+  mod.def("measure", &Measure, py::arg("v"), py::arg("i"), py::arg("fs"), py::kw_only(),
+          py::arg("phase") = py::none(), py::arg("nominal_hz") = py::none(),
+          py::arg("min_on_current") = 0.0, py::arg("angle_reference") = "v1");
+  py::class_<PyMeter>(mod, "Meter")
+      .def(py::init<double, size_t, size_t, const py::object&, double, const py::object&, double,
+                    const py::dict&, const std::string&, int>(),
+           py::arg("fs"), py::arg("voltages"), py::arg("currents"), py::kw_only(),
+           py::arg("phase") = py::none(), py::arg("nominal_hz") = 50.0,
+           py::arg("min_on_current") = 0.05, py::arg("min_voltage") = 1.0,
+           py::arg("calibration") = py::dict(), py::arg("angle_reference") = "v1",
+           py::arg("adc_bits") = 24)
+      .def("process", &PyMeter::Process, py::arg("v"), py::arg("i"))
+      .def("process_frames", &PyMeter::ProcessFrames, py::arg("frames"))
+      .def("reset", &PyMeter::Reset)
+      .def_property_readonly("voltages", &PyMeter::voltages)
+      .def_property_readonly("currents", &PyMeter::currents)
+      .def_property_readonly("fs", &PyMeter::fs);
+  py::dict flags;
+  flags["INCOMPLETE"] = static_cast<uint32_t>(meterdsp::kFlagIncomplete);
+  flags["CLIPPED"] = static_cast<uint32_t>(meterdsp::kFlagClipped);
+  flags["FREQ_OUT_OF_RANGE"] = static_cast<uint32_t>(meterdsp::kFlagFreqOutOfRange);
+  flags["NO_VOLTAGE"] = static_cast<uint32_t>(meterdsp::kFlagNoVoltage);
+  flags["BELOW_MIN_CURRENT"] = static_cast<uint32_t>(meterdsp::kFlagBelowMinCurrent);
+  flags["SETTLING"] = static_cast<uint32_t>(meterdsp::kFlagSettling);
+  mod.attr("FLAGS") = flags;
+}
