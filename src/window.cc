@@ -48,6 +48,32 @@ void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, 
   }
 }
 
+// Moves every channel's lane partial sums into its double window sums (lanes widened to
+// double and added in the target's fixed order) and clears them.
+void FlushLanesImpl(Meter& m) {
+  const size_t nch = m.config.voltages + m.config.currents;
+  for (size_t ch = 0; ch < nch; ++ch) {
+    for (size_t q = 0; q < kSumCount; ++q) {
+      float* lanes = m.lanes[ch][q];
+#if HWY_TARGET == HWY_SCALAR
+      m.sums[ch][q] += double{lanes[0]};
+      lanes[0] = 0.0f;
+#else
+      const hn::ScalableTag<float> d;
+      const hn::Half<decltype(d)> dh;
+      const hn::Rebind<double, decltype(dh)> dd;
+      const auto v = hn::Load(d, lanes);
+      const auto wide = hn::Add(hn::PromoteTo(dd, hn::LowerHalf(dh, v)),
+                                hn::PromoteTo(dd, hn::UpperHalf(dh, v)));
+      m.sums[ch][q] += hn::GetLane(hn::SumOfLanes(dd, wide));
+      hn::Store(hn::Zero(d), d, lanes);
+#endif
+    }
+  }
+}
+
+size_t LanesImpl() { return hn::Lanes(hn::ScalableTag<float>()); }
+
 const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
 
 }  // namespace
@@ -70,6 +96,8 @@ HWY_EXPORT(AccumulateTileImpl);
 HWY_EXPORT(DelayVoltagesImpl);
 HWY_EXPORT(MeasureChunkImpl);
 HWY_EXPORT(TargetNameImpl);
+HWY_EXPORT(FlushLanesImpl);
+HWY_EXPORT(LanesImpl);
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kSqrt2 = 1.41421356237309504880;
@@ -216,25 +244,18 @@ void AddSample(Meter& m, ptrdiff_t t, double weight, double (*sums)[kSumCount]) 
   }
 }
 
-// Moves every channel's lane partial sums into its double window sums (fixed order).
-void FlushLanes(Meter& m) {
-  for (size_t ch = 0; ch < Channels(m); ++ch) {
-    for (size_t q = 0; q < kSumCount; ++q) {
-      double acc = 0;
-      for (size_t l = 0; l < kMaxLanes; ++l) acc += m.lanes[ch][q][l];
-      m.sums[ch][q] += acc;
-      std::memset(m.lanes[ch][q], 0, sizeof(m.lanes[ch][q]));
-    }
-  }
-}
+void FlushLanes(Meter& m) { HWY_DYNAMIC_DISPATCH(FlushLanesImpl)(m); }
 
-void SetOscillatorHz(Meter& m, double hz) { m.osc_step = 2.0 * kPi * hz / m.config.fs_hz; }
+void SetOscillatorHz(Meter& m, double hz) {
+  m.osc_step = 2.0 * kPi * hz / m.config.fs_hz;
+  m.osc_step_cos = std::cos(m.osc_step);
+  m.osc_step_sin = std::sin(m.osc_step);
+}
 
 void AdvanceOscillator(Meter& m) {
   const double c = m.osc_cos, s = m.osc_sin;
-  const double cs = std::cos(m.osc_step), sn = std::sin(m.osc_step);
-  m.osc_cos = c * cs - s * sn;
-  m.osc_sin = s * cs + c * sn;
+  m.osc_cos = c * m.osc_step_cos - s * m.osc_step_sin;
+  m.osc_sin = s * m.osc_step_cos + c * m.osc_step_sin;
 }
 
 void UpdateF10(Meter& m, double tc) {
@@ -400,9 +421,12 @@ void ProcessTileRange(Meter& m, size_t b, size_t e, WindowResult* out, size_t* c
   if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e);
 }
 
-// Ends a full tile: flush the lanes and carry the history rows into the next tile.
+// Ends a full tile: carry the history rows into the next tile. The lanes are flushed at every
+// window end and at least every 256 terms per lane (every N tiles for N lanes), at absolute
+// stream positions, so precision and results do not depend on the block cut.
 void RollTile(Meter& m) {
-  FlushLanes(m);
+  const uint64_t flush_frames = kTileFrames * HWY_DYNAMIC_DISPATCH(LanesImpl)();
+  if ((m.tile_start + kTileFrames) % flush_frames == 0) FlushLanes(m);
   const size_t keep = kHistoryFrames;
   for (size_t ch = 0; ch < Channels(m); ++ch) {
     std::memcpy(m.x[ch], m.x[ch] + kTileFrames, keep * sizeof(float));

@@ -121,6 +121,7 @@ struct alignas(64) Meter {
 
   // Fundamental reference oscillator and frequency tracker.
   double osc_cos = 1.0, osc_sin = 0.0, osc_step = 0.0;  // step = 2π f_est / fs
+  double osc_step_cos = 1.0, osc_step_sin = 0.0;
   double window_start = 0;   // fractional start of the open window
   double last_crossing = 0;  // time of the latest accepted rising crossing
   double env = 0;            // reference-voltage envelope (peak, decaying)
