@@ -39,36 +39,42 @@ void DelayVoltagesImpl(Meter& m, size_t b, size_t e) {
   }
 }
 
-// Measure(): accumulates samples [b, e) (relative to the chunk origin) of every row.
-void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, float* lanes,
-                      double* edge) {
+// Adds the N lanes of acc[kSumCount][kMaxLanes], widened to double, to sums[kSumCount].
+HWY_INLINE void ReduceLanesToDouble(const float* HWY_RESTRICT acc, double* HWY_RESTRICT sums) {
+  for (size_t q = 0; q < kSumCount; ++q) {
+#if HWY_TARGET == HWY_SCALAR
+    sums[q] += double{acc[q * kMaxLanes]};
+#else
+    const hn::ScalableTag<float> d;
+    const hn::Half<decltype(d)> dh;
+    const hn::Rebind<double, decltype(dh)> dd;
+    const auto v = hn::Load(d, acc + q * kMaxLanes);
+    const auto wide = hn::Add(hn::PromoteTo(dd, hn::LowerHalf(dh, v)),
+                              hn::PromoteTo(dd, hn::UpperHalf(dh, v)));
+    sums[q] += hn::GetLane(hn::SumOfLanes(dd, wide));
+#endif
+  }
+}
+
+// Measure(): accumulates samples [b, e) (relative to the chunk origin) of every row into
+// sums[row][kSumCount] (lanes for whole vectors, double for the head and tail).
+void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, double* sums) {
+  HWY_ALIGN float lanes[kSumCount * kMaxLanes];
   for (size_t k = 0; k < count; ++k) {
-    AccumulateSpanUnpadded(rows[k], b, e, lanes + k * kSumCount * kMaxLanes,
-                           edge + k * kSumCount);
+    for (float& x : lanes) x = 0.0f;
+    AccumulateSpanUnpadded(rows[k], b, e, lanes, sums + k * kSumCount);
+    ReduceLanesToDouble(lanes, sums + k * kSumCount);
   }
 }
 
 // Moves every channel's lane partial sums into its double window sums (lanes widened to
 // double and added in the target's fixed order) and clears them.
 void FlushLanesImpl(Meter& m) {
+  const hn::ScalableTag<float> d;
   const size_t nch = m.config.voltages + m.config.currents;
   for (size_t ch = 0; ch < nch; ++ch) {
-    for (size_t q = 0; q < kSumCount; ++q) {
-      float* lanes = m.lanes[ch][q];
-#if HWY_TARGET == HWY_SCALAR
-      m.sums[ch][q] += double{lanes[0]};
-      lanes[0] = 0.0f;
-#else
-      const hn::ScalableTag<float> d;
-      const hn::Half<decltype(d)> dh;
-      const hn::Rebind<double, decltype(dh)> dd;
-      const auto v = hn::Load(d, lanes);
-      const auto wide = hn::Add(hn::PromoteTo(dd, hn::LowerHalf(dh, v)),
-                                hn::PromoteTo(dd, hn::UpperHalf(dh, v)));
-      m.sums[ch][q] += hn::GetLane(hn::SumOfLanes(dd, wide));
-      hn::Store(hn::Zero(d), d, lanes);
-#endif
-    }
+    ReduceLanesToDouble(&m.lanes[ch][0][0], m.sums[ch]);
+    for (size_t q = 0; q < kSumCount; ++q) hn::Store(hn::Zero(d), d, m.lanes[ch][q]);
   }
 }
 
@@ -690,8 +696,6 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
   // Rows of every channel (voltages first).
   KernelRows rows[kMaxChannels];
   double sums[kMaxChannels][kSumCount] = {};
-  alignas(64) float lanes[kMaxChannels][kSumCount][kMaxLanes];
-  std::memset(lanes, 0, sizeof(lanes));
   auto row_of = [&](size_t ch) {
     return ch < nv ? in.v + ch * in.v_stride : in.i + (ch - nv) * in.i_stride;
   };
@@ -722,7 +726,6 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
 
   constexpr size_t kChunk = 1024;
   alignas(64) float cbuf[kChunk], sbuf[kChunk];
-  double edge[kMaxChannels][kSumCount] = {};
   for (size_t c0 = full_lo; c0 < full_hi; c0 += kChunk) {
     const size_t len = std::min(kChunk, full_hi - c0);
     const double th = omega * (static_cast<double>(c0) - a);
@@ -742,16 +745,7 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
       rows[ch].sinr = sbuf;
       rows[ch].filter = nullptr;
     }
-    HWY_DYNAMIC_DISPATCH(MeasureChunkImpl)(rows, nch, 0, len, &lanes[0][0][0], &edge[0][0]);
-    for (size_t ch = 0; ch < nch; ++ch) {
-      for (size_t q = 0; q < kSumCount; ++q) {
-        double acc = edge[ch][q];
-        for (size_t l = 0; l < kMaxLanes; ++l) acc += lanes[ch][q][l];
-        sums[ch][q] += acc;
-        edge[ch][q] = 0;
-      }
-    }
-    std::memset(lanes, 0, sizeof(lanes));
+    HWY_DYNAMIC_DISPATCH(MeasureChunkImpl)(rows, nch, 0, len, &sums[0][0]);
   }
   // Non-finite samples inside the span poison the sums; the few outside it (less than a
   // cycle at each end) are checked directly.
