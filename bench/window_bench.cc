@@ -10,6 +10,7 @@
 
 #include "hwy/targets.h"
 #include "meterdsp/meterdsp.h"
+#include "reference/reference_meter.h"
 
 namespace {
 
@@ -105,6 +106,27 @@ void BM_MeasureF32(benchmark::State& state, int64_t target) {
   Finish(state);
   hwy::SetSupportedTargetsForTest(0);
 }
+
+// The plain scalar reference of tests/reference (double precision, per-sample loops) on the
+// same second of data: the peer for "AVX3 vs the scalar reference".
+void BM_PlainScalarReference(benchmark::State& state) {
+  const Data& d = GetData();
+  auto cfg = std::make_unique<meterdsp::MeterConfig>();
+  cfg->fs_hz = kFs;
+  cfg->currents = kNc;
+  for (size_t k = 0; k < kNc; ++k) cfg->phase[k] = static_cast<uint8_t>(k % 3);
+  std::vector<std::vector<double>> rows(kNv + kNc, std::vector<double>(kFrames));
+  for (size_t k = 0; k < kNv; ++k)
+    for (size_t t = 0; t < kFrames; ++t) rows[k][t] = d.v[k * kFrames + t];
+  for (size_t k = 0; k < kNc; ++k)
+    for (size_t t = 0; t < kFrames; ++t) rows[kNv + k][t] = d.i[k * kFrames + t];
+  for (auto _ : state) {
+    auto r = meterdsp::test::ReferenceRun(*cfg, rows);
+    benchmark::DoNotOptimize(r);
+  }
+  Finish(state);
+}
+BENCHMARK(BM_PlainScalarReference)->Unit(benchmark::kMicrosecond);
 
 int Register() {
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
