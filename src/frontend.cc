@@ -1,9 +1,35 @@
-// Front end: delay-filter design and layout conversion (scalar; the compiler vectorises the
-// contiguous planar loops, and the strided frame loops are bounded by memory reads).
-#include "meterdsp/frontend.h"
+// Front end: delay-filter design and layout conversion. Planar rows are scaled and checked by
+// per-target Highway kernels (include/meterdsp/simd/frontend-inl.h); interleaved frames are a
+// strided gather, done in plain C++.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "src/frontend.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "meterdsp/simd/frontend-inl.h"
 
+HWY_BEFORE_NAMESPACE();
+namespace meterdsp {
+namespace HWY_NAMESPACE {
+namespace {
+
+bool ScaleRowF32(const float* src, size_t n, float gain, float offset, float clip, float* dst) {
+  return ScaleRow(src, n, gain, offset, clip, dst);
+}
+bool ScaleRowF64(const double* src, size_t n, float gain, float offset, float clip, float* dst) {
+  return ScaleRow(src, n, gain, offset, clip, dst);
+}
+bool RowFiniteF32(const float* row, size_t n) { return RowFinite(row, n); }
+bool RowFiniteF64(const double* row, size_t n) { return RowFinite(row, n); }
+
+}  // namespace
+}  // namespace HWY_NAMESPACE
+}  // namespace meterdsp
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
 #include <cmath>
-#include <cstring>
+
+#include "meterdsp/frontend.h"
 
 namespace meterdsp {
 
@@ -74,18 +100,25 @@ void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, i
   }
 }
 
+HWY_EXPORT(ScaleRowF32);
+HWY_EXPORT(ScaleRowF64);
+HWY_EXPORT(RowFiniteF32);
+HWY_EXPORT(RowFiniteF64);
+
+bool DispatchScale(const float* src, size_t n, float g, float o, float clip, float* dst) {
+  return HWY_DYNAMIC_DISPATCH(ScaleRowF32)(src, n, g, o, clip, dst);
+}
+bool DispatchScale(const double* src, size_t n, float g, float o, float clip, float* dst) {
+  return HWY_DYNAMIC_DISPATCH(ScaleRowF64)(src, n, g, o, clip, dst);
+}
+bool DispatchFinite(const float* row, size_t n) { return HWY_DYNAMIC_DISPATCH(RowFiniteF32)(row, n); }
+bool DispatchFinite(const double* row, size_t n) { return HWY_DYNAMIC_DISPATCH(RowFiniteF64)(row, n); }
+
 template <typename Sample>
 void ConvertRow(const Sample* src, size_t count, const ChannelScale& s, float* dst,
                 uint8_t* clipped) noexcept {
-  const float gain = s.gain, offset = s.offset;
-  for (size_t j = 0; j < count; ++j) {
-    dst[j] = (static_cast<float>(src[j]) - offset) * gain;
-  }
-  if (s.clip_level > 0.0) {
-    const float lim = static_cast<float>(s.clip_level);
-    uint8_t clip = 0;
-    for (size_t j = 0; j < count; ++j) clip |= static_cast<uint8_t>(std::fabs(dst[j]) >= lim);
-    *clipped |= clip;
+  if (DispatchScale(src, count, s.gain, s.offset, static_cast<float>(s.clip_level), dst)) {
+    *clipped = 1;
   }
 }
 
@@ -102,33 +135,13 @@ void ConvertPlanarT(const PlanarBlock<Sample>& b, size_t nv, size_t nc, size_t f
   }
 }
 
-// Exponent bits all ones ⇔ NaN or ±Inf. Integer OR-reduction, so the compiler vectorises it.
-bool RowFinite(const float* row, size_t n) noexcept {
-  uint32_t bad = 0;
-  for (size_t j = 0; j < n; ++j) {
-    uint32_t bits;
-    std::memcpy(&bits, &row[j], sizeof(bits));
-    bad |= static_cast<uint32_t>((bits & 0x7F800000u) == 0x7F800000u);
-  }
-  return bad == 0;
-}
-bool RowFinite(const double* row, size_t n) noexcept {
-  uint64_t bad = 0;
-  for (size_t j = 0; j < n; ++j) {
-    uint64_t bits;
-    std::memcpy(&bits, &row[j], sizeof(bits));
-    bad |= static_cast<uint64_t>((bits & 0x7FF0000000000000ull) == 0x7FF0000000000000ull);
-  }
-  return bad == 0;
-}
-
 template <typename Sample>
 bool AllFiniteT(const PlanarBlock<Sample>& b, size_t nv, size_t nc) noexcept {
   for (size_t k = 0; k < nv; ++k) {
-    if (!RowFinite(b.v + k * b.v_stride, b.frames)) return false;
+    if (!DispatchFinite(b.v + k * b.v_stride, b.frames)) return false;
   }
   for (size_t k = 0; k < nc; ++k) {
-    if (!RowFinite(b.i + k * b.i_stride, b.frames)) return false;
+    if (!DispatchFinite(b.i + k * b.i_stride, b.frames)) return false;
   }
   return true;
 }
@@ -167,3 +180,4 @@ bool AllFinite(const PlanarBlock<double>& block, size_t voltages, size_t current
 }
 
 }  // namespace meterdsp
+#endif  // HWY_ONCE
