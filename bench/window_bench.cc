@@ -60,35 +60,26 @@ void Finish(benchmark::State& state) {
       static_cast<double>(state.iterations()) * kFrames / kFs, benchmark::Counter::kIsRate);
 }
 
-void BM_ProcessPlanarF32(benchmark::State& state, int64_t target, bool calibrated) {
+// Process() on one second of the shared data, in the layout `make_block` returns.
+template <typename MakeBlock>
+void BM_Process(benchmark::State& state, int64_t target, bool calibrated, MakeBlock make_block) {
   hwy::SetSupportedTargetsForTest(target);
-  const Data& d = GetData();
+  const auto block = make_block(GetData());
   auto m = MakeMeter(calibrated);
   std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m, kFrames));
   size_t done = 0;
   for (auto _ : state) {
-    auto s = meterdsp::Process(*m, meterdsp::PlanarBlock<float>{d.v.data(), kFrames, d.i.data(), kFrames, kFrames},
-                               out.data(), out.size(), &done);
+    auto s = meterdsp::Process(*m, block, out.data(), out.size(), &done);
     benchmark::DoNotOptimize(s);
   }
   Finish(state);
   hwy::SetSupportedTargetsForTest(0);
 }
 
-void BM_ProcessFramesI16(benchmark::State& state, int64_t target, bool calibrated) {
-  hwy::SetSupportedTargetsForTest(target);
-  const Data& d = GetData();
-  auto m = MakeMeter(calibrated);
-  std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m, kFrames));
-  size_t done = 0;
-  for (auto _ : state) {
-    auto s = meterdsp::Process(*m, meterdsp::FrameBlock<int16_t>{d.frames.data(), kFrames, kNv + kNc},
-                               out.data(), out.size(), &done);
-    benchmark::DoNotOptimize(s);
-  }
-  Finish(state);
-  hwy::SetSupportedTargetsForTest(0);
+meterdsp::PlanarBlock<float> Planar(const Data& d) {
+  return {d.v.data(), kFrames, d.i.data(), kFrames, kFrames};
 }
+meterdsp::FrameBlock<int16_t> Frames(const Data& d) { return {d.frames.data(), kFrames, kNv + kNc}; }
 
 void BM_MeasureF32(benchmark::State& state, int64_t target) {
   hwy::SetSupportedTargetsForTest(target);
@@ -131,9 +122,9 @@ BENCHMARK(BM_PlainScalarReference)->Unit(benchmark::kMicrosecond);
 int Register() {
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
     const std::string name = hwy::TargetName(target);
-    benchmark::RegisterBenchmark(("ProcessPlanarF32/" + name).c_str(), BM_ProcessPlanarF32, target, false);
-    benchmark::RegisterBenchmark(("ProcessPlanarF32_skewcal/" + name).c_str(), BM_ProcessPlanarF32, target, true);
-    benchmark::RegisterBenchmark(("ProcessFramesI16/" + name).c_str(), BM_ProcessFramesI16, target, false);
+    benchmark::RegisterBenchmark(("ProcessPlanarF32/" + name).c_str(), BM_Process<decltype(&Planar)>, target, false, &Planar);
+    benchmark::RegisterBenchmark(("ProcessPlanarF32_skewcal/" + name).c_str(), BM_Process<decltype(&Planar)>, target, true, &Planar);
+    benchmark::RegisterBenchmark(("ProcessFramesI16/" + name).c_str(), BM_Process<decltype(&Frames)>, target, false, &Frames);
     benchmark::RegisterBenchmark(("MeasureF32/" + name).c_str(), BM_MeasureF32, target);
   }
   return 0;
