@@ -307,7 +307,7 @@ void CloseWindow(Meter& m, ptrdiff_t t, const Boundary& bd, WindowResult* out, s
   r.start_s = m.window_start / m.config.fs_hz;
   r.duration_s = w / m.config.fs_hz;
   r.cycles = bd.cycles;
-  r.flags = bd.flags | (m.windows_done < kSettlingWindows ? kFlagSettling : 0u);
+  r.flags = bd.flags | (m.windows_done < kSettlingWindows || m.after_incomplete ? kFlagSettling : 0u);
   const double f_est = m.osc_step * m.config.fs_hz / (2.0 * kPi);
   r.frequency_hz = bd.cycles > 0 ? bd.cycles * m.config.fs_hz / w
                    : (bd.flags & kFlagNoVoltage) ? m.config.nominal_hz : f_est;
@@ -323,9 +323,26 @@ void CloseWindow(Meter& m, ptrdiff_t t, const Boundary& bd, WindowResult* out, s
   // The next window: DC estimate for the zero-crossing detector, reference frequency.
   // Only whole cycles give an unbiased mean; a partial window's mean is not a DC offset.
   if (bd.cycles > 0) m.dc_estimate = m.sums[m.ref_voltage][0] / w;
-  const bool in_track = bd.cycles > 0 && r.frequency_hz >= kMinTrackHz &&
-                        r.frequency_hz <= kMaxTrackHz;
-  SetOscillatorHz(m, in_track ? r.frequency_hz : m.config.nominal_hz);
+  // Reference voltage: V1, else the first phase with voltage (judged on the window just
+  // closed). A change restarts the tracker; the next window ends at the new reference's first
+  // crossing, flagged incomplete.
+  for (size_t k = 0; k < m.config.voltages; ++k) {
+    if (r.vrms[k] * kSqrt2 >= m.config.min_voltage) {
+      if (k != m.ref_voltage) {
+        m.ref_voltage = static_cast<uint32_t>(k);
+        m.mode = kAcquire;
+        m.armed = 0;
+        m.prev_v = 0;
+        m.env = 0;
+        m.dc_estimate = 0;
+      }
+      break;
+    }
+  }
+  // A window that is not whole cycles leaves the next one's first cycle on an unverified
+  // reference: flag it settling. Without voltage the reference returns to nominal.
+  m.after_incomplete = bd.cycles == 0 ? 1 : 0;
+  if (bd.flags & kFlagNoVoltage) SetOscillatorHz(m, m.config.nominal_hz);
   const double norm = 1.0 / std::hypot(m.osc_cos, m.osc_sin);
   m.osc_cos *= norm;
   m.osc_sin *= norm;
@@ -364,7 +381,13 @@ bool Track(Meter& m, size_t t, Boundary* bd) {
         return false;
       }
       UpdateF10(m, tc);
-      if (++m.crossings_in_window == k_cycles) {
+      ++m.crossings_in_window;
+      // The fundamental reference follows the cycles measured so far in this window, so the
+      // phasors stay synchronous through frequency ramps and after a resync.
+      if (m.crossings_in_window <= k_cycles) {
+        SetOscillatorHz(m, m.crossings_in_window * fs / (tc - m.window_start));
+      }
+      if (m.crossings_in_window == k_cycles) {
         *bd = Boundary{tc, 0u, k_cycles};
         return true;
       }
@@ -591,6 +614,7 @@ void Reset(Meter& m) noexcept {
   m.mode = kAcquire;
   m.crossings_in_window = 0;
   m.ref_voltage = 0;
+  m.after_incomplete = 0;
   m.windows_done = 0;
   m.f10_interval = 0;
   m.f10_first = -1;

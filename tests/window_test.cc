@@ -405,6 +405,27 @@ TEST_P(WindowTest, VoltageReturnResynchronises) {
   EXPECT_TRUE(synced_after);
 }
 
+TEST_P(WindowTest, ReferenceFallsBackToTheFirstPhaseWithVoltage) {
+  MeterConfig c = OneChannel();
+  c.voltages = 3;
+  c.phase[0] = 1;
+  const size_t n = static_cast<size_t>(6 * kFs);
+  Rows rows = {Sine(230, 0, 50.3, kFs, n), Sine(230, 120, 50.3, kFs, n), Sine(230, -120, 50.3, kFs, n),
+               Sine(5, 120 + 30, 50.3, kFs, n)};
+  for (size_t t = 0; t < 3 * 2560; ++t) rows[0][t] = 0;  // V1 absent for the first 3 s
+  const auto got = RunPlanar(c, rows, {500});
+  size_t steady_without_v1 = 0, steady_with_v1 = 0;
+  for (const auto& r : got) {
+    if (!Steady(r)) continue;
+    EXPECT_NEAR(r.frequency_hz, 50.3, 1e-3);
+    EXPECT_NEAR(r.p[0], 1150 * std::cos(30 * kPi / 180), 0.3);
+    EXPECT_NEAR(r.q[0], 1150 * std::sin(30 * kPi / 180), 0.3);
+    (r.vrms[0] < 1 ? steady_without_v1 : steady_with_v1)++;
+  }
+  EXPECT_GE(steady_without_v1, 10u);  // synchronised on V2 while V1 is missing
+  EXPECT_GE(steady_with_v1, 10u);     // and back on V1 once it returns
+}
+
 TEST_P(WindowTest, MinimumOnCurrentSuppressesCreep) {
   MeterConfig c = OneChannel();
   c.currents = 2;

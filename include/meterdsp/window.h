@@ -130,6 +130,7 @@ struct alignas(64) Meter {
   float prev_v = 0;
   uint8_t armed = 0;
   uint8_t mode = 0;          // internal tracker mode
+  uint8_t after_incomplete = 0;  // the previous window was not whole cycles
   uint32_t crossings_in_window = 0;
   uint32_t ref_voltage = 0;
   uint64_t windows_done = 0;

@@ -92,6 +92,7 @@ inline std::vector<RefWindow> ReferenceRun(const MeterConfig& c,
   int mode = 0;  // 0 acquire, 1 sync, 2 nominal
   unsigned count = 0;
   unsigned done = 0;
+  bool after_incomplete = false;
   for (size_t t = 0; t < len; ++t) {
     theta[t] = th;
     th += step;
@@ -119,10 +120,14 @@ inline std::vector<RefWindow> ReferenceRun(const MeterConfig& c,
           last = tc;
           if (period > fs / kMinTrackHz) {
             count = K + 1;
-          } else if (++count == K) {
-            close = true, at = tc, cycles = K;
-          } else if (count == 2 * K + 1) {
-            close = true, at = tc, flags = kFlagIncomplete;
+          } else {
+            ++count;
+            if (count <= K) step = 2 * pi * (count * fs / (tc - start)) / fs;
+            if (count == K) {
+              close = true, at = tc, cycles = K;
+            } else if (count == 2 * K + 1) {
+              close = true, at = tc, flags = kFlagIncomplete;
+            }
           }
         }
       } else {
@@ -168,7 +173,7 @@ inline std::vector<RefWindow> ReferenceRun(const MeterConfig& c,
     r.start = a;
     r.length = W;
     r.cycles = cycles;
-    r.flags = flags | (done < 3 ? kFlagSettling : 0u);
+    r.flags = flags | (done < 3 || after_incomplete ? kFlagSettling : 0u);
     r.frequency = cycles ? cycles * fs / W : (flags & kFlagNoVoltage) ? c.nominal_hz : step * fs / (2 * pi);
     if (cycles && (r.frequency < kMinInRangeHz || r.frequency > kMaxInRangeHz)) r.flags |= kFlagFreqOutOfRange;
     auto dc_of = [&](size_t ch) {
@@ -216,8 +221,8 @@ inline std::vector<RefWindow> ReferenceRun(const MeterConfig& c,
     out.push_back(r);
     ++done;
     if (cycles > 0) dc = mean[0];
-    const bool in_track = cycles > 0 && r.frequency >= kMinTrackHz && r.frequency <= kMaxTrackHz;
-    step = 2 * pi * (in_track ? r.frequency : c.nominal_hz) / fs;
+    after_incomplete = cycles == 0;
+    if (flags & kFlagNoVoltage) step = 2 * pi * c.nominal_hz / fs;
     start = at;
     count = 0;
   }
