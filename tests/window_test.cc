@@ -486,6 +486,31 @@ TEST_P(WindowTest, SkewAndPhaseCalibrationCompensateTheSensor) {
   }
 }
 
+TEST_P(WindowTest, FrequencyRampIsTracked) {
+  // f(t) = 49 + 0.1·t Hz for 20 s (standards.md §9.4 ramp), PF 0.5 inductive at 5 A.
+  MeterConfig c = OneChannel();
+  const size_t n = static_cast<size_t>(20 * kFs);
+  Rows rows(2, std::vector<double>(n));
+  for (size_t k = 0; k < n; ++k) {
+    const double t = static_cast<double>(k) / kFs;
+    const double th = 2 * kPi * (49.0 * t + 0.05 * t * t) + 0.3;
+    rows[0][k] = std::sqrt(2.0) * 230 * std::sin(th);
+    rows[1][k] = std::sqrt(2.0) * 5 * std::sin(th - kPi / 3);
+  }
+  size_t seen = 0;
+  for (const auto& r : RunPlanar(c, rows, {256})) {
+    if (!Steady(r)) continue;
+    // Cycles over duration is the mean frequency of the window's span.
+    const double t_mid = (r.start_samples + 0.5 * r.length_samples) / kFs;
+    EXPECT_NEAR(r.frequency_hz, 49.0 + 0.1 * t_mid, 1e-3);
+    EXPECT_LT(100 * std::fabs(r.p[0] / 575 - 1), 0.03);
+    EXPECT_LT(100 * std::fabs(r.q[0] / 995.929 - 1), 0.06);
+    EXPECT_NEAR(r.angle_deg[0], -60, 0.01);
+    ++seen;
+  }
+  EXPECT_GT(seen, 90u);
+}
+
 TEST_P(WindowTest, TenSecondFrequencyWithinOneMilliHertz) {
   MeterConfig c = OneChannel();
   const size_t n = static_cast<size_t>(25 * kFs);
