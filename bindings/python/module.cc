@@ -4,7 +4,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -222,16 +224,16 @@ class PyMeter {
                             " and " + std::to_string(nc));
     }
     if (nvn != ncn && c.currents > 0) throw py::value_error("v and i must have the same number of samples");
-    std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m_, nvn));
-    size_t done = 0;
-    Status s;
+    const meterdsp::PlanarBlock<float> whole{vf.data(), nvn, inf.data(), ncn, nvn};
+    bool finite;
     {
       py::gil_scoped_release release;
-      s = meterdsp::Process(*m_, meterdsp::PlanarBlock<float>{vf.data(), nvn, inf.data(), ncn, nvn},
-                            out.data(), out.size(), &done);
+      finite = meterdsp::AllFinite(whole, c.voltages, c.currents);
     }
-    Check(s);
-    return Results(out, done);
+    if (!finite) Check(Status::kNonFiniteInput);  // before any state changes
+    return Chunked(nvn, [&](size_t first, size_t n) {
+      return meterdsp::PlanarBlock<float>{vf.data() + first, nvn, inf.data() + first, ncn, n};
+    });
   }
 
   py::dict ProcessFrames(const py::array& frames) {
@@ -245,20 +247,16 @@ class PyMeter {
       throw py::type_error("frames must be int16 or int32 raw ADC codes");
     }
     const size_t n = static_cast<size_t>(frames.shape(0));
-    std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m_, n));
-    size_t done = 0;
-    Status s;
     if (dt.itemsize() == 2) {
       auto a = py::array_t<int16_t, py::array::c_style>::ensure(frames);
-      py::gil_scoped_release release;
-      s = meterdsp::Process(*m_, meterdsp::FrameBlock<int16_t>{a.data(), n, nch}, out.data(), out.size(), &done);
-    } else {
-      auto a = py::array_t<int32_t, py::array::c_style>::ensure(frames);
-      py::gil_scoped_release release;
-      s = meterdsp::Process(*m_, meterdsp::FrameBlock<int32_t>{a.data(), n, nch}, out.data(), out.size(), &done);
+      return Chunked(n, [&](size_t first, size_t len) {
+        return meterdsp::FrameBlock<int16_t>{a.data() + first * nch, len, nch};
+      });
     }
-    Check(s);
-    return Results(out, done);
+    auto a = py::array_t<int32_t, py::array::c_style>::ensure(frames);
+    return Chunked(n, [&](size_t first, size_t len) {
+      return meterdsp::FrameBlock<int32_t>{a.data() + first * nch, len, nch};
+    });
   }
 
   void Reset() { meterdsp::Reset(*m_); }
@@ -276,6 +274,27 @@ class PyMeter {
     }
     return std::vector<double>(a.data(), a.data() + n);
   }
+  // Feeds [0, frames) in chunks so the result buffer stays proportional to the windows found
+  // (results do not depend on the cut). Inputs were validated whole, so no chunk can fail
+  // half-way; the GIL is released throughout.
+  template <typename MakeBlock>
+  py::dict Chunked(size_t frames, const MakeBlock& make_block) {
+    constexpr size_t kChunk = size_t{1} << 16;
+    std::vector<meterdsp::WindowResult> all, out(meterdsp::MaxWindowsPerBlock(*m_, kChunk));
+    Status s = Status::kOk;
+    {
+      py::gil_scoped_release release;
+      for (size_t first = 0; first < frames && s == Status::kOk; first += kChunk) {
+        size_t done = 0;
+        s = meterdsp::Process(*m_, make_block(first, std::min(kChunk, frames - first)), out.data(),
+                              out.size(), &done);
+        all.insert(all.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(done));
+      }
+    }
+    Check(s);
+    return Results(all, all.size());
+  }
+
   py::dict Results(const std::vector<meterdsp::WindowResult>& out, size_t done) const {
     std::vector<const meterdsp::WindowResult*> rs;
     for (size_t w = 0; w < done; ++w) rs.push_back(&out[w]);

@@ -193,6 +193,17 @@ def test_meter_streaming_windows_and_block_independence():
     np.testing.assert_array_equal(np.concatenate([w.index for w in parts]), np.arange(len(whole)))
 
 
+def test_meter_long_block_is_chunked_identically():
+    n = int(60 * FS) + 17  # > one 65536-frame chunk
+    v, i, phase = three_phase(n, nc=3)
+    v, i = v.astype(np.float32), i.astype(np.float32)
+    long = meterdsp.Meter(FS, 3, 3, phase=phase).process(v, i)
+    meter = meterdsp.Meter(FS, 3, 3, phase=phase)
+    parts = [meter.process(v[:, a:a + 4000], i[:, a:a + 4000]) for a in range(0, n, 4000)]
+    np.testing.assert_array_equal(np.concatenate([w.q for w in parts]), long.q)
+    assert len(long) == sum(len(w) for w in parts) >= 295
+
+
 def test_meter_process_frames_int16_with_calibration():
     n = int(3 * FS)
     v_fs, i_fs = 400.0, 20.0
