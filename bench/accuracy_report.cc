@@ -40,7 +40,7 @@ Worst RunPoints(double f, int mode, const std::vector<double>& phis) {
   const int bits = mode == 2 ? 16 : 24;
   const double top = std::ldexp(1.0, bits - 1) - 1;
   const double v_fs = 1.25 * std::sqrt(2.0) * 1.2 * 230, i_fs = 1.25 * std::sqrt(2.0) * 10;
-  auto cfg = std::make_unique<meterdsp::MeterConfig>();
+  auto cfg = std::make_unique<meterdsp::WindowConfig>();
   cfg->fs_hz = kFs;
   cfg->nominal_hz = f > 55 ? 60 : 50;
   cfg->voltages = 1;
@@ -76,7 +76,7 @@ Worst RunPoints(double f, int mode, const std::vector<double>& phis) {
     cfg->voltage_cal[0].gain = v_fs / top;
     for (size_t k = 0; k < pts.size(); ++k) cfg->current_cal[k].gain = i_fs / top;
   }
-  auto m = std::make_unique<meterdsp::Meter>();
+  auto m = std::make_unique<meterdsp::WindowEngine>();
   if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
   std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m, n));
   size_t done = 0;

@@ -41,15 +41,15 @@ const Data& GetData() {
   return d;
 }
 
-std::unique_ptr<meterdsp::Meter> MakeMeter(bool calibrated) {
-  auto cfg = std::make_unique<meterdsp::MeterConfig>();
+std::unique_ptr<meterdsp::WindowEngine> MakeMeter(bool calibrated) {
+  auto cfg = std::make_unique<meterdsp::WindowConfig>();
   cfg->fs_hz = kFs;
   cfg->currents = kNc;
   for (size_t k = 0; k < kNc; ++k) {
     cfg->phase[k] = static_cast<uint8_t>(k % 3);
     if (calibrated) cfg->current_cal[k].skew_us = 2.0 * static_cast<double>(k);
   }
-  auto m = std::make_unique<meterdsp::Meter>();
+  auto m = std::make_unique<meterdsp::WindowEngine>();
   if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
   return m;
 }
@@ -102,7 +102,7 @@ void BM_MeasureF32(benchmark::State& state, int64_t target) {
 // same second of data: the peer for "AVX3 vs the scalar reference".
 void BM_PlainScalarReference(benchmark::State& state) {
   const Data& d = GetData();
-  auto cfg = std::make_unique<meterdsp::MeterConfig>();
+  auto cfg = std::make_unique<meterdsp::WindowConfig>();
   cfg->fs_hz = kFs;
   cfg->currents = kNc;
   for (size_t k = 0; k < kNc; ++k) cfg->phase[k] = static_cast<uint8_t>(k % 3);

@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
   // 400 A mains and neutral CTs.
   const double top = 32767.0;
   const double v_fs = 1.25 * std::sqrt(2.0) * 1.2 * kVrms;
-  auto config = std::make_unique<meterdsp::MeterConfig>();
+  auto config = std::make_unique<meterdsp::WindowConfig>();
   config->fs_hz = kFs;
   config->nominal_hz = 60;
   config->voltages = 3;
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   }
 
   // Stream the frames through the meter in DMA-sized blocks.
-  auto meter = std::make_unique<meterdsp::Meter>();
+  auto meter = std::make_unique<meterdsp::WindowEngine>();
   if (meterdsp::Status s = meterdsp::Init(*config, *meter); s != meterdsp::Status::kOk) {
     std::fprintf(stderr, "Init failed: %s\n", meterdsp::ToString(s));
     return 1;

@@ -12,7 +12,7 @@ namespace HWY_NAMESPACE {
 namespace {
 
 // Accumulates tile frames [b, e) of every channel into its lane sums.
-void AccumulateTileImpl(Meter& m, size_t b, size_t e) {
+void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
   const size_t nv = m.config.voltages, nc = m.config.currents;
   KernelRows r;
   r.cosr = m.cosr + kHistoryFrames;
@@ -33,7 +33,7 @@ void AccumulateTileImpl(Meter& m, size_t b, size_t e) {
 }
 
 // Writes the delay-corrected voltages of tile frames [b, e).
-void DelayVoltagesImpl(Meter& m, size_t b, size_t e) {
+void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
   for (size_t k = 0; k < m.config.voltages; ++k) {
     DelayRow(m.x[k] + kHistoryFrames, &m.delay[k], b, e, m.vcal[k] + kHistoryFrames);
   }
@@ -69,7 +69,7 @@ void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, 
 
 // Moves every channel's lane partial sums into its double window sums (lanes widened to
 // double and added in the target's fixed order) and clears them.
-void FlushLanesImpl(Meter& m) {
+void FlushLanesImpl(WindowEngine& m) {
   const hn::ScalableTag<float> d;
   const size_t nch = m.config.voltages + m.config.currents;
   for (size_t ch = 0; ch < nch; ++ch) {
@@ -205,7 +205,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
   }
 }
 
-FinalizeParams ParamsOf(const MeterConfig& c) {
+FinalizeParams ParamsOf(const WindowConfig& c) {
   FinalizeParams fp{};
   fp.voltages = c.voltages;
   fp.currents = c.currents;
@@ -222,10 +222,10 @@ FinalizeParams ParamsOf(const MeterConfig& c) {
 
 // ---------------------------------------------------------------- streaming engine
 
-size_t Channels(const Meter& m) { return m.config.voltages + m.config.currents; }
+size_t Channels(const WindowEngine& m) { return m.config.voltages + m.config.currents; }
 
 // Delay-filtered sample of channel ch at tile index t (t may be negative, into history).
-double ScalarY(const Meter& m, size_t ch, ptrdiff_t t) {
+double ScalarY(const WindowEngine& m, size_t ch, ptrdiff_t t) {
   const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
   if (ch < m.config.voltages) return m.vcal[ch][base];
   const DelayFilter& f = m.delay[ch];
@@ -235,7 +235,7 @@ double ScalarY(const Meter& m, size_t ch, ptrdiff_t t) {
 }
 
 // Adds weight·(contribution of tile sample t) to the double sums of every channel.
-void AddSample(Meter& m, ptrdiff_t t, double weight, double (*sums)[kSumCount]) {
+void AddSample(WindowEngine& m, ptrdiff_t t, double weight, double (*sums)[kSumCount]) {
   const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
   const double c = m.cosr[base], s = m.sinr[base];
   const size_t nv = m.config.voltages;
@@ -250,21 +250,21 @@ void AddSample(Meter& m, ptrdiff_t t, double weight, double (*sums)[kSumCount]) 
   }
 }
 
-void FlushLanes(Meter& m) { HWY_DYNAMIC_DISPATCH(FlushLanesImpl)(m); }
+void FlushLanes(WindowEngine& m) { HWY_DYNAMIC_DISPATCH(FlushLanesImpl)(m); }
 
-void SetOscillatorHz(Meter& m, double hz) {
+void SetOscillatorHz(WindowEngine& m, double hz) {
   m.osc_step = 2.0 * kPi * hz / m.config.fs_hz;
   m.osc_step_cos = std::cos(m.osc_step);
   m.osc_step_sin = std::sin(m.osc_step);
 }
 
-void AdvanceOscillator(Meter& m) {
+void AdvanceOscillator(WindowEngine& m) {
   const double c = m.osc_cos, s = m.osc_sin;
   m.osc_cos = c * m.osc_step_cos - s * m.osc_step_sin;
   m.osc_sin = s * m.osc_step_cos + c * m.osc_step_sin;
 }
 
-void UpdateF10(Meter& m, double tc) {
+void UpdateF10(WindowEngine& m, double tc) {
   const uint64_t interval = static_cast<uint64_t>(tc / (10.0 * m.config.fs_hz));
   if (m.f10_first < 0 || interval != m.f10_interval) {
     if (m.f10_first >= 0 && m.f10_count >= 2) {
@@ -287,7 +287,7 @@ struct Boundary {
 
 // Closes the open window at boundary bd, detected at tile index t (bd ∈ [t−1, t) in tile
 // time). Samples < t are in the lanes/sums; sample t is not yet accumulated.
-void CloseWindow(Meter& m, ptrdiff_t t, const Boundary& bd, WindowResult* out, size_t* count) {
+void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult* out, size_t* count) {
   FlushLanes(m);
   const double t_abs = static_cast<double>(m.tile_start) + static_cast<double>(t);
   // Split samples t−1 (fully in the old window so far) and t (not yet in either) by their
@@ -353,7 +353,7 @@ void CloseWindow(Meter& m, ptrdiff_t t, const Boundary& bd, WindowResult* out, s
 }
 
 // Runs the tracker on tile frame t; returns true and fills *bd when a window ends there.
-bool Track(Meter& m, size_t t, Boundary* bd) {
+bool Track(WindowEngine& m, size_t t, Boundary* bd) {
   const double fs = m.config.fs_hz;
   const double t_abs = static_cast<double>(m.tile_start + t);
   const float v = static_cast<float>(m.vcal[m.ref_voltage][kHistoryFrames + t] - m.dc_estimate);
@@ -426,7 +426,7 @@ bool Track(Meter& m, size_t t, Boundary* bd) {
 }
 
 // Processes tile frames [b, e) that have just been converted into m.x.
-void ProcessTileRange(Meter& m, size_t b, size_t e, WindowResult* out, size_t* count) {
+void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, size_t* count) {
   HWY_DYNAMIC_DISPATCH(DelayVoltagesImpl)(m, b, e);
   size_t seg = b;
   for (size_t t = b; t < e; ++t) {
@@ -453,7 +453,7 @@ void ProcessTileRange(Meter& m, size_t b, size_t e, WindowResult* out, size_t* c
 // Ends a full tile: carry the history rows into the next tile. The lanes are flushed at every
 // window end and at least every 256 terms per lane (every N tiles for N lanes), at absolute
 // stream positions, so precision and results do not depend on the block cut.
-void RollTile(Meter& m) {
+void RollTile(WindowEngine& m) {
   const uint64_t flush_frames = kTileFrames * HWY_DYNAMIC_DISPATCH(LanesImpl)();
   if ((m.tile_start + kTileFrames) % flush_frames == 0) FlushLanes(m);
   const size_t keep = kHistoryFrames;
@@ -472,7 +472,7 @@ void RollTile(Meter& m) {
   m.filled = 0;
 }
 
-Status CheckOutput(const Meter& m, size_t frames, const WindowResult* out, size_t cap,
+Status CheckOutput(const WindowEngine& m, size_t frames, const WindowResult* out, size_t cap,
                    const size_t* completed) {
   if (m.initialized != kInitMagic) return Status::kNotInitialized;
   if (completed == nullptr) return Status::kNullPointer;
@@ -482,7 +482,7 @@ Status CheckOutput(const Meter& m, size_t frames, const WindowResult* out, size_
 }
 
 template <typename Convert>
-void Run(Meter& m, size_t frames, const Convert& convert, WindowResult* out, size_t* completed) {
+void Run(WindowEngine& m, size_t frames, const Convert& convert, WindowResult* out, size_t* completed) {
   size_t done = 0, count = 0;
   while (done < frames) {
     const size_t n = std::min(frames - done, kTileFrames - m.filled);
@@ -498,7 +498,7 @@ void Run(Meter& m, size_t frames, const Convert& convert, WindowResult* out, siz
 }
 
 template <typename Code>
-Status ProcessFramesT(Meter& m, const FrameBlock<Code>& block, WindowResult* out, size_t cap,
+Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResult* out, size_t cap,
                       size_t* completed, int adc_bits) {
   if (Status s = CheckOutput(m, block.frames, out, cap, completed); s != Status::kOk) return s;
   if (block.frames > 0 && block.data == nullptr) return Status::kNullPointer;
@@ -517,7 +517,7 @@ Status ProcessFramesT(Meter& m, const FrameBlock<Code>& block, WindowResult* out
 }
 
 template <typename Sample>
-Status ProcessPlanarT(Meter& m, const PlanarBlock<Sample>& block, WindowResult* out,
+Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowResult* out,
                       size_t cap, size_t* completed) {
   if (Status s = CheckOutput(m, block.frames, out, cap, completed); s != Status::kOk) return s;
   const size_t nv = m.config.voltages, nc = m.config.currents;
@@ -549,7 +549,7 @@ Status ValidateCommon(double fs, size_t nv, size_t nc, const uint8_t* phase) {
 
 }  // namespace
 
-Status Init(const MeterConfig& c, Meter& m) noexcept {
+Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
   if (Status s = ValidateCommon(c.fs_hz, c.voltages, c.currents, c.phase); s != Status::kOk) {
     return s;
   }
@@ -590,7 +590,7 @@ Status Init(const MeterConfig& c, Meter& m) noexcept {
   return Status::kOk;
 }
 
-void Reset(Meter& m) noexcept {
+void Reset(WindowEngine& m) noexcept {
   std::memset(m.x, 0, sizeof(m.x));
   std::memset(m.vcal, 0, sizeof(m.vcal));
   std::memset(m.cosr, 0, sizeof(m.cosr));
@@ -623,26 +623,26 @@ void Reset(Meter& m) noexcept {
   m.f10_value = 0;
 }
 
-size_t MaxWindowsPerBlock(const Meter& m, size_t frames) noexcept {
+size_t MaxWindowsPerBlock(const WindowEngine& m, size_t frames) noexcept {
   // Every window but the start-up one and a resync after no voltage lasts at least
   // K cycles at kMaxTrackHz; each resync follows such a window (docs/measurement.md).
   const double shortest = m.cycles_per_window * m.config.fs_hz / kMaxTrackHz;
   return 2 * static_cast<size_t>(static_cast<double>(frames) / shortest) + 5;
 }
 
-Status Process(Meter& m, const FrameBlock<int16_t>& b, WindowResult* out, size_t cap,
+Status Process(WindowEngine& m, const FrameBlock<int16_t>& b, WindowResult* out, size_t cap,
                size_t* completed) noexcept {
   return ProcessFramesT(m, b, out, cap, completed, 16);
 }
-Status Process(Meter& m, const FrameBlock<int32_t>& b, WindowResult* out, size_t cap,
+Status Process(WindowEngine& m, const FrameBlock<int32_t>& b, WindowResult* out, size_t cap,
                size_t* completed) noexcept {
   return ProcessFramesT(m, b, out, cap, completed, m.config.adc_bits);
 }
-Status Process(Meter& m, const PlanarBlock<float>& b, WindowResult* out, size_t cap,
+Status Process(WindowEngine& m, const PlanarBlock<float>& b, WindowResult* out, size_t cap,
                size_t* completed) noexcept {
   return ProcessPlanarT(m, b, out, cap, completed);
 }
-Status Process(Meter& m, const PlanarBlock<double>& b, WindowResult* out, size_t cap,
+Status Process(WindowEngine& m, const PlanarBlock<double>& b, WindowResult* out, size_t cap,
                size_t* completed) noexcept {
   return ProcessPlanarT(m, b, out, cap, completed);
 }

@@ -37,10 +37,10 @@ TEST(NoAllocationTest, InitProcessAndMeasureNeverAllocate) {
     for (size_t k = 0; k < 92; ++k) i[k * n + t] = static_cast<float>(is[t]);
     for (size_t k = 0; k < 95; ++k) frames[t * 95 + k] = static_cast<int16_t>(vs[t] * 50);
   }
-  auto config = std::make_unique<MeterConfig>();
+  auto config = std::make_unique<WindowConfig>();
   config->currents = 92;
   config->current_cal[5].skew_us = 100;
-  auto meter = std::make_unique<Meter>();
+  auto meter = std::make_unique<WindowEngine>();
   auto out = std::make_unique<WindowResult[]>(64);
   auto one = std::make_unique<WindowResult>();
   MeasureConfig mc;

@@ -1,4 +1,4 @@
-// Helpers shared by the C++ tests: run a Meter over rows with a chosen block cut.
+// Helpers shared by the C++ tests: run a WindowEngine over rows with a chosen block cut.
 #ifndef METERDSP_TESTS_TEST_UTIL_H_
 #define METERDSP_TESTS_TEST_UTIL_H_
 
@@ -15,11 +15,11 @@ namespace meterdsp::test {
 
 using Rows = std::vector<std::vector<double>>;
 
-// Feeds rows (voltages first) to a fresh Meter as planar float64 blocks whose lengths cycle
+// Feeds rows (voltages first) to a fresh WindowEngine as planar float64 blocks whose lengths cycle
 // through `cuts`, and returns every completed window.
-inline std::vector<WindowResult> RunPlanar(const MeterConfig& c, const Rows& rows,
+inline std::vector<WindowResult> RunPlanar(const WindowConfig& c, const Rows& rows,
                                            const std::vector<size_t>& cuts = {1 << 30}) {
-  auto m = std::make_unique<Meter>();
+  auto m = std::make_unique<WindowEngine>();
   EXPECT_EQ(Init(c, *m), Status::kOk);
   const size_t nv = c.voltages, nc = c.currents, len = rows[0].size();
   std::vector<double> v(nv * len), i(std::max<size_t>(nc, 1) * len);
@@ -41,9 +41,9 @@ inline std::vector<WindowResult> RunPlanar(const MeterConfig& c, const Rows& row
 
 // Interleaves integer codes (voltages first) and feeds them as raw frames.
 template <typename Code>
-std::vector<WindowResult> RunFrames(const MeterConfig& c, const std::vector<std::vector<Code>>& codes,
+std::vector<WindowResult> RunFrames(const WindowConfig& c, const std::vector<std::vector<Code>>& codes,
                                     size_t cut) {
-  auto m = std::make_unique<Meter>();
+  auto m = std::make_unique<WindowEngine>();
   EXPECT_EQ(Init(c, *m), Status::kOk);
   const size_t nch = codes.size(), len = codes[0].size();
   std::vector<Code> frames(nch * len);

@@ -23,13 +23,13 @@ constexpr double kFs = 2560.0;
 // A 3-phase, 9-current load with harmonics, DC, skew/phase calibration and a channel
 // below the minimum ON current; voltages first.
 struct MixedLoad {
-  MeterConfig config;
+  WindowConfig config;
   Rows rows;
 };
 
 MixedLoad MakeMixedLoad(double f, size_t n) {
   MixedLoad m;
-  MeterConfig& c = m.config;
+  WindowConfig& c = m.config;
   c.fs_hz = kFs;
   c.nominal_hz = 50;
   c.voltages = 3;
@@ -120,7 +120,7 @@ TEST_P(WindowTest, ResultsAreBitIdenticalHoweverTheStreamIsCut) {
 }
 
 TEST_P(WindowTest, WindowsTileTheStreamExactly) {
-  MeterConfig c;
+  WindowConfig c;
   c.fs_hz = kFs;
   c.voltages = 1;
   c.currents = 2;
@@ -158,7 +158,7 @@ TEST_P(WindowTest, WindowsTileTheStreamExactly) {
 // IEC 62053-22/24 sweeps: every current × PF (and sin φ) point as its own channel.
 void Sweep(double f, double nominal, const std::vector<double>& phis, bool reactive) {
   const double xs[] = {0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 1.2, 2.0};
-  MeterConfig c;
+  WindowConfig c;
   c.fs_hz = kFs;
   c.nominal_hz = nominal;
   c.voltages = 1;
@@ -214,8 +214,8 @@ TEST_P(WindowTest, IecReactiveSweepWithinTenPercentOfClass05S) {
   for (double f : {59.95, 65.0}) Sweep(f, 60, phis, true);
 }
 
-MeterConfig OneChannel(double fs = kFs) {
-  MeterConfig c;
+WindowConfig OneChannel(double fs = kFs) {
+  WindowConfig c;
   c.fs_hz = fs;
   c.voltages = 1;
   c.currents = 1;
@@ -299,7 +299,7 @@ void QuantisedSweep(int bits, bool dither, double budget) {
   const double xs[] = {0.01, 0.05, 0.1, 1.0, 2.0};
   const double phis[] = {0, 60, -36.8699};
   for (double f : {47.5, 50.0, 51.3}) {
-    MeterConfig c;
+    WindowConfig c;
     c.fs_hz = kFs;
     c.voltages = 1;
     c.adc_bits = bits;
@@ -359,7 +359,7 @@ TEST_P(WindowTest, Dithered16BitFramesMeetTheIdealBudget) { QuantisedSweep<int16
 TEST_P(WindowTest, Undithered16BitFramesMeetTheAdcBudget) { QuantisedSweep<int16_t>(16, false, 0.25); }
 
 TEST_P(WindowTest, ClippedCodesAreFlagged) {
-  MeterConfig c = OneChannel();
+  WindowConfig c = OneChannel();
   const size_t n = static_cast<size_t>(kFs);
   std::vector<std::vector<int16_t>> codes = {Quantise<int16_t>(Sine(230, 0, 50, kFs, n), 400, 16),
                                              Quantise<int16_t>(Sine(13, 0, 50, kFs, n), 17.68, 16)};
@@ -372,7 +372,7 @@ TEST_P(WindowTest, ClippedCodesAreFlagged) {
 }
 
 TEST_P(WindowTest, NoVoltageGivesNominalWindowsFlagged) {
-  MeterConfig c = OneChannel();
+  WindowConfig c = OneChannel();
   const size_t n = static_cast<size_t>(3 * kFs);
   Rows rows = {std::vector<double>(n, 0.0), Sine(5, 0, 50, kFs, n)};
   const auto got = RunPlanar(c, rows, {100});
@@ -387,7 +387,7 @@ TEST_P(WindowTest, NoVoltageGivesNominalWindowsFlagged) {
 }
 
 TEST_P(WindowTest, VoltageReturnResynchronises) {
-  MeterConfig c = OneChannel();
+  WindowConfig c = OneChannel();
   const size_t n = static_cast<size_t>(4 * kFs);
   Rows rows = {Sine(230, 0, 50.5, kFs, n), Sine(5, 30, 50.5, kFs, n)};
   for (size_t t = 2560; t < 5120; ++t) rows[0][t] = 0;  // 1 s outage
@@ -406,7 +406,7 @@ TEST_P(WindowTest, VoltageReturnResynchronises) {
 }
 
 TEST_P(WindowTest, ReferenceFallsBackToTheFirstPhaseWithVoltage) {
-  MeterConfig c = OneChannel();
+  WindowConfig c = OneChannel();
   c.voltages = 3;
   c.phase[0] = 1;
   const size_t n = static_cast<size_t>(6 * kFs);
@@ -427,7 +427,7 @@ TEST_P(WindowTest, ReferenceFallsBackToTheFirstPhaseWithVoltage) {
 }
 
 TEST_P(WindowTest, MinimumOnCurrentSuppressesCreep) {
-  MeterConfig c = OneChannel();
+  WindowConfig c = OneChannel();
   c.currents = 2;
   const size_t n = static_cast<size_t>(kFs);
   Rows rows = {Sine(230, 0, 50, kFs, n), Sine(0.04, 10, 50, kFs, n), Sine(0.06, 10, 50, kFs, n)};
@@ -444,7 +444,7 @@ TEST_P(WindowTest, MinimumOnCurrentSuppressesCreep) {
 }
 
 TEST_P(WindowTest, QuadrantsAndSigns) {
-  MeterConfig c = OneChannel();
+  WindowConfig c = OneChannel();
   c.currents = 4;
   const double phis[4] = {60, 120, -120, -60};
   const size_t n = static_cast<size_t>(kFs);
@@ -465,7 +465,7 @@ TEST_P(WindowTest, QuadrantsAndSigns) {
 TEST_P(WindowTest, SkewAndPhaseCalibrationCompensateTheSensor) {
   for (double skew_us : {0.0, 100.0, 200.0, -350.0}) {
     for (double phase_deg : {0.0, 0.7, -1.5}) {
-      MeterConfig c = OneChannel();
+      WindowConfig c = OneChannel();
       c.current_cal[0].skew_us = skew_us;
       c.current_cal[0].phase_deg = phase_deg;
       const size_t n = static_cast<size_t>(2 * kFs);
@@ -488,7 +488,7 @@ TEST_P(WindowTest, SkewAndPhaseCalibrationCompensateTheSensor) {
 
 TEST_P(WindowTest, FrequencyRampIsTracked) {
   // f(t) = 49 + 0.1·t Hz for 20 s (standards.md §9.4 ramp), PF 0.5 inductive at 5 A.
-  MeterConfig c = OneChannel();
+  WindowConfig c = OneChannel();
   const size_t n = static_cast<size_t>(20 * kFs);
   Rows rows(2, std::vector<double>(n));
   for (size_t k = 0; k < n; ++k) {
@@ -512,7 +512,7 @@ TEST_P(WindowTest, FrequencyRampIsTracked) {
 }
 
 TEST_P(WindowTest, TenSecondFrequencyWithinOneMilliHertz) {
-  MeterConfig c = OneChannel();
+  WindowConfig c = OneChannel();
   const size_t n = static_cast<size_t>(25 * kFs);
   for (double f : {49.987, 50.0131, 59.71}) {
     c.nominal_hz = f > 55 ? 60 : 50;
@@ -562,8 +562,8 @@ TEST_P(WindowTest, MeasureFindsWholeCyclesAndFrequency) {
 }
 
 TEST_P(WindowTest, BadInputChangesNothing) {
-  MeterConfig c = OneChannel();
-  auto m = std::make_unique<Meter>();
+  WindowConfig c = OneChannel();
+  auto m = std::make_unique<WindowEngine>();
   ASSERT_EQ(Init(c, *m), Status::kOk);
   const size_t n = 3000;
   std::vector<double> v(n, 1.0), i(n, 1.0);
@@ -571,7 +571,7 @@ TEST_P(WindowTest, BadInputChangesNothing) {
   size_t done = 0;
   ASSERT_EQ(Process(*m, PlanarBlock<double>{v.data(), n, i.data(), n, n}, out.data(), out.size(), &done),
             Status::kOk);
-  auto before = std::make_unique<Meter>(*m);
+  auto before = std::make_unique<WindowEngine>(*m);
   v[17] = std::nan("");
   EXPECT_EQ(Process(*m, PlanarBlock<double>{v.data(), n, i.data(), n, n}, out.data(), out.size(), &done),
             Status::kNonFiniteInput);
@@ -583,9 +583,9 @@ TEST_P(WindowTest, BadInputChangesNothing) {
   std::vector<int16_t> frames(3 * 10);
   EXPECT_EQ(Process(*m, FrameBlock<int16_t>{frames.data(), 10, 3}, out.data(), out.size(), &done),
             Status::kBadBlock);
-  EXPECT_EQ(std::memcmp(before.get(), m.get(), sizeof(Meter)), 0);
+  EXPECT_EQ(std::memcmp(before.get(), m.get(), sizeof(WindowEngine)), 0);
 
-  MeterConfig bad = c;
+  WindowConfig bad = c;
   bad.fs_hz = 0;
   EXPECT_EQ(Init(bad, *m), Status::kBadSampleRate);
   bad = c;
@@ -606,8 +606,8 @@ TEST_P(WindowTest, BadInputChangesNothing) {
   bad = c;
   bad.min_on_current[0] = -1;
   EXPECT_EQ(Init(bad, *m), Status::kBadThreshold);
-  EXPECT_EQ(std::memcmp(before.get(), m.get(), sizeof(Meter)), 0);
-  auto fresh = std::make_unique<Meter>();  // never passed to Init
+  EXPECT_EQ(std::memcmp(before.get(), m.get(), sizeof(WindowEngine)), 0);
+  auto fresh = std::make_unique<WindowEngine>();  // never passed to Init
   EXPECT_EQ(Process(*fresh, PlanarBlock<double>{v.data(), n, i.data(), n, n}, out.data(), out.size(), &done),
             Status::kNotInitialized);
 }

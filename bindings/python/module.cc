@@ -174,11 +174,11 @@ class PyMeter {
   PyMeter(double fs, size_t voltages, size_t currents, const py::object& phase,
           double nominal_hz, const py::object& min_on_current, double min_voltage,
           const py::dict& cal, const std::string& angle_reference, int adc_bits)
-      : m_(std::make_unique<meterdsp::Meter>()) {
+      : m_(std::make_unique<meterdsp::WindowEngine>()) {
     CheckFs(fs);
     if (voltages < 1 || voltages > meterdsp::kMaxVoltages) throw py::value_error("voltages must be 1..3");
     if (currents > meterdsp::kMaxCurrents) throw py::value_error("currents must be 0..92");
-    auto c = std::make_unique<meterdsp::MeterConfig>();
+    auto c = std::make_unique<meterdsp::WindowConfig>();
     c->fs_hz = fs;
     c->nominal_hz = nominal_hz;
     c->voltages = voltages;
@@ -309,7 +309,7 @@ class PyMeter {
     }
     return ToDict(rs, m_->config.voltages, m_->config.currents, false);
   }
-  std::unique_ptr<meterdsp::Meter> m_;
+  std::unique_ptr<meterdsp::WindowEngine> m_;
 };
 
 }  // namespace

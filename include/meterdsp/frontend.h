@@ -37,7 +37,7 @@ struct ChannelCalibration {
   // shifts no phase; turn it off for DC-coupled shunts so DC power is metered.
   bool dc_removal = true;
   // |engineering value| at or above which a float sample counts as clipped; 0 = never.
-  // Raw int16/int32 frames use the ADC limits instead (see MeterConfig::adc_bits).
+  // Raw int16/int32 frames use the ADC limits instead (see WindowConfig::adc_bits).
   double clip_level = 0.0;
 };
 

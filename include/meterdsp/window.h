@@ -8,8 +8,8 @@
 //
 // Streaming: Init() once, then Process*() with blocks of any length (1 frame upward); state
 // carries across blocks and results are bit-identical however the stream is cut.
-// Every function here never allocates or throws; the Meter state is trivially copyable,
-// fixed size (see sizeof(Meter)), and may live in static storage.
+// Every function here never allocates or throws; the WindowEngine state is trivially copyable,
+// fixed size (see sizeof(WindowEngine)), and may live in static storage.
 #ifndef METERDSP_WINDOW_H_
 #define METERDSP_WINDOW_H_
 
@@ -51,7 +51,7 @@ enum class AngleReference : uint8_t {
   kAssignedPhase = 1, // relative to the channel's assigned phase voltage
 };
 
-struct MeterConfig {
+struct WindowConfig {
   double fs_hz = 2560.0;
   double nominal_hz = 50.0;  // 50 → 10-cycle windows, 60 → 12-cycle windows
   size_t voltages = 3;       // 1..kMaxVoltages
@@ -63,7 +63,7 @@ struct MeterConfig {
   double min_voltage = 1.0;  // reference voltage peak below this (volts) = no voltage
   int adc_bits = 24;         // int32 frames: codes are sign-extended adc_bits-bit values
   AngleReference angle_reference = AngleReference::kV1;
-  MeterConfig() noexcept {
+  WindowConfig() noexcept {
     for (double& m : min_on_current) m = 0.05;
   }
 };
@@ -95,9 +95,9 @@ struct WindowResult {
 };
 
 // Streaming state. Trivially copyable; initialise with Init(), never by hand.
-struct alignas(64) Meter {
+struct alignas(64) WindowEngine {
   // Configuration and design (set by Init).
-  MeterConfig config;
+  WindowConfig config;
   DelayFilter delay[kMaxChannels];
   ChannelScale scale[kMaxChannels];
   int32_t base_delay = 0;
@@ -143,25 +143,25 @@ struct alignas(64) Meter {
 
 // Initialises `meter` for `config`. Returns kOk or the first configuration error; on error
 // `meter` is left unchanged. Never allocates or throws.
-Status Init(const MeterConfig& config, Meter& meter) noexcept;
+Status Init(const WindowConfig& config, WindowEngine& meter) noexcept;
 
 // Restarts the stream at sample 0, keeping the configuration. Never allocates or throws.
-void Reset(Meter& meter) noexcept;
+void Reset(WindowEngine& meter) noexcept;
 
 // Upper bound of the windows a block of `frames` frames can complete; size `out` with it.
-size_t MaxWindowsPerBlock(const Meter& meter, size_t frames) noexcept;
+size_t MaxWindowsPerBlock(const WindowEngine& meter, size_t frames) noexcept;
 
 // Feeds a block and writes every window it completes to out[0 .. *completed).
 // Preconditions: meter initialised; block channels = voltages + currents (frames) or rows
 // as configured (planar); out_capacity ≥ MaxWindowsPerBlock(meter, frames).
 // On any error nothing is consumed and the state is unchanged. Never allocates or throws.
-Status Process(Meter& meter, const FrameBlock<int16_t>& block, WindowResult* out,
+Status Process(WindowEngine& meter, const FrameBlock<int16_t>& block, WindowResult* out,
                size_t out_capacity, size_t* completed) noexcept;
-Status Process(Meter& meter, const FrameBlock<int32_t>& block, WindowResult* out,
+Status Process(WindowEngine& meter, const FrameBlock<int32_t>& block, WindowResult* out,
                size_t out_capacity, size_t* completed) noexcept;
-Status Process(Meter& meter, const PlanarBlock<float>& block, WindowResult* out,
+Status Process(WindowEngine& meter, const PlanarBlock<float>& block, WindowResult* out,
                size_t out_capacity, size_t* completed) noexcept;
-Status Process(Meter& meter, const PlanarBlock<double>& block, WindowResult* out,
+Status Process(WindowEngine& meter, const PlanarBlock<double>& block, WindowResult* out,
                size_t out_capacity, size_t* completed) noexcept;
 
 // One-shot measurement of a block (no calibration, no state).

@@ -23,7 +23,7 @@ struct RefWindow {
 };
 
 // rows: voltages then currents, engineering units (gain/offset already applied).
-inline std::vector<RefWindow> ReferenceRun(const MeterConfig& c,
+inline std::vector<RefWindow> ReferenceRun(const WindowConfig& c,
                                            const std::vector<std::vector<double>>& rows) {
   const double pi = 3.14159265358979323846;
   const size_t nv = c.voltages, nc = c.currents, nch = nv + nc;
