@@ -812,5 +812,18 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
 
 const char* SimdTarget() noexcept { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
 
+size_t WindowLanes() noexcept { return HWY_DYNAMIC_DISPATCH(LanesImpl)(); }
+
+void FoldAllLanes(WindowEngine& m) noexcept {
+  for (size_t ch = 0; ch < kMaxChannels; ++ch) {
+    for (size_t q = 0; q < kSumCount; ++q) {
+      double acc = 0;
+      for (size_t l = 0; l < kMaxLanes; ++l) acc += m.lanes[ch][q][l];
+      m.sums[ch][q] += acc;
+      std::memset(m.lanes[ch][q], 0, sizeof(m.lanes[ch][q]));
+    }
+  }
+}
+
 }  // namespace meterdsp
 #endif  // HWY_ONCE

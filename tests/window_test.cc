@@ -613,7 +613,7 @@ TEST_P(WindowTest, BadInputChangesNothing) {
 }
 
 TEST(StatusTest, EveryStatusHasAText) {
-  for (int s = 0; s <= static_cast<int>(Status::kNotInitialized); ++s) {
+  for (int s = 0; s <= static_cast<int>(Status::kBadSnapshot); ++s) {
     EXPECT_STRNE(ToString(static_cast<Status>(s)), "unknown status");
   }
 }

@@ -5,6 +5,10 @@
 #include "meterdsp/status.h"
 #include "meterdsp/frontend.h"
 #include "meterdsp/window.h"
+#include "meterdsp/energy.h"
+#include "meterdsp/demand.h"
+#include "meterdsp/events.h"
+#include "meterdsp/meter.h"
 
 #define METERDSP_VERSION "0.1.0"
 

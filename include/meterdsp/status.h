@@ -20,6 +20,7 @@ enum class [[nodiscard]] Status : int {
   kNonFiniteInput,      // a sample is NaN or ±Inf
   kOutputTooSmall,      // the result array cannot hold every window the block may complete
   kNotInitialized,      // the state was not initialised by Init
+  kBadSnapshot,         // snapshot blob truncated, corrupted or of another version/build
 };
 
 // Short English description of a Status (static storage). Never allocates or throws.

@@ -182,6 +182,13 @@ struct MeasureConfig {
 Status Measure(const PlanarBlock<float>& block, const MeasureConfig& config,
                WindowResult& result) noexcept;
 
+// Float lanes of the dispatched SIMD target (1 for SCALAR, 16 for AVX3).
+size_t WindowLanes() noexcept;
+
+// Moves every lane partial sum (all kMaxLanes) into the window sums; used when a state written
+// by another SIMD target is restored. Never allocates or throws.
+void FoldAllLanes(WindowEngine& engine) noexcept;
+
 // Name of the SIMD target the dispatcher selects on this CPU, e.g. "AVX3".
 const char* SimdTarget() noexcept;
 

@@ -1,0 +1,103 @@
+// meterdsp/energy.h — stage 3 of the data flow: four-quadrant energy registers.
+//
+// What: per current channel, eight registers (wh_import, wh_export, varh_q1..q4, vah_import,
+// vah_export), each as a resettable and a lifetime (never cleared) copy. Phase and total values
+// are sums of the channel registers (each channel is split by its own sign before summing —
+// never net before splitting). Every register is an integer count of a fixed quantum plus an
+// exact carried remainder, so no energy is lost or invented whatever the window size.
+// Every function here never allocates or throws; EnergyRegisters is trivially copyable.
+#ifndef METERDSP_ENERGY_H_
+#define METERDSP_ENERGY_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "meterdsp/frontend.h"
+#include "meterdsp/status.h"
+#include "meterdsp/window.h"
+
+namespace meterdsp {
+
+enum EnergyRegister : uint8_t {
+  kWhImport = 0,  // P ≥ 0
+  kWhExport,      // P < 0 (stored positive)
+  kVarhQ1,        // |Q| in quadrant I (P ≥ 0, Q ≥ 0)
+  kVarhQ2,        // quadrant II (P < 0, Q ≥ 0)
+  kVarhQ3,        // quadrant III (P < 0, Q < 0)
+  kVarhQ4,        // quadrant IV (P ≥ 0, Q < 0)
+  kVAhImport,     // S while P ≥ 0
+  kVAhExport,     // S while P < 0
+  kEnergyRegisterCount
+};
+
+// "wh_import", "wh_export", "varh_q1" … "vah_export" (static storage).
+const char* EnergyRegisterName(size_t reg) noexcept;
+
+// value = quanta · quantum + remainder_j (joules), 0 ≤ remainder_j < quantum.
+struct EnergyAccumulator {
+  int64_t quanta = 0;
+  double remainder_j = 0;
+};
+
+// Adds `joules` (≥ 0) to `acc`. Whole quanta move to the integer count; the remainder stays
+// exact to double rounding of a value below one quantum. Never allocates or throws.
+inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j) noexcept {
+  const double total = acc.remainder_j + joules;
+  const double whole = __builtin_floor(total / quantum_j);
+  acc.quanta += static_cast<int64_t>(whole);
+  acc.remainder_j = total - whole * quantum_j;
+  if (acc.remainder_j < 0) {  // rounding of total / quantum_j can overshoot by one
+    acc.remainder_j += quantum_j;
+    acc.quanta -= 1;
+  } else if (acc.remainder_j >= quantum_j) {
+    acc.remainder_j -= quantum_j;
+    acc.quanta += 1;
+  }
+}
+
+struct EnergyConfig {
+  double quantum_wh = 0.001;  // register resolution: 1 mWh (> 0, ≤ 1 kWh)
+};
+
+struct EnergyRegisters {
+  double quantum_j = 3.6;
+  size_t voltages = 0, currents = 0;
+  uint8_t phase[kMaxCurrents] = {};
+  EnergyAccumulator resettable[kMaxCurrents][kEnergyRegisterCount];
+  EnergyAccumulator lifetime[kMaxCurrents][kEnergyRegisterCount];
+  double channel_reset_s[kMaxCurrents] = {};  // sample time of each channel's last clear/preset
+  double reset_s = 0;                         // sample time of the last clear of all channels
+};
+
+// Initialises all registers to zero. Returns kBadThreshold for a quantum outside (0, 1000] Wh,
+// kBadChannelCount / kBadPhaseAssignment for a bad topology. Never allocates or throws.
+Status ValidateEnergy(const EnergyConfig& config, size_t voltages, size_t currents,
+                      const uint8_t* phase) noexcept;
+Status InitEnergy(const EnergyConfig& config, size_t voltages, size_t currents,
+                  const uint8_t* phase, EnergyRegisters& regs) noexcept;
+
+// Joules one window adds to each register of channel k (zeros below the minimum ON current).
+void WindowIncrementsJ(const WindowResult& window, size_t k,
+                       double joules[kEnergyRegisterCount]) noexcept;
+
+// Adds one window: X · duration into the register its sign / quadrant selects, per channel.
+// Channels below the minimum ON current (quadrant 0) add nothing. Never allocates or throws.
+void AccumulateEnergy(EnergyRegisters& regs, const WindowResult& window) noexcept;
+
+// Value of a register in Wh. scope: per channel (index = channel), per voltage phase (sum of
+// the channels assigned to it) or total (index ignored). Never allocates or throws.
+enum class EnergyScope : uint8_t { kChannel, kPhase, kTotal };
+double EnergyWh(const EnergyRegisters& regs, EnergyScope scope, size_t index,
+                EnergyRegister reg, bool lifetime = false) noexcept;
+
+// Clears the resettable registers of one channel (channel < currents) or of all (channel =
+// SIZE_MAX) at sample time now_s; lifetime copies are never cleared. Never allocates or throws.
+Status ClearEnergy(EnergyRegisters& regs, size_t channel, double now_s) noexcept;
+
+// Presets a resettable register (e.g. to match a utility meter). wh must be finite and ≥ 0.
+Status PresetEnergy(EnergyRegisters& regs, size_t channel, EnergyRegister reg, double wh,
+                    double now_s) noexcept;
+
+}  // namespace meterdsp
+
+#endif  // METERDSP_ENERGY_H_

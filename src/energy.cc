@@ -1,0 +1,116 @@
+// Energy stage: four-quadrant registers from window results (scalar; one add per channel and
+// window is far below the window engine's cost).
+#include "meterdsp/energy.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace meterdsp {
+
+namespace {
+constexpr double kJoulesPerWh = 3600.0;
+
+double ValueWh(const EnergyAccumulator& a, double quantum_j) {
+  return (static_cast<double>(a.quanta) * quantum_j + a.remainder_j) / kJoulesPerWh;
+}
+}  // namespace
+
+const char* EnergyRegisterName(size_t reg) noexcept {
+  static const char* const kNames[kEnergyRegisterCount] = {
+      "wh_import", "wh_export", "varh_q1", "varh_q2", "varh_q3", "varh_q4", "vah_import", "vah_export"};
+  return reg < kEnergyRegisterCount ? kNames[reg] : "?";
+}
+
+Status ValidateEnergy(const EnergyConfig& c, size_t voltages, size_t currents,
+                      const uint8_t* phase) noexcept {
+  if (!std::isfinite(c.quantum_wh) || c.quantum_wh <= 0 || c.quantum_wh > 1000) {
+    return Status::kBadThreshold;
+  }
+  if (voltages < 1 || voltages > kMaxVoltages || currents > kMaxCurrents) {
+    return Status::kBadChannelCount;
+  }
+  if (currents > 0 && phase == nullptr) return Status::kNullPointer;
+  for (size_t k = 0; k < currents; ++k) {
+    if (phase[k] >= voltages) return Status::kBadPhaseAssignment;
+  }
+  return Status::kOk;
+}
+
+Status InitEnergy(const EnergyConfig& c, size_t voltages, size_t currents, const uint8_t* phase,
+                  EnergyRegisters& regs) noexcept {
+  if (Status s = ValidateEnergy(c, voltages, currents, phase); s != Status::kOk) return s;
+  regs = EnergyRegisters{};
+  regs.quantum_j = c.quantum_wh * kJoulesPerWh;
+  regs.voltages = voltages;
+  regs.currents = currents;
+  if (currents > 0) std::memcpy(regs.phase, phase, currents);
+  return Status::kOk;
+}
+
+void WindowIncrementsJ(const WindowResult& w, size_t k, double joules[kEnergyRegisterCount]) noexcept {
+  for (size_t r = 0; r < kEnergyRegisterCount; ++r) joules[r] = 0;
+  const double dt = w.duration_s;
+  const uint8_t quad = w.quadrant[k];
+  if (!(dt > 0) || quad < 1 || quad > 4) return;  // below the minimum ON current: no creep
+  const bool import = w.p[k] >= 0;
+  joules[import ? kWhImport : kWhExport] = std::fabs(w.p[k]) * dt;
+  joules[kVarhQ1 + quad - 1] = std::fabs(w.q[k]) * dt;
+  joules[import ? kVAhImport : kVAhExport] = w.s[k] * dt;
+}
+
+void AccumulateEnergy(EnergyRegisters& regs, const WindowResult& w) noexcept {
+  const size_t n = regs.currents < w.currents ? regs.currents : w.currents;
+  double joules[kEnergyRegisterCount];
+  for (size_t k = 0; k < n; ++k) {
+    WindowIncrementsJ(w, k, joules);
+    for (size_t r = 0; r < kEnergyRegisterCount; ++r) {
+      if (joules[r] == 0) continue;
+      AddJoules(regs.resettable[k][r], joules[r], regs.quantum_j);
+      AddJoules(regs.lifetime[k][r], joules[r], regs.quantum_j);
+    }
+  }
+}
+
+double EnergyWh(const EnergyRegisters& regs, EnergyScope scope, size_t index, EnergyRegister reg,
+                bool lifetime) noexcept {
+  if (reg >= kEnergyRegisterCount) return 0.0;
+  const auto& table = lifetime ? regs.lifetime : regs.resettable;
+  if (scope == EnergyScope::kChannel) {
+    return index < regs.currents ? ValueWh(table[index][reg], regs.quantum_j) : 0.0;
+  }
+  double sum = 0;
+  for (size_t k = 0; k < regs.currents; ++k) {
+    if (scope == EnergyScope::kTotal || regs.phase[k] == index) {
+      sum += ValueWh(table[k][reg], regs.quantum_j);
+    }
+  }
+  return sum;
+}
+
+Status ClearEnergy(EnergyRegisters& regs, size_t channel, double now_s) noexcept {
+  if (channel == SIZE_MAX) {
+    for (size_t k = 0; k < regs.currents; ++k) {
+      for (auto& a : regs.resettable[k]) a = EnergyAccumulator{};
+      regs.channel_reset_s[k] = now_s;
+    }
+    regs.reset_s = now_s;
+    return Status::kOk;
+  }
+  if (channel >= regs.currents) return Status::kBadChannelCount;
+  for (auto& a : regs.resettable[channel]) a = EnergyAccumulator{};
+  regs.channel_reset_s[channel] = now_s;
+  return Status::kOk;
+}
+
+Status PresetEnergy(EnergyRegisters& regs, size_t channel, EnergyRegister reg, double wh,
+                    double now_s) noexcept {
+  if (channel >= regs.currents) return Status::kBadChannelCount;
+  if (reg >= kEnergyRegisterCount || !std::isfinite(wh) || wh < 0) return Status::kBadThreshold;
+  EnergyAccumulator a;
+  AddJoules(a, wh * kJoulesPerWh, regs.quantum_j);
+  regs.resettable[channel][reg] = a;
+  regs.channel_reset_s[channel] = now_s;
+  return Status::kOk;
+}
+
+}  // namespace meterdsp
