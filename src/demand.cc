@@ -129,13 +129,17 @@ Status InitDemand(const DemandConfig& c, size_t currents, DemandState& state) no
 
 void UpdateDemand(DemandState& s, const WindowResult& w, const EnergyRegisters& energy) noexcept {
   const double t0 = w.start_s, dt = w.duration_s, t1 = t0 + dt;
-  for (size_t k = 0; k < s.currents && k < w.currents; ++k) {
-    if (w.irms[k] > s.max_irms[k]) s.max_irms[k] = w.irms[k];
-    if (w.p[k] > s.max_p[k]) s.max_p[k] = w.p[k];
-  }
   double x[kDemandQuantities];
   Values(s, w, x);
-  if (x[kDemandPTotal] > s.max_p_total) s.max_p_total = x[kDemandPTotal];
+  // Maxima of instantaneous values: whole-cycle windows only (a partial cycle's RMS or P is
+  // not a reading). Demand integrates every window, like the energy registers.
+  if (!(w.flags & kFlagIncomplete)) {
+    for (size_t k = 0; k < s.currents && k < w.currents; ++k) {
+      if (w.irms[k] > s.max_irms[k]) s.max_irms[k] = w.irms[k];
+      if (w.p[k] > s.max_p[k]) s.max_p[k] = w.p[k];
+    }
+    if (x[kDemandPTotal] > s.max_p_total) s.max_p_total = x[kDemandPTotal];
+  }
   s.now_s = t1;
   if (Gated(s) || !(dt > 0)) return;
 

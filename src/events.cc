@@ -88,6 +88,8 @@ Status InitEvents(const EventConfig& c, size_t voltages, size_t currents, const 
 }
 
 void UpdateEvents(EventState& s, const WindowResult& w) noexcept {
+  // A partial-cycle window is no reading: it neither starts nor breaks a condition's run.
+  if (w.flags & kFlagIncomplete) return;
   const double t0 = w.start_s, t1 = w.start_s + w.duration_s;
   const size_t n = s.currents < w.currents ? s.currents : w.currents;
   for (size_t k = 0; k < n; ++k) {

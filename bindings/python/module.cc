@@ -173,12 +173,14 @@ class PyMeter {
  public:
   PyMeter(double fs, size_t voltages, size_t currents, const py::object& phase,
           double nominal_hz, const py::object& min_on_current, double min_voltage,
-          const py::dict& cal, const std::string& angle_reference, int adc_bits)
-      : m_(std::make_unique<meterdsp::WindowEngine>()) {
+          const py::dict& cal, const std::string& angle_reference, int adc_bits,
+          double energy_quantum_wh, const py::dict& demand, const py::dict& events)
+      : m_(std::make_unique<meterdsp::Meter>()) {
     CheckFs(fs);
     if (voltages < 1 || voltages > meterdsp::kMaxVoltages) throw py::value_error("voltages must be 1..3");
     if (currents > meterdsp::kMaxCurrents) throw py::value_error("currents must be 0..92");
-    auto c = std::make_unique<meterdsp::WindowConfig>();
+    auto mc = std::make_unique<meterdsp::MeterConfig>();
+    meterdsp::WindowConfig* c = &mc->window;
     c->fs_hz = fs;
     c->nominal_hz = nominal_hz;
     c->voltages = voltages;
@@ -210,14 +212,18 @@ class PyMeter {
         else throw py::value_error("unknown calibration setting '" + key + "'");
       }
     }
-    Check(meterdsp::Init(*c, *m_));
+    mc->energy.quantum_wh = energy_quantum_wh;
+    DemandFrom(demand, currents, mc->demand);
+    EventsFrom(events, voltages, currents, mc->events);
+    Check(meterdsp::Init(*mc, *m_));
+    config_ = std::move(mc);
   }
 
   py::dict Process(const py::object& v, const py::object& i) {
     size_t nv = 0, nvn = 0, nc = 0, ncn = 0;
     F32 vf = AsRows(v, "v", &nv, &nvn);
     F32 inf = AsRows(i, "i", &nc, &ncn);
-    const auto& c = m_->config;
+    const auto& c = m_->window.config;
     if (nv != c.voltages || (nc != c.currents && !(c.currents == 0 && ncn == 0))) {
       throw py::value_error("expected v with " + std::to_string(c.voltages) + " rows and i with " +
                             std::to_string(c.currents) + " rows, got " + std::to_string(nv) +
@@ -237,7 +243,7 @@ class PyMeter {
   }
 
   py::dict ProcessFrames(const py::array& frames) {
-    const auto& c = m_->config;
+    const auto& c = m_->window.config;
     const size_t nch = c.voltages + c.currents;
     if (frames.ndim() != 2 || static_cast<size_t>(frames.shape(1)) != nch) {
       throw py::value_error("frames must be (n, " + std::to_string(nch) + ") = (n, voltages + currents)");
@@ -259,10 +265,182 @@ class PyMeter {
     });
   }
 
-  void Reset() { meterdsp::Reset(*m_); }
-  size_t voltages() const { return m_->config.voltages; }
-  size_t currents() const { return m_->config.currents; }
-  double fs() const { return m_->config.fs_hz; }
+  void Reset() { Check(meterdsp::Init(*config_, *m_)); }
+  size_t voltages() const { return m_->window.config.voltages; }
+  size_t currents() const { return m_->window.config.currents; }
+  double fs() const { return m_->window.config.fs_hz; }
+
+  py::dict Energy(const std::string& scope, bool lifetime) const {
+    const auto& e = m_->energy;
+    py::dict d;
+    for (size_t r = 0; r < meterdsp::kEnergyRegisterCount; ++r) {
+      const auto reg = static_cast<meterdsp::EnergyRegister>(r);
+      if (scope == "total") {
+        d[meterdsp::EnergyRegisterName(r)] = meterdsp::EnergyWh(e, meterdsp::EnergyScope::kTotal, 0, reg, lifetime);
+        continue;
+      }
+      const bool phase = scope == "phase";
+      if (!phase && scope != "channel") throw py::value_error("scope must be 'channel', 'phase' or 'total'");
+      const size_t n = phase ? e.voltages : e.currents;
+      py::array_t<double> a(n);
+      for (size_t k = 0; k < n; ++k) {
+        a.mutable_data()[k] = meterdsp::EnergyWh(
+            e, phase ? meterdsp::EnergyScope::kPhase : meterdsp::EnergyScope::kChannel, k, reg, lifetime);
+      }
+      d[meterdsp::EnergyRegisterName(r)] = a;
+    }
+    return d;
+  }
+
+  py::dict EnergyResetTimes() const {
+    const auto& e = m_->energy;
+    py::dict d;
+    d["channel_reset_s"] = Vec(e.channel_reset_s, e.currents);
+    d["reset_s"] = e.reset_s;
+    return d;
+  }
+
+  void ClearEnergyOf(const py::object& channel) {
+    const size_t ch = channel.is_none() ? SIZE_MAX : channel.cast<size_t>();
+    Check(meterdsp::ClearEnergy(m_->energy, ch, meterdsp::NowSeconds(*m_)));
+  }
+
+  void PresetEnergyOf(size_t channel, const std::string& reg, double wh) {
+    for (size_t r = 0; r < meterdsp::kEnergyRegisterCount; ++r) {
+      if (reg == meterdsp::EnergyRegisterName(r)) {
+        Check(meterdsp::PresetEnergy(m_->energy, channel, static_cast<meterdsp::EnergyRegister>(r), wh,
+                                     meterdsp::NowSeconds(*m_)));
+        return;
+      }
+    }
+    throw py::value_error("unknown energy register '" + reg + "'");
+  }
+
+  py::dict Demand() const {
+    const auto& s = m_->demand;
+    const size_t nc = s.currents;
+    py::dict d;
+    static const char* const kModes[] = {"block", "sliding", "thermal", "sync"};
+    d["mode"] = kModes[static_cast<int>(s.config.mode)];
+    d["current"] = Vec(s.present + meterdsp::kDemandCurrent0, nc);
+    d["current_max"] = Vec(s.max + meterdsp::kDemandCurrent0, nc);
+    d["current_max_time_s"] = Vec(s.max_time_s + meterdsp::kDemandCurrent0, nc);
+    d["power"] = Vec(s.present + meterdsp::kDemandPower0, nc);
+    d["power_max"] = Vec(s.max + meterdsp::kDemandPower0, nc);
+    d["power_max_time_s"] = Vec(s.max_time_s + meterdsp::kDemandPower0, nc);
+    d["group_current"] = Vec(s.present + meterdsp::kDemandGroup0, meterdsp::kMaxDemandGroups);
+    d["group_current_max"] = Vec(s.max + meterdsp::kDemandGroup0, meterdsp::kMaxDemandGroups);
+    const char* tot[3] = {"p_total", "q_total", "s_total"};
+    for (size_t j = 0; j < 3; ++j) {
+      const size_t q = meterdsp::kDemandPTotal + j;
+      d[tot[j]] = s.present[q];
+      d[(std::string(tot[j]) + "_max").c_str()] = s.max[q];
+      d[(std::string(tot[j]) + "_max_time_s").c_str()] = s.max_time_s[q];
+      d[(std::string(tot[j]) + "_predicted").c_str()] = meterdsp::PredictedDemand(s, q);
+    }
+    py::array_t<double> pred(nc), ipred(nc);
+    for (size_t k = 0; k < nc; ++k) {
+      pred.mutable_data()[k] = meterdsp::PredictedDemand(s, meterdsp::kDemandPower0 + k);
+      ipred.mutable_data()[k] = meterdsp::PredictedDemand(s, meterdsp::kDemandCurrent0 + k);
+    }
+    d["power_predicted"] = pred;
+    d["current_predicted"] = ipred;
+    d["partial"] = static_cast<bool>(s.present_partial);
+    d["intervals"] = s.intervals;
+    d["clock_valid"] = static_cast<bool>(s.clock_valid);
+    d["clock_offset_s"] = s.clock_offset_s;
+    py::dict snap;
+    for (size_t r = 0; r < meterdsp::kEnergyRegisterCount; ++r) {
+      py::array_t<double> a(nc);
+      for (size_t k = 0; k < nc; ++k) a.mutable_data()[k] = s.snapshot_wh[k][r];
+      snap[meterdsp::EnergyRegisterName(r)] = a;
+    }
+    d["snapshot_wh"] = snap;
+    d["snapshot_time_s"] = s.snapshot_time_s;
+    d["max_current"] = Vec(s.max_irms, nc);
+    d["max_power"] = Vec(s.max_p, nc);
+    d["max_power_total"] = s.max_p_total;
+    return d;
+  }
+
+  py::dict Events() const {
+    const auto& s = m_->events;
+    const size_t nc = s.currents;
+    py::dict d;
+    py::array_t<uint16_t> status(nc), vstatus(s.voltages);
+    py::array_t<uint16_t> counters(std::vector<size_t>{nc, meterdsp::kEventCounters});
+    py::array_t<uint8_t> on(nc);
+    for (size_t k = 0; k < nc; ++k) {
+      status.mutable_data()[k] = s.status[k];
+      on.mutable_data()[k] = s.on_state[k];
+      for (size_t j = 0; j < meterdsp::kEventCounters; ++j) {
+        counters.mutable_data()[k * meterdsp::kEventCounters + j] = s.counter[k][j];
+      }
+    }
+    for (size_t k = 0; k < s.voltages; ++k) vstatus.mutable_data()[k] = s.v_status[k];
+    py::array_t<uint16_t> global(meterdsp::kEventCounters);
+    for (size_t j = 0; j < meterdsp::kEventCounters; ++j) global.mutable_data()[j] = s.global_counter[j];
+    const meterdsp::EventSummary sum = meterdsp::SummarizeEvents(s);
+    d["status"] = status;
+    d["counters"] = counters;
+    d["global_counters"] = global;
+    d["on_state"] = on;
+    d["voltage_status"] = vstatus;
+    d["latching"] = sum.latching;
+    d["nonlatching"] = sum.nonlatching;
+    d["recent_latching"] = sum.recent_latching;
+    d["recent_nonlatching"] = sum.recent_nonlatching;
+    d["in_alarm_latching"] = sum.in_alarm_latching;
+    d["in_alarm_nonlatching"] = sum.in_alarm_nonlatching;
+    return d;
+  }
+
+  void WriteEventStatus(size_t channel, uint16_t value) {
+    Check(meterdsp::WriteEventStatus(m_->events, channel, value));
+  }
+
+  void Command(const py::object& what) {
+    static const std::pair<const char*, meterdsp::Command> kNames[] = {
+        {"new_demand_subinterval", meterdsp::Command::kNewDemandSubinterval},
+        {"reset_demand", meterdsp::Command::kResetDemand},
+        {"clear_energy", meterdsp::Command::kClearEnergy},
+        {"clear_maxima", meterdsp::Command::kClearMaxima},
+        {"clear_max_demand", meterdsp::Command::kClearMaxDemand},
+        {"reset_latched_alarms", meterdsp::Command::kResetLatchedAlarms}};
+    if (py::isinstance<py::str>(what)) {
+      const std::string name = what.cast<std::string>();
+      for (const auto& [n, cmd] : kNames) {
+        if (name == n) {
+          Check(meterdsp::Execute(*m_, cmd));
+          return;
+        }
+      }
+      throw py::value_error("unknown command '" + name + "'");
+    }
+    const int code = what.cast<int>();
+    for (const auto& [n, cmd] : kNames) {
+      if (code == static_cast<int>(cmd)) {
+        Check(meterdsp::Execute(*m_, cmd));
+        return;
+      }
+    }
+    throw py::value_error("unknown command code " + std::to_string(code));
+  }
+
+  void SetClock(double wall_s) { Check(meterdsp::SetClock(*m_, wall_s)); }
+  double Now() const { return meterdsp::NowSeconds(*m_); }
+
+  py::bytes SnapshotBytes() const {
+    std::string blob(meterdsp::SnapshotSize(), '\0');
+    size_t written = 0;
+    Check(meterdsp::Snapshot(*m_, reinterpret_cast<uint8_t*>(blob.data()), blob.size(), &written));
+    return py::bytes(blob);
+  }
+
+  void RestoreBytes(const py::bytes& b) {
+    const std::string blob = b;
+    Check(meterdsp::Restore(reinterpret_cast<const uint8_t*>(blob.data()), blob.size(), *m_));
+  }
 
  private:
   static std::vector<double> PerChannel(const py::object& obj, size_t n, const char* name) {
@@ -280,7 +458,7 @@ class PyMeter {
   template <typename MakeBlock>
   py::dict Chunked(size_t frames, const MakeBlock& make_block) {
     constexpr size_t kChunk = size_t{1} << 16;
-    std::vector<meterdsp::WindowResult> all, out(meterdsp::MaxWindowsPerBlock(*m_, kChunk));
+    std::vector<meterdsp::WindowResult> all, out(meterdsp::MaxWindowsPerBlock(m_->window, kChunk));
     Status s = Status::kOk;
     {
       py::gil_scoped_release release;
@@ -299,17 +477,108 @@ class PyMeter {
     std::vector<const meterdsp::WindowResult*> rs;
     for (size_t w = 0; w < done; ++w) rs.push_back(&out[w]);
     meterdsp::WindowResult empty;
+    const auto& cfg = m_->window.config;
     if (rs.empty()) {  // keep column shapes (0, n)
-      py::dict d = ToDict({&empty}, m_->config.voltages, m_->config.currents, false);
+      py::dict d = ToDict({&empty}, cfg.voltages, cfg.currents, false);
       for (auto item : d) {
         py::array a = py::reinterpret_borrow<py::array>(item.second);
         d[item.first] = a[py::slice(0, 0, 1)];
       }
       return d;
     }
-    return ToDict(rs, m_->config.voltages, m_->config.currents, false);
+    return ToDict(rs, cfg.voltages, cfg.currents, false);
   }
-  std::unique_ptr<meterdsp::WindowEngine> m_;
+
+  static py::array_t<double> Vec(const double* p, size_t n) {
+    py::array_t<double> a(n);
+    std::copy(p, p + n, a.mutable_data());
+    return a;
+  }
+
+  static void DemandFrom(const py::dict& d, size_t currents, meterdsp::DemandConfig& c) {
+    for (auto item : d) {
+      const std::string key = py::str(item.first);
+      const py::object v = py::reinterpret_borrow<py::object>(item.second);
+      if (key == "mode") {
+        const std::string m = v.cast<std::string>();
+        if (m == "block") c.mode = meterdsp::DemandMode::kBlock;
+        else if (m == "sliding") c.mode = meterdsp::DemandMode::kSliding;
+        else if (m == "thermal") c.mode = meterdsp::DemandMode::kThermal;
+        else if (m == "sync") c.mode = meterdsp::DemandMode::kSyncToComms;
+        else throw py::value_error("demand mode must be 'block', 'sliding', 'thermal' or 'sync'");
+      } else if (key == "subinterval_s") {
+        c.subinterval_s = v.cast<double>();
+      } else if (key == "subintervals") {
+        const long n = v.cast<long>();
+        if (n < 1 || n > 60) throw py::value_error("demand subintervals must be 1..60");
+        c.subintervals = static_cast<uint32_t>(n);
+      } else if (key == "clock_aligned") {
+        c.clock_aligned = v.cast<bool>();
+      } else if (key == "groups") {
+        const auto g = PerChannel(v, currents, "demand groups");
+        for (size_t k = 0; k < currents; ++k) {
+          if (g[k] < 0 || g[k] > 16 || g[k] != std::floor(g[k])) {
+            throw py::value_error("demand groups must be integers 0..16");
+          }
+          c.group[k] = static_cast<uint8_t>(g[k]);
+        }
+      } else {
+        throw py::value_error("unknown demand setting '" + key + "'");
+      }
+    }
+  }
+
+  static void EventsFrom(const py::dict& d, size_t voltages, size_t currents, meterdsp::EventConfig& c) {
+    static const char* const kLevels[4] = {"hh", "h", "l", "ll"};
+    for (auto item : d) {
+      const std::string key = py::str(item.first);
+      const py::object v = py::reinterpret_borrow<py::object>(item.second);
+      if (key == "quantity") {
+        static const char* const kQ[] = {"current", "voltage", "p", "q", "pf", "frequency"};
+        const std::string q = v.cast<std::string>();
+        int found = -1;
+        for (int j = 0; j < 6; ++j) if (q == kQ[j]) found = j;
+        if (found < 0) throw py::value_error("event quantity must be one of current, voltage, p, q, pf, frequency");
+        for (size_t k = 0; k < currents; ++k) c.channel[k].quantity = static_cast<meterdsp::EventQuantity>(found);
+        continue;
+      }
+      if (key.rfind("v_", 0) == 0) {
+        const auto vals = PerChannel(v, voltages, key.c_str());
+        for (size_t k = 0; k < voltages; ++k) {
+          auto& vc = c.voltage[k];
+          if (key == "v_over") vc.over_v = vals[k];
+          else if (key == "v_under") vc.under_v = vals[k];
+          else if (key == "v_timer_s") vc.timer_s = vals[k];
+          else if (key == "v_hysteresis_pct") vc.hysteresis_pct = vals[k];
+          else throw py::value_error("unknown event setting '" + key + "'");
+        }
+        continue;
+      }
+      const auto vals = PerChannel(v, currents, key.c_str());
+      for (size_t k = 0; k < currents; ++k) {
+        auto& ch = c.channel[k];
+        bool known = true;
+        if (key == "absolute") ch.absolute = vals[k] != 0.0;
+        else if (key == "breaker" || key == "base") ch.base = vals[k];
+        else if (key == "nl_high") ch.nl_high = vals[k];
+        else if (key == "nl_low") ch.nl_low = vals[k];
+        else if (key == "hysteresis_pct") ch.hysteresis_pct = vals[k];
+        else if (key == "on_time_s") ch.on_time_s = vals[k];
+        else if (key == "off_time_s") ch.off_time_s = vals[k];
+        else {
+          known = false;
+          for (int l = 0; l < 4; ++l) {
+            if (key == kLevels[l]) ch.level[l] = vals[k], known = true;
+            if (key == std::string("delay_") + kLevels[l] + "_s") ch.delay_s[l] = vals[k], known = true;
+          }
+        }
+        if (!known) throw py::value_error("unknown event setting '" + key + "'");
+      }
+    }
+  }
+
+  std::unique_ptr<meterdsp::Meter> m_;
+  std::unique_ptr<meterdsp::MeterConfig> config_;
 };
 
 }  // namespace
@@ -328,15 +597,28 @@ PYBIND11_MODULE(_core, mod) {
           py::arg("min_on_current") = 0.0, py::arg("angle_reference") = "v1");
   py::class_<PyMeter>(mod, "Meter")
       .def(py::init<double, size_t, size_t, const py::object&, double, const py::object&, double,
-                    const py::dict&, const std::string&, int>(),
+                    const py::dict&, const std::string&, int, double, const py::dict&, const py::dict&>(),
            py::arg("fs"), py::arg("voltages"), py::arg("currents"), py::kw_only(),
            py::arg("phase") = py::none(), py::arg("nominal_hz") = 50.0,
            py::arg("min_on_current") = 0.05, py::arg("min_voltage") = 1.0,
            py::arg("calibration") = py::dict(), py::arg("angle_reference") = "v1",
-           py::arg("adc_bits") = 24)
+           py::arg("adc_bits") = 24, py::arg("energy_quantum_wh") = 0.001,
+           py::arg("demand") = py::dict(), py::arg("events") = py::dict())
       .def("process", &PyMeter::Process, py::arg("v"), py::arg("i"))
       .def("process_frames", &PyMeter::ProcessFrames, py::arg("frames"))
       .def("reset", &PyMeter::Reset)
+      .def("energy", &PyMeter::Energy, py::arg("scope") = "channel", py::arg("lifetime") = false)
+      .def("energy_reset_times", &PyMeter::EnergyResetTimes)
+      .def("clear_energy", &PyMeter::ClearEnergyOf, py::arg("channel") = py::none())
+      .def("preset_energy", &PyMeter::PresetEnergyOf, py::arg("channel"), py::arg("register"), py::arg("wh"))
+      .def("demand", &PyMeter::Demand)
+      .def("events", &PyMeter::Events)
+      .def("write_event_status", &PyMeter::WriteEventStatus, py::arg("channel"), py::arg("value"))
+      .def("command", &PyMeter::Command, py::arg("command"))
+      .def("set_clock", &PyMeter::SetClock, py::arg("wall_s"))
+      .def_property_readonly("now_s", &PyMeter::Now)
+      .def("snapshot", &PyMeter::SnapshotBytes)
+      .def("restore", &PyMeter::RestoreBytes, py::arg("blob"))
       .def_property_readonly("voltages", &PyMeter::voltages)
       .def_property_readonly("currents", &PyMeter::currents)
       .def_property_readonly("fs", &PyMeter::fs);

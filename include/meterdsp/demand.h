@@ -7,7 +7,8 @@
 // (10–32767 s), or aligned to a wall clock once SetDemandClock was called (10–3600 s; no demand
 // before). A window that straddles a sub-interval end is split in proportion to time, so
 // demand × interval equals the interval's energy. Present, predicted and maximum demand (with
-// its time), maximum instantaneous Irms / P, and the energy registers at every sub-interval end.
+// its time), maximum instantaneous Irms / P (whole-cycle windows only), and the energy
+// registers at every sub-interval end.
 // Every function here never allocates or throws; DemandState is trivially copyable.
 #ifndef METERDSP_DEMAND_H_
 #define METERDSP_DEMAND_H_

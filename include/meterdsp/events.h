@@ -9,6 +9,7 @@
 // Timing is sample time, evaluated once per window: a condition that starts in a window
 // counts from that window's start; a latch sets at the end of the first window at which the
 // condition has held for longer than the delay. A return below a threshold is instantaneous.
+// Windows flagged kFlagIncomplete (partial cycles at start-up or resync) are skipped.
 // Every function here never allocates or throws; EventState is trivially copyable.
 #ifndef METERDSP_EVENTS_H_
 #define METERDSP_EVENTS_H_

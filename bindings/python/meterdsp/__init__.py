@@ -20,7 +20,7 @@ from . import _core
 from ._core import FLAGS, __version__, simd_target
 
 __all__ = ["measure", "Meter", "Measurement", "Windows", "simd_target", "FLAGS",
-           "flag_names", "__version__"]
+           "flag_names", "ENERGY_REGISTERS", "COMMANDS", "EVENT_BITS", "__version__"]
 
 _PER_CHANNEL = ("irms", "p", "q", "s", "n", "pf", "dpf", "angle_deg", "quadrant", "flags")
 
@@ -79,24 +79,48 @@ def measure(v, i, fs, *, phase=None, nominal_hz=None, min_on_current=0.0,
                                      angle_reference=angle_reference))
 
 
+ENERGY_REGISTERS = ("wh_import", "wh_export", "varh_q1", "varh_q2", "varh_q3", "varh_q4",
+                    "vah_import", "vah_export")
+COMMANDS = {"new_demand_subinterval": 26012, "reset_demand": 26013, "clear_energy": 10203,
+            "clear_maxima": 29877, "clear_max_demand": 20097, "reset_latched_alarms": 31010}
+EVENT_BITS = {"HH": 1 << 0, "H": 1 << 1, "L": 1 << 2, "LL": 1 << 3, "OFF": 1 << 4,
+              "NL_HIGH": 1 << 8, "NL_LOW": 1 << 9}
+
+
 class Meter:
-    """Streaming meter: cycle-synchronous 10/12-cycle windows over a continuous stream.
+    """Streaming meter: the whole chain — cycle-synchronous 10/12-cycle windows, four-quadrant
+    energy, demand, and over/under events — on a continuous stream.
 
     Meter(fs, voltages, currents, *, phase=None, nominal_hz=50, min_on_current=0.05,
-          min_voltage=1.0, calibration=None, angle_reference="v1", adc_bits=24)
+          min_voltage=1.0, calibration=None, angle_reference="v1", adc_bits=24,
+          energy_quantum_wh=0.001, demand=None, events=None)
 
     calibration: dict of per-channel settings, each a scalar or one value per channel:
     ``v_gain, v_offset, v_skew_us, v_phase_deg, v_dc_removal, v_clip_level`` and the same
     with ``i_`` for currents. Raw codes are scaled as (code − offset) · gain.
+
+    demand: ``mode`` ("block", "sliding", "thermal", "sync"), ``subinterval_s`` (10–32767 s;
+    10–3600 s clock-aligned), ``subintervals`` (1–60, sliding/sync), ``clock_aligned``,
+    ``groups`` (per current: 0 or a current-averaging group 1..16). Default: 15-min block.
+
+    events: per channel (scalar or one per current): ``breaker`` (A; 0 disables),
+    ``hh, h, l, ll`` (% of breaker, 0.1 % steps; 0 disables), ``delay_hh_s`` … ``delay_ll_s``,
+    ``nl_high, nl_low, hysteresis_pct, on_time_s, off_time_s``, ``absolute`` (thresholds in
+    the quantity's unit), ``quantity`` ("current", "voltage", "p", "q", "pf", "frequency");
+    per voltage: ``v_over, v_under`` (V; 0 disables), ``v_timer_s, v_hysteresis_pct``.
+    Defaults: the reference device's (20 A breaker, 70/60/7.5/2.5 %, 10 s, NL 60/5 %, 5 %).
     """
 
     def __init__(self, fs, voltages, currents, *, phase=None, nominal_hz=50,
                  min_on_current=0.05, min_voltage=1.0, calibration=None,
-                 angle_reference="v1", adc_bits=24):
+                 angle_reference="v1", adc_bits=24, energy_quantum_wh=0.001, demand=None,
+                 events=None):
         self._m = _core.Meter(float(fs), int(voltages), int(currents), phase=phase,
                               nominal_hz=float(nominal_hz), min_on_current=min_on_current,
                               min_voltage=float(min_voltage), calibration=dict(calibration or {}),
-                              angle_reference=angle_reference, adc_bits=int(adc_bits))
+                              angle_reference=angle_reference, adc_bits=int(adc_bits),
+                              energy_quantum_wh=float(energy_quantum_wh),
+                              demand=dict(demand or {}), events=dict(events or {}))
 
     @property
     def fs(self) -> float:
@@ -110,6 +134,11 @@ class Meter:
     def currents(self) -> int:
         return self._m.currents
 
+    @property
+    def now_s(self) -> float:
+        """Sample time (s) at the end of the last completed window."""
+        return self._m.now_s
+
     def process(self, v, i) -> Windows:
         """Feed planar blocks v (voltages, n) and i (currents, n); float or int.
         Returns the windows completed in this block. On error the state is unchanged."""
@@ -121,5 +150,56 @@ class Meter:
         return Windows(self._m.process_frames(frames))
 
     def reset(self) -> None:
-        """Restart the stream at sample 0 with the same configuration."""
+        """Restart at sample 0 with the same configuration (all registers cleared)."""
         self._m.reset()
+
+    def energy(self, scope: str = "channel", lifetime: bool = False) -> dict:
+        """Energy registers in Wh / varh / VAh: a dict of ``ENERGY_REGISTERS`` names → arrays
+        over channels (scope "channel"), over voltage phases ("phase") or floats ("total").
+        lifetime=True gives the never-cleared copies."""
+        return self._m.energy(scope, bool(lifetime))
+
+    def energy_reset_times(self) -> dict:
+        """Sample time of each channel's last clear/preset, and of the last clear of all."""
+        return self._m.energy_reset_times()
+
+    def clear_energy(self, channel=None) -> None:
+        """Clear the resettable registers of one channel (or all); lifetime copies stay."""
+        self._m.clear_energy(channel)
+
+    def preset_energy(self, channel: int, register: str, wh: float) -> None:
+        """Preset a resettable register, e.g. to match a utility meter."""
+        self._m.preset_energy(int(channel), register, float(wh))
+
+    def demand(self) -> dict:
+        """Present / predicted / maximum demand (with the sample time of each maximum) of
+        current and power per channel, group currents and P/Q/S totals; energy snapshot at
+        the last sub-interval end; maxima of instantaneous current and power."""
+        return self._m.demand()
+
+    def events(self) -> dict:
+        """Event status per channel (bits: ``EVENT_BITS``), counters (HH, H, L, LL, OFF) per
+        channel and global, voltage status, and the global summary registers."""
+        return self._m.events()
+
+    def write_event_status(self, channel: int, value: int) -> None:
+        """Write a channel's status: latching bits written as 0 are cleared."""
+        self._m.write_event_status(int(channel), int(value))
+
+    def command(self, command) -> None:
+        """Carry out a reference-device command, by name (``COMMANDS``) or code."""
+        self._m.command(command)
+
+    def set_clock(self, wall_s: float) -> None:
+        """Set the wall clock (e.g. Unix seconds) at the present sample time; starts
+        clock-aligned demand."""
+        self._m.set_clock(float(wall_s))
+
+    def snapshot(self) -> bytes:
+        """The whole state as a versioned, CRC-protected blob (for flash)."""
+        return self._m.snapshot()
+
+    def restore(self, blob: bytes) -> None:
+        """Restore a snapshot; a truncated, corrupted or other-version blob raises ValueError
+        and leaves the meter untouched."""
+        self._m.restore(bytes(blob))
