@@ -528,6 +528,35 @@ TEST_P(ChainTest, KillAndRestoreContinuesExactlyLikeAnUninterruptedRun) {
   EXPECT_GE(second->demand.intervals, 1u);
 }
 
+TEST_P(ChainTest, LoadStepEnergyEqualsTheIntegral) {
+  // 5 A → 10 A at PF 0.5 ind at t = 7.3141 s (mid-window, mid-cycle), 20 s at 49.9 Hz.
+  const size_t n = static_cast<size_t>(20 * kFs);
+  const double t_step = 7.3141;
+  std::vector<float> x(2 * n);
+  const auto v = Sine(230, 0, 49.9, kFs, n), i = Sine(1, 60, 49.9, kFs, n);
+  for (size_t t = 0; t < n; ++t) {
+    x[t] = static_cast<float>(v[t]);
+    x[n + t] = static_cast<float>(i[t] * (static_cast<double>(t) / kFs < t_step ? 5 : 10));
+  }
+  auto cfg = std::make_unique<MeterConfig>();
+  cfg->window.fs_hz = kFs;
+  cfg->window.voltages = 1;
+  cfg->window.currents = 1;
+  auto m = std::make_unique<Meter>();
+  ASSERT_EQ(Init(*cfg, *m), Status::kOk);
+  std::vector<WindowResult> out(MaxWindowsPerBlock(m->window, n));
+  size_t done = 0;
+  ASSERT_EQ(Process(*m, PlanarBlock<float>{x.data(), n, x.data() + n, n, n}, out.data(), out.size(), &done),
+            Status::kOk);
+  // Integral of p(t) up to the end of the last window: 575 W before the step, 1150 W after.
+  const double end = out[done - 1].start_s + out[done - 1].duration_s;
+  const double want_wh = (575 * t_step + 1150 * (end - t_step)) / 3600;
+  const double want_varh = want_wh * std::sqrt(3.0);
+  EXPECT_NEAR(EnergyWh(m->energy, EnergyScope::kChannel, 0, kWhImport) / want_wh, 1.0, 2e-4);
+  EXPECT_NEAR(EnergyWh(m->energy, EnergyScope::kChannel, 0, kVarhQ1) / want_varh, 1.0, 5e-4);
+  EXPECT_EQ(EnergyWh(m->energy, EnergyScope::kChannel, 0, kWhExport), 0.0);
+}
+
 TEST_P(ChainTest, BadSnapshotsAreRejectedAndChangeNothing) {
   const size_t n = static_cast<size_t>(3 * kFs);
   const auto x = ChainSignal(n);

@@ -1,7 +1,7 @@
 // meterdsp/meter.h — the whole chain in one fixed-size state:
 // front end → window engine → energy → demand → events, plus the reference device's
 // commands and snapshot/restore of the complete state (for flash).
-// Every function here never allocates or throws; Meter is trivially copyable (≈ 0.6 MB:
+// Every function here never allocates or throws; Meter is trivially copyable (≈ 0.3 MB:
 // give it static storage or the heap, not the stack).
 #ifndef METERDSP_METER_H_
 #define METERDSP_METER_H_
