@@ -31,7 +31,7 @@ Status ValidateEnergy(const EnergyConfig& c, size_t voltages, size_t currents,
   }
   if (currents > 0 && phase == nullptr) return Status::kNullPointer;
   for (size_t k = 0; k < currents; ++k) {
-    if (phase[k] >= voltages) return Status::kBadPhaseAssignment;
+    if (phase[k] >= voltages && phase[k] != kCurrentOnly) return Status::kBadPhaseAssignment;
   }
   return Status::kOk;
 }

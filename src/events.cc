@@ -19,7 +19,7 @@ void Bump(uint16_t& counter) { counter = counter >= 32767 ? 1 : static_cast<uint
 double QuantityOf(const EventState& s, const WindowResult& w, size_t k) {
   switch (s.config.channel[k].quantity) {
     case EventQuantity::kCurrent: return w.irms[k];
-    case EventQuantity::kVoltage: return w.vrms[s.phase[k]];
+    case EventQuantity::kVoltage: return w.vrms[s.phase[k] == kCurrentOnly ? 0 : s.phase[k]];
     case EventQuantity::kActivePower: return w.p[k];
     case EventQuantity::kReactivePower: return w.q[k];
     case EventQuantity::kPowerFactor: return w.pf[k];
@@ -47,7 +47,7 @@ Status ValidateEvents(const EventConfig& c, size_t voltages, size_t currents,
   }
   if (currents > 0 && phase == nullptr) return Status::kNullPointer;
   for (size_t k = 0; k < currents; ++k) {
-    if (phase[k] >= voltages) return Status::kBadPhaseAssignment;
+    if (phase[k] >= voltages && phase[k] != kCurrentOnly) return Status::kBadPhaseAssignment;
     const ChannelEventConfig& e = c.channel[k];
     if (!Finite(e.base) || e.base < 0 || !Finite(e.hysteresis_pct) || e.hysteresis_pct < 0 ||
         e.hysteresis_pct > 100 || !Finite(e.on_time_s) || e.on_time_s < 0 || e.on_time_s > 32767 ||

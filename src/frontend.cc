@@ -83,11 +83,11 @@ namespace {
 
 template <typename Code>
 void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, int32_t lo,
-                    int32_t hi, const ChannelScale* scale, float* const* rows,
-                    uint8_t* clipped) noexcept {
+                    int32_t hi, const uint8_t* columns, const ChannelScale* scale,
+                    float* const* rows, uint8_t* clipped) noexcept {
   const size_t nch = block.channels;
   for (size_t k = 0; k < nch; ++k) {
-    const Code* src = block.data + first * nch + k;
+    const Code* src = block.data + first * nch + columns[k];
     float* dst = rows[k];
     const float gain = scale[k].gain, offset = scale[k].offset;
     uint8_t clip = 0;
@@ -149,15 +149,17 @@ bool AllFiniteT(const PlanarBlock<Sample>& b, size_t nv, size_t nc) noexcept {
 }  // namespace
 
 void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
-                   const ChannelScale* scale, float* const* rows, uint8_t* clipped) noexcept {
-  ConvertFramesT(block, first, count, -32768, 32767, scale, rows, clipped);
+                   const uint8_t* columns, const ChannelScale* scale, float* const* rows,
+                   uint8_t* clipped) noexcept {
+  ConvertFramesT(block, first, count, -32768, 32767, columns, scale, rows, clipped);
 }
 
 void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
-                   const ChannelScale* scale, float* const* rows, uint8_t* clipped) noexcept {
+                   const uint8_t* columns, const ChannelScale* scale, float* const* rows,
+                   uint8_t* clipped) noexcept {
   const int64_t half = int64_t{1} << (adc_bits - 1);
   ConvertFramesT(block, first, count, static_cast<int32_t>(-half),
-                 static_cast<int32_t>(half - 1), scale, rows, clipped);
+                 static_cast<int32_t>(half - 1), columns, scale, rows, clipped);
 }
 
 void ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t currents,

@@ -11,6 +11,11 @@ namespace meterdsp {
 namespace HWY_NAMESPACE {
 namespace {
 
+// Voltage row a current's P product uses (V1 for current-only channels: P is then ignored).
+inline size_t VoltageOf(const WindowConfig& c, size_t current) {
+  return c.phase[current] == kCurrentOnly ? 0 : c.phase[current];
+}
+
 // Accumulates tile frames [b, e) of every channel into its lane sums.
 void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
   const size_t nv = m.config.voltages, nc = m.config.currents;
@@ -20,22 +25,34 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
   for (size_t k = 0; k < nv; ++k) {
     r.x = m.vcal[k] + kHistoryFrames;  // already delay-corrected
     r.filter = nullptr;
-    r.ref = r.x;
+    r.ref = m.vcal[(k + 1) % nv] + kHistoryFrames;  // Σ v_k·v_k+1 gives the line-to-line RMS
     AccumulateSpan(r, b, e, &m.lanes[k][0][0]);
   }
   for (size_t k = 0; k < nc; ++k) {
     const size_t ch = nv + k;
     r.x = m.x[ch] + kHistoryFrames;
     r.filter = &m.delay[ch];
-    r.ref = m.vcal[m.config.phase[k]] + kHistoryFrames;
+    r.ref = m.vcal[VoltageOf(m.config, k)] + kHistoryFrames;
     AccumulateSpan(r, b, e, &m.lanes[ch][0][0]);
   }
 }
 
-// Writes the delay-corrected voltages of tile frames [b, e).
+// Writes the delay-corrected voltages of tile frames [b, e), referred to the virtual
+// neutral for 3-wire delta.
 void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
   for (size_t k = 0; k < m.config.voltages; ++k) {
     DelayRow(m.x[k] + kHistoryFrames, &m.delay[k], b, e, m.vcal[k] + kHistoryFrames);
+  }
+  if (m.config.virtual_neutral && m.config.voltages == 3) {
+    float* va = m.vcal[0] + kHistoryFrames;
+    float* vb = m.vcal[1] + kHistoryFrames;
+    float* vc = m.vcal[2] + kHistoryFrames;
+    for (size_t t = b; t < e; ++t) {
+      const float vn = (va[t] + vb[t] + vc[t]) * (1.0f / 3.0f);
+      va[t] -= vn;
+      vb[t] -= vn;
+      vc[t] -= vn;
+    }
   }
 }
 
@@ -149,6 +166,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
   double vmean[kMaxVoltages];
   bool v_on[kMaxVoltages];
   const double inv_w = w > 0 ? 1.0 / w : 0.0;
+  auto vmean_raw = [&](size_t k) { return sums[k][0] * inv_w; };
   r.voltages = fp.voltages;
   r.currents = fp.currents;
   for (size_t k = 0; k < fp.voltages; ++k) {
@@ -160,6 +178,16 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     vmean[k] = fp.v_dc[k] ? mean : 0.0;
     vph[k] = C(s[3], -s[4]) * (kSqrt2 * inv_w);
     v_on[k] = r.vrms[k] * kSqrt2 >= fp.min_voltage_peak && std::abs(vph[k]) > 0;
+  }
+  // Line-to-line: mean((va − vb)²) = ms_a + ms_b − 2·mean(va·vb), all after DC removal.
+  for (size_t k = 0; k < kMaxVoltages; ++k) r.vll_rms[k] = std::nan("");
+  const size_t pairs = fp.voltages == 3 ? 3 : fp.voltages == 2 ? 1 : 0;
+  for (size_t k = 0; k < pairs; ++k) {
+    const size_t j = (k + 1) % fp.voltages;
+    double cross = sums[k][2] * inv_w;
+    if (fp.v_dc[k] || fp.v_dc[j]) cross -= vmean_raw(k) * vmean_raw(j);
+    const double va2 = r.vrms[k] * r.vrms[k], vb2 = r.vrms[j] * r.vrms[j];
+    r.vll_rms[k] = std::sqrt(std::max(va2 + vb2 - 2.0 * cross, 0.0));
   }
   for (size_t k = 0; k < fp.voltages; ++k) {
     r.v_angle_deg[k] = (v_on[k] && v_on[0])
@@ -181,10 +209,19 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
       r.flags_ch[k] = flags | kFlagBelowMinCurrent;
       continue;
     }
+    const C iph = C(s[3], -s[4]) * (kSqrt2 * inv_w);
+    if (ph == kCurrentOnly) {  // e.g. a neutral CT: current and its angle vs V1 only
+      r.irms[k] = irms;
+      r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
+      r.angle_deg[k] = (v_on[0] && std::abs(iph) > 0) ? WrapDeg(std::arg(iph / vph[0]) * 180.0 / kPi)
+                                                     : std::nan("");
+      r.quadrant[k] = 0;
+      r.flags_ch[k] = flags;
+      continue;
+    }
     double p = s[2] * inv_w;
     if (fp.i_dc[k] || fp.v_dc[ph]) p -= mean * (sums[ph][0] * inv_w);
     (void)vmean;
-    const C iph = C(s[3], -s[4]) * (kSqrt2 * inv_w);
     const C vi = vph[ph] * std::conj(iph);  // P1 + jQ1, Q1 > 0 when the current lags
     const double sa = r.vrms[ph] * irms;
     const double s1 = std::abs(vph[ph]) * std::abs(iph);
@@ -241,7 +278,9 @@ void AddSample(WindowEngine& m, ptrdiff_t t, double weight, double (*sums)[kSumC
   const size_t nv = m.config.voltages;
   for (size_t ch = 0; ch < Channels(m); ++ch) {
     const double y = ScalarY(m, ch, t);
-    const double v = ch < nv ? y : double{m.vcal[m.config.phase[ch - nv]][base]};
+    const size_t ref = ch < nv ? (ch + 1) % nv
+                               : (m.config.phase[ch - nv] == kCurrentOnly ? 0 : m.config.phase[ch - nv]);
+    const double v = double{m.vcal[ref][base]};
     sums[ch][0] += weight * y;
     sums[ch][1] += weight * y * y;
     sums[ch][2] += weight * y * v;
@@ -507,9 +546,9 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
       [&](size_t first, size_t n, float* const* rows) {
         if constexpr (sizeof(Code) == 2) {
           (void)adc_bits;
-          ConvertFrames(block, first, n, m.scale, rows, m.clipped);
+          ConvertFrames(block, first, n, m.config.frame_column, m.scale, rows, m.clipped);
         } else {
-          ConvertFrames(block, first, n, adc_bits, m.scale, rows, m.clipped);
+          ConvertFrames(block, first, n, adc_bits, m.config.frame_column, m.scale, rows, m.clipped);
         }
       },
       out, completed);
@@ -542,7 +581,7 @@ Status ValidateCommon(double fs, size_t nv, size_t nc, const uint8_t* phase) {
   if (!Finite(fs) || fs <= 0 || fs > 1e6) return Status::kBadSampleRate;
   if (nv < 1 || nv > kMaxVoltages || nc > kMaxCurrents) return Status::kBadChannelCount;
   for (size_t k = 0; k < nc; ++k) {
-    if (phase[k] >= nv) return Status::kBadPhaseAssignment;
+    if (phase[k] >= nv && phase[k] != kCurrentOnly) return Status::kBadPhaseAssignment;
   }
   return Status::kOk;
 }
@@ -563,6 +602,12 @@ Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
     if (!Finite(c.min_on_current[k]) || c.min_on_current[k] < 0) return Status::kBadThreshold;
   }
   const size_t nch = c.voltages + c.currents;
+  bool seen[kMaxChannels] = {};
+  for (size_t k = 0; k < nch; ++k) {
+    if (c.frame_column[k] >= nch || seen[c.frame_column[k]]) return Status::kBadBlock;
+    seen[c.frame_column[k]] = true;
+  }
+  if (c.virtual_neutral && c.voltages != 3) return Status::kBadChannelCount;
   for (size_t k = 0; k < nch; ++k) {
     if (!Finite(cal[k].gain) || cal[k].gain == 0 || !Finite(cal[k].offset) ||
         !Finite(cal[k].clip_level) || cal[k].clip_level < 0) {
@@ -724,7 +769,9 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
     return ch < nv ? in.v + ch * in.v_stride : in.i + (ch - nv) * in.i_stride;
   };
   auto ref_of = [&](size_t ch) {
-    return ch < nv ? row_of(ch) : in.v + c.phase[ch - nv] * in.v_stride;
+    if (ch < nv) return row_of((ch + 1) % nv);
+    const uint8_t ph = c.phase[ch - nv];
+    return in.v + (ph == kCurrentOnly ? 0 : ph) * in.v_stride;
   };
 
   // Samples with partial weight sit at the two ends; the rest weigh 1.

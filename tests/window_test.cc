@@ -612,6 +612,75 @@ TEST_P(WindowTest, BadInputChangesNothing) {
             Status::kNotInitialized);
 }
 
+TEST_P(WindowTest, LineToLineCurrentOnlyAndVirtualNeutral) {
+  const size_t n = static_cast<size_t>(2 * kFs);
+  WindowConfig c;
+  c.fs_hz = kFs;
+  c.voltages = 3;
+  c.currents = 2;
+  c.phase[0] = 1;
+  c.phase[1] = kCurrentOnly;  // a neutral CT
+  Rows rows;
+  for (double a : {0.0, -120.0, 120.0}) rows.push_back(Synth({{1, 230, a * kPi / 180}, {5, 9, 0.4}}, 50, kFs, n, 0.2));
+  rows.push_back(Sine(5, 120 + 30, 50, kFs, n, 0.2));
+  rows.push_back(Sine(3, 75, 50, kFs, n, 0.2));
+  // Line-to-line RMS over time: v_a − v_b (the 5th harmonics are in phase, so they cancel).
+  const double vll = std::sqrt(3.0) * 230;
+  size_t seen = 0;
+  for (const auto& r : RunPlanar(c, rows)) {
+    if (!Steady(r)) continue;
+    for (int k = 0; k < 3; ++k) EXPECT_NEAR(r.vll_rms[k], vll, vll * 2e-6) << k;
+    EXPECT_NEAR(r.p[0], 1150 * std::cos(30 * kPi / 180), 0.02);
+    EXPECT_NEAR(r.irms[1], 3, 3e-5);
+    EXPECT_EQ(r.p[1], 0.0);
+    EXPECT_EQ(r.s[1], 0.0);
+    EXPECT_EQ(r.quadrant[1], 0);
+    EXPECT_NEAR(r.angle_deg[1], -75, 0.01);  // vs V1
+    ++seen;
+  }
+  EXPECT_GT(seen, 5u);
+
+  // 3-wire delta: the inputs see L-N plus a common-mode voltage of the floating reference;
+  // the virtual neutral removes it (with the zero-sequence 5th harmonic, which is common too).
+  Rows delta = rows;
+  const auto common = Sine(60, 33, 50, kFs, n, 0.2);
+  for (int k = 0; k < 3; ++k)
+    for (size_t t = 0; t < n; ++t) delta[k][t] += common[t];
+  c.virtual_neutral = true;
+  seen = 0;
+  for (const auto& r : RunPlanar(c, delta)) {
+    if (!Steady(r)) continue;
+    EXPECT_NEAR(r.vrms[0], 230, 230 * 2e-6);
+    EXPECT_NEAR(r.vll_rms[1], vll, vll * 2e-6);
+    EXPECT_NEAR(r.p[0], 1150 * std::cos(30 * kPi / 180), 0.02);
+    ++seen;
+  }
+  EXPECT_GT(seen, 5u);
+  c.voltages = 2;
+  c.phase[0] = 1;
+  auto m = std::make_unique<WindowEngine>();
+  EXPECT_EQ(Init(c, *m), Status::kBadChannelCount);  // virtual neutral needs 3 voltages
+}
+
+TEST_P(WindowTest, FrameColumnMapReordersInputs) {
+  const size_t n = static_cast<size_t>(kFs);
+  WindowConfig c = OneChannel();
+  c.currents = 3;
+  std::vector<std::vector<int16_t>> codes = {Quantise<int16_t>(Sine(230, 0, 50, kFs, n), 400, 16)};
+  for (double a : {1.0, 2.0, 3.0}) codes.push_back(Quantise<int16_t>(Sine(a, 10 * a, 50, kFs, n), 17.68, 16));
+  const auto straight = RunFrames<int16_t>(c, codes, 500);
+  // The ADC delivers the currents in reverse order: columns 3, 2, 1 hold channels 1, 2, 3.
+  std::vector<std::vector<int16_t>> reversed = {codes[0], codes[3], codes[2], codes[1]};
+  c.frame_column[1] = 3;
+  c.frame_column[3] = 1;
+  const auto mapped = RunFrames<int16_t>(c, reversed, 500);
+  ASSERT_EQ(mapped.size(), straight.size());
+  for (size_t w = 0; w < mapped.size(); ++w) EXPECT_TRUE(SameBits(mapped[w], straight[w])) << w;
+  c.frame_column[2] = 1;  // not a permutation
+  auto m = std::make_unique<WindowEngine>();
+  EXPECT_EQ(Init(c, *m), Status::kBadBlock);
+}
+
 TEST(StatusTest, EveryStatusHasAText) {
   for (int s = 0; s <= static_cast<int>(Status::kBadSnapshot); ++s) {
     EXPECT_STRNE(ToString(static_cast<Status>(s)), "unknown status");

@@ -86,13 +86,15 @@ struct ChannelScale {
 };
 
 // Converts frames [first, first + count) of a block into rows: rows[k][j] receives channel
-// k of frame first + j, scaled. Sets clipped[k] = 1 for a channel with a code at the ADC
+// k of frame first + j (frame column columns[k]), scaled. Sets clipped[k] = 1 for a channel with a code at the ADC
 // limit (raw codes: ≤ −2^(bits−1) or ≥ 2^(bits−1) − 1; floats: |value| ≥ clip_level).
 // Preconditions: the block has been validated; rows[k] has room for count samples.
 void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
-                   const ChannelScale* scale, float* const* rows, uint8_t* clipped) noexcept;
+                   const uint8_t* columns, const ChannelScale* scale, float* const* rows,
+                   uint8_t* clipped) noexcept;
 void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
-                   const ChannelScale* scale, float* const* rows, uint8_t* clipped) noexcept;
+                   const uint8_t* columns, const ChannelScale* scale, float* const* rows,
+                   uint8_t* clipped) noexcept;
 void ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t currents,
                    size_t first, size_t count, const ChannelScale* scale, float* const* rows,
                    uint8_t* clipped) noexcept;

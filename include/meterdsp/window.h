@@ -45,6 +45,10 @@ enum Flag : uint32_t {
   kFlagSettling = 1u << 5,        // first windows after Init/Reset (filters, DC estimate)
 };
 
+// phase[] value of a current-only channel (e.g. a neutral CT): Irms and angle vs V1 only;
+// P, Q, S, PF read 0 and no energy accumulates.
+inline constexpr uint8_t kCurrentOnly = 0xFF;
+
 // Reference of the current angles.
 enum class AngleReference : uint8_t {
   kV1 = 0,            // absolute: relative to V1
@@ -56,7 +60,12 @@ struct WindowConfig {
   double nominal_hz = 50.0;  // 50 → 10-cycle windows, 60 → 12-cycle windows
   size_t voltages = 3;       // 1..kMaxVoltages
   size_t currents = 0;       // 0..kMaxCurrents
-  uint8_t phase[kMaxCurrents] = {};  // voltage index of each current
+  uint8_t phase[kMaxCurrents] = {};  // voltage index of each current, or kCurrentOnly
+  // Interleaved frames: column of each channel (voltages first) in a frame of voltages +
+  // currents columns; a permutation, identity by default (strip layouts reorder CTs).
+  uint8_t frame_column[kMaxChannels];
+  // 3-wire delta: refer the three voltages to their virtual neutral (Va+Vb+Vc)/3.
+  bool virtual_neutral = false;
   ChannelCalibration voltage_cal[kMaxVoltages];
   ChannelCalibration current_cal[kMaxCurrents];
   double min_on_current[kMaxCurrents];  // amperes; default 0.05 (set by the constructor)
@@ -65,6 +74,7 @@ struct WindowConfig {
   AngleReference angle_reference = AngleReference::kV1;
   WindowConfig() noexcept {
     for (double& m : min_on_current) m = 0.05;
+    for (size_t k = 0; k < kMaxChannels; ++k) frame_column[k] = static_cast<uint8_t>(k);
   }
 };
 
@@ -82,6 +92,7 @@ struct WindowResult {
   size_t voltages = 0, currents = 0;
   double vrms[kMaxVoltages];
   double v_angle_deg[kMaxVoltages];  // relative to V1; NaN without voltage
+  double vll_rms[kMaxVoltages];      // line-to-line V1-V2, V2-V3, V3-V1 (NaN if not measured)
   double irms[kMaxCurrents];
   double p[kMaxCurrents];      // W, > 0 import
   double q[kMaxCurrents];      // var, fundamental, > 0 inductive
