@@ -9,6 +9,7 @@
 #include "meterdsp/demand.h"
 #include "meterdsp/events.h"
 #include "meterdsp/meter.h"
+#include "meterdsp/panel.h"
 
 #define METERDSP_VERSION "0.1.0"
 
