@@ -174,7 +174,8 @@ class PyMeter {
   PyMeter(double fs, size_t voltages, size_t currents, const py::object& phase,
           double nominal_hz, const py::object& min_on_current, double min_voltage,
           const py::dict& cal, const std::string& angle_reference, int adc_bits,
-          double energy_quantum_wh, const py::dict& demand, const py::dict& events)
+          double energy_quantum_wh, const py::dict& demand, const py::dict& events,
+          const py::dict& panel)
       : m_(std::make_unique<meterdsp::Meter>()) {
     CheckFs(fs);
     if (voltages < 1 || voltages > meterdsp::kMaxVoltages) throw py::value_error("voltages must be 1..3");
@@ -185,8 +186,17 @@ class PyMeter {
     c->nominal_hz = nominal_hz;
     c->voltages = voltages;
     c->currents = currents;
-    const auto ph = PhaseOf(phase, voltages, currents);
-    std::copy(ph.begin(), ph.end(), c->phase);
+    if (panel.empty()) {
+      const auto ph = PhaseOf(phase, voltages, currents);
+      std::copy(ph.begin(), ph.end(), c->phase);
+    } else {
+      panel_ = std::make_unique<meterdsp::PanelConfig>(PanelFrom(panel));
+      Check(meterdsp::ApplyPanel(*panel_, *c));
+      if (c->voltages != voltages || c->currents != currents) {
+        throw py::value_error("panel topology needs " + std::to_string(c->voltages) + " voltages and " +
+                              std::to_string(c->currents) + " currents");
+      }
+    }
     const auto on = PerChannel(min_on_current, currents, "min_on_current");
     for (size_t k = 0; k < currents; ++k) c->min_on_current[k] = on[k];
     c->min_voltage = min_voltage;
@@ -428,6 +438,58 @@ class PyMeter {
   }
 
   void SetClock(double wall_s) { Check(meterdsp::SetClock(*m_, wall_s)); }
+
+  const meterdsp::PanelConfig& PanelOrThrow() const {
+    if (!panel_) throw py::value_error("this meter has no panel topology");
+    return *panel_;
+  }
+
+  py::dict Topology() const {
+    const auto& pc = PanelOrThrow();
+    const auto& c = m_->window.config;
+    py::dict d;
+    py::array_t<int> phase(c.currents), column(c.voltages + c.currents);
+    for (size_t k = 0; k < c.currents; ++k) phase.mutable_data()[k] = c.phase[k] == meterdsp::kCurrentOnly ? -1 : c.phase[k];
+    for (size_t k = 0; k < c.voltages + c.currents; ++k) column.mutable_data()[k] = c.frame_column[k];
+    d["phase"] = phase;
+    d["frame_column"] = column;
+    d["panels"] = pc.panels;
+    return d;
+  }
+
+  // Circuit (or mains when circuit == 0) totals of the last completed window, and energy.
+  py::dict CircuitReadingOf(size_t panel, size_t circuit) const {
+    const auto& pc = PanelOrThrow();
+    if (panel >= pc.panels) throw py::value_error("panel out of range");
+    if (circuit > meterdsp::kMaxCircuits) throw py::value_error("circuit must be 1..46 (0 = mains)");
+    py::dict d;
+    meterdsp::WindowResult empty;
+    const meterdsp::WindowResult& w = last_ ? *last_ : empty;
+    const meterdsp::CircuitReading r = circuit == 0 ? meterdsp::Mains(pc, panel, w)
+                                                    : meterdsp::Circuit(pc, panel, circuit, w);
+    py::list chs;
+    for (size_t j = 0; j < r.channels; ++j) chs.append(r.channel[j]);
+    d["channels"] = chs;
+    d["p"] = r.p;
+    d["q"] = r.q;
+    d["s"] = r.s_arith;
+    d["s_vector"] = r.s_vector;
+    d["pf"] = r.pf;
+    d["i_avg"] = r.i_avg;
+    py::dict e, life;
+    for (size_t reg = 0; reg < meterdsp::kEnergyRegisterCount; ++reg) {
+      const auto rg = static_cast<meterdsp::EnergyRegister>(reg);
+      e[meterdsp::EnergyRegisterName(reg)] =
+          circuit == 0 ? meterdsp::MainsEnergyWh(pc, m_->energy, panel, rg)
+                       : meterdsp::CircuitEnergyWh(pc, m_->energy, panel, circuit, rg);
+      life[meterdsp::EnergyRegisterName(reg)] =
+          circuit == 0 ? meterdsp::MainsEnergyWh(pc, m_->energy, panel, rg, true)
+                       : meterdsp::CircuitEnergyWh(pc, m_->energy, panel, circuit, rg, true);
+    }
+    d["energy"] = e;
+    d["energy_lifetime"] = life;
+    return d;
+  }
   double Now() const { return meterdsp::NowSeconds(*m_); }
 
   py::bytes SnapshotBytes() const {
@@ -470,6 +532,7 @@ class PyMeter {
       }
     }
     Check(s);
+    if (!all.empty()) last_ = std::make_unique<meterdsp::WindowResult>(all.back());
     return Results(all, all.size());
   }
 
@@ -577,8 +640,63 @@ class PyMeter {
     }
   }
 
+  static meterdsp::PanelConfig PanelFrom(const py::dict& d) {
+    meterdsp::PanelConfig pc;
+    for (auto item : d) {
+      const std::string key = py::str(item.first);
+      const py::object v = py::reinterpret_borrow<py::object>(item.second);
+      if (key == "panels") {
+        const long n = v.cast<long>();
+        if (n < 1 || n > 2) throw py::value_error("panels must be 1 or 2");
+        pc.panels = static_cast<size_t>(n);
+      } else if (key == "layout") {
+        const auto names = v.cast<std::vector<std::string>>();
+        if (names.size() > meterdsp::kMaxPanels) throw py::value_error("layout: one name per panel");
+        for (size_t p = 0; p < names.size(); ++p) {
+          const std::string& n = names[p];
+          if (n == "top") pc.layout[p] = meterdsp::StripLayout::kTopFeed;
+          else if (n == "bottom") pc.layout[p] = meterdsp::StripLayout::kBottomFeed;
+          else if (n == "sequential") pc.layout[p] = meterdsp::StripLayout::kSequential;
+          else if (n == "odd_even") pc.layout[p] = meterdsp::StripLayout::kOddEven;
+          else throw py::value_error("layout must be 'top', 'bottom', 'sequential' or 'odd_even'");
+        }
+      } else if (key == "strip_size") {
+        const long n = v.cast<long>();
+        if (n != 12 && n != 18 && n != 21) throw py::value_error("strip_size must be 12, 18 or 21");
+        pc.strip_size = static_cast<uint8_t>(n);
+      } else if (key == "wiring") {
+        const std::string w = v.cast<std::string>();
+        if (w == "wye") pc.wiring = meterdsp::Wiring::kWye;
+        else if (w == "split_phase") pc.wiring = meterdsp::Wiring::kSplitPhase;
+        else if (w == "single_phase") pc.wiring = meterdsp::Wiring::kSinglePhase;
+        else if (w == "delta") pc.wiring = meterdsp::Wiring::kDelta;
+        else throw py::value_error("wiring must be 'wye', 'split_phase', 'single_phase' or 'delta'");
+      } else if (key == "phase" || key == "circuits") {
+        auto a = py::array_t<long long, py::array::c_style | py::array::forcecast>::ensure(v);
+        const size_t cols = key == "phase" ? 45 : meterdsp::kPanelChannels;
+        if (!a || a.ndim() != 2 || static_cast<size_t>(a.shape(1)) != cols || a.shape(0) < 1 ||
+            a.shape(0) > 2) {
+          throw py::value_error(key + " must be an integer array (panels, " + std::to_string(cols) + ")");
+        }
+        for (py::ssize_t p = 0; p < a.shape(0); ++p) {
+          for (size_t ch = 0; ch < cols; ++ch) {
+            const long long x = a.at(p, static_cast<py::ssize_t>(ch));
+            if (x < 0 || x > 255) throw py::value_error(key + " values out of range");
+            (key == "phase" ? pc.phase : pc.circuit)[p][ch] = static_cast<uint8_t>(x);
+          }
+        }
+        if (key == "phase") pc.user_phase = true;
+      } else {
+        throw py::value_error("unknown panel setting '" + key + "'");
+      }
+    }
+    return pc;
+  }
+
   std::unique_ptr<meterdsp::Meter> m_;
   std::unique_ptr<meterdsp::MeterConfig> config_;
+  std::unique_ptr<meterdsp::PanelConfig> panel_;
+  std::unique_ptr<meterdsp::WindowResult> last_;
 };
 
 }  // namespace
@@ -597,13 +715,15 @@ PYBIND11_MODULE(_core, mod) {
           py::arg("min_on_current") = 0.0, py::arg("angle_reference") = "v1");
   py::class_<PyMeter>(mod, "Meter")
       .def(py::init<double, size_t, size_t, const py::object&, double, const py::object&, double,
-                    const py::dict&, const std::string&, int, double, const py::dict&, const py::dict&>(),
+                    const py::dict&, const std::string&, int, double, const py::dict&, const py::dict&,
+                    const py::dict&>(),
            py::arg("fs"), py::arg("voltages"), py::arg("currents"), py::kw_only(),
            py::arg("phase") = py::none(), py::arg("nominal_hz") = 50.0,
            py::arg("min_on_current") = 0.05, py::arg("min_voltage") = 1.0,
            py::arg("calibration") = py::dict(), py::arg("angle_reference") = "v1",
            py::arg("adc_bits") = 24, py::arg("energy_quantum_wh") = 0.001,
-           py::arg("demand") = py::dict(), py::arg("events") = py::dict())
+           py::arg("demand") = py::dict(), py::arg("events") = py::dict(),
+           py::arg("panel") = py::dict())
       .def("process", &PyMeter::Process, py::arg("v"), py::arg("i"))
       .def("process_frames", &PyMeter::ProcessFrames, py::arg("frames"))
       .def("reset", &PyMeter::Reset)
@@ -616,6 +736,8 @@ PYBIND11_MODULE(_core, mod) {
       .def("write_event_status", &PyMeter::WriteEventStatus, py::arg("channel"), py::arg("value"))
       .def("command", &PyMeter::Command, py::arg("command"))
       .def("set_clock", &PyMeter::SetClock, py::arg("wall_s"))
+      .def("topology", &PyMeter::Topology)
+      .def("circuit", &PyMeter::CircuitReadingOf, py::arg("panel"), py::arg("circuit"))
       .def_property_readonly("now_s", &PyMeter::Now)
       .def("snapshot", &PyMeter::SnapshotBytes)
       .def("restore", &PyMeter::RestoreBytes, py::arg("blob"))

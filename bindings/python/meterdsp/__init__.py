@@ -19,7 +19,7 @@ import numpy as _np
 from . import _core
 from ._core import FLAGS, __version__, simd_target
 
-__all__ = ["measure", "Meter", "Measurement", "Windows", "simd_target", "FLAGS",
+__all__ = ["measure", "Meter", "Panel", "Measurement", "Windows", "simd_target", "FLAGS",
            "flag_names", "ENERGY_REGISTERS", "COMMANDS", "EVENT_BITS", "__version__"]
 
 _PER_CHANNEL = ("irms", "p", "q", "s", "n", "pf", "dpf", "angle_deg", "quadrant", "flags")
@@ -114,13 +114,14 @@ class Meter:
     def __init__(self, fs, voltages, currents, *, phase=None, nominal_hz=50,
                  min_on_current=0.05, min_voltage=1.0, calibration=None,
                  angle_reference="v1", adc_bits=24, energy_quantum_wh=0.001, demand=None,
-                 events=None):
+                 events=None, _panel=None):
         self._m = _core.Meter(float(fs), int(voltages), int(currents), phase=phase,
                               nominal_hz=float(nominal_hz), min_on_current=min_on_current,
                               min_voltage=float(min_voltage), calibration=dict(calibration or {}),
                               angle_reference=angle_reference, adc_bits=int(adc_bits),
                               energy_quantum_wh=float(energy_quantum_wh),
-                              demand=dict(demand or {}), events=dict(events or {}))
+                              demand=dict(demand or {}), events=dict(events or {}),
+                              panel=dict(_panel or {}))
 
     @property
     def fs(self) -> float:
@@ -203,3 +204,120 @@ class Meter:
         """Restore a snapshot; a truncated, corrupted or other-version blob raises ValueError
         and leaves the meter untouched."""
         self._m.restore(bytes(blob))
+
+
+_WIRING_VOLTAGES = {"wye": 3, "delta": 3, "split_phase": 2, "single_phase": 1}
+PANEL_CHANNELS = 46
+
+
+class Panel:
+    """The reference device's topology on a :class:`Meter`: one or two panelboards, each with
+    42 branch channels (2 strips of up to 21 CTs) + mains A/B/C (channels 43–45) and a
+    current-only neutral (46), sharing V1..V3.
+
+    Panel(fs=2560, *, panels=2, layout=("top", "top"), strip_size=21, wiring="wye",
+          phase=None, circuits=None, nominal_hz=60, **meter_settings)
+
+    layout: per panel "top", "bottom", "sequential" or "odd_even" (channel numbering and the
+    CT order on the strips). wiring: "wye", "split_phase", "single_phase", "delta" (virtual
+    neutral). phase: user phase assignment, (panels, 45) ints 0..2 (default: the layout's).
+    circuits: logical circuits — {(panel, number): [channels]} with 1–3 adjacent channels, or a
+    (panels, 46) array of circuit numbers (0 = none). Other keywords go to :class:`Meter`;
+    per-channel settings (calibration, events) are over the 46·panels channels in order
+    panel 1 channels 1..46, then panel 2.
+
+    Frames for :meth:`process_frames` come in ADC order: V1..V3, then per panel strip A
+    CTs 1..21, strip B CTs 1..21, aux 1..4. Results are in channel order.
+    """
+
+    def __init__(self, fs=2560.0, *, panels=2, layout=("top", "top"), strip_size=21,
+                 wiring="wye", phase=None, circuits=None, nominal_hz=60, **meter_settings):
+        if wiring not in _WIRING_VOLTAGES:
+            raise ValueError("wiring must be 'wye', 'split_phase', 'single_phase' or 'delta'")
+        if panels not in (1, 2):
+            raise ValueError("panels must be 1 or 2")
+        if isinstance(layout, str):
+            layout = (layout,) * panels
+        topo = {"panels": panels, "layout": list(layout)[:panels], "strip_size": strip_size,
+                "wiring": wiring}
+        if phase is not None:
+            topo["phase"] = _np.asarray(phase).reshape(panels, 45)
+        if circuits is not None:
+            topo["circuits"] = self._circuit_array(circuits, panels)
+        self.panels = panels
+        self.voltages = _WIRING_VOLTAGES[wiring]
+        self.meter = Meter(fs, self.voltages, PANEL_CHANNELS * panels, nominal_hz=nominal_hz,
+                           _panel=topo, **meter_settings)
+        self._circuits = topo.get("circuits", _np.zeros((panels, PANEL_CHANNELS), int))
+
+    @staticmethod
+    def _circuit_array(circuits, panels):
+        if isinstance(circuits, dict):
+            a = _np.zeros((panels, PANEL_CHANNELS), dtype=int)
+            for (panel, number), channels in circuits.items():
+                if not 1 <= panel <= panels:
+                    raise ValueError(f"circuit ({panel}, {number}): panel must be 1..{panels}")
+                if not 1 <= number <= PANEL_CHANNELS:
+                    raise ValueError(f"circuit number {number} must be 1..{PANEL_CHANNELS}")
+                for ch in channels:
+                    if not 1 <= ch <= PANEL_CHANNELS:
+                        raise ValueError(f"channel {ch} must be 1..{PANEL_CHANNELS}")
+                    a[panel - 1, ch - 1] = number
+            return a
+        return _np.asarray(circuits).reshape(panels, PANEL_CHANNELS)
+
+    def process_frames(self, frames) -> Windows:
+        """Interleaved raw frames in ADC order (n, voltages + 46·panels), int16/int32."""
+        return self.meter.process_frames(frames)
+
+    def process(self, v, i) -> Windows:
+        """Planar blocks in channel order: v (voltages, n), i (46·panels, n)."""
+        return self.meter.process(v, i)
+
+    def topology(self) -> dict:
+        """Voltage phase of every channel (−1: current only) and the frame column of every
+        channel (voltages first)."""
+        return self.meter._m.topology()
+
+    def circuit(self, panel: int, number: int) -> dict:
+        """Totals of logical circuit `number` of `panel` (1-based) in the last window — P, Q,
+        S (arithmetic), S vector, PF, mean current — and its energy registers."""
+        if not 1 <= panel <= self.panels:
+            raise ValueError(f"panel must be 1..{self.panels}")
+        if not 1 <= number <= PANEL_CHANNELS:
+            raise ValueError(f"circuit number must be 1..{PANEL_CHANNELS}")
+        return self.meter._m.circuit(panel - 1, number)
+
+    def circuits(self) -> dict:
+        """Every defined logical circuit: {(panel, number): circuit(panel, number)}."""
+        out = {}
+        for p in range(self.panels):
+            for number in sorted(set(int(x) for x in self._circuits[p]) - {0}):
+                out[(p + 1, number)] = self.circuit(p + 1, number)
+        return out
+
+    def mains(self, panel: int) -> dict:
+        """The panel's mains (channels 43–45) as a multi-phase total, with energy."""
+        if not 1 <= panel <= self.panels:
+            raise ValueError(f"panel must be 1..{self.panels}")
+        return self.meter._m.circuit(panel - 1, 0)
+
+    def energy(self, lifetime: bool = False) -> dict:
+        """Per-channel energy registers, each shaped (panels, 46)."""
+        return {k: v.reshape(self.panels, PANEL_CHANNELS)
+                for k, v in self.meter.energy(lifetime=lifetime).items()}
+
+    def demand(self) -> dict:
+        return self.meter.demand()
+
+    def events(self) -> dict:
+        return self.meter.events()
+
+    def command(self, command) -> None:
+        self.meter.command(command)
+
+    def snapshot(self) -> bytes:
+        return self.meter.snapshot()
+
+    def restore(self, blob: bytes) -> None:
+        self.meter.restore(blob)
