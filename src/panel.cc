@@ -61,15 +61,17 @@ size_t InputPosition(StripLayout layout, size_t strip_size, size_t ch) noexcept 
     const size_t idx = ch - 2 * r - 1, per_strip = 21 - r;
     return idx < per_strip ? r + idx : 21 + r + (idx - per_strip);
   }
+  // Strip A CT c is position c − 1, strip B CT c is 21 + c − 1. The mappings are the
+  // reference's §10.6 (a BCPME driver's table for 21-CT strips), with 21 generalised to r.
   switch (layout) {
-    case StripLayout::kTopFeed:  // strip A odd breakers top-down, strip B even top-down
-      return ch % 2 == 1 ? (ch - 1) / 2 : 21 + (ch / 2 - 1);
-    case StripLayout::kBottomFeed:  // both strips mounted bottom-up: CT 1 at the last row
-      return ch % 2 == 1 ? r - 1 - (ch - 1) / 2 : 21 + (r - ch / 2);
-    case StripLayout::kSequential:  // strip A breakers 1..r, strip B r+1..2r
-      return ch <= r ? ch - 1 : 21 + (ch - r - 1);
-    case StripLayout::kOddEven:  // alternate mounting: strip A top-down, strip B bottom-up
-      return ch % 2 == 1 ? (ch - 1) / 2 : 21 + (r - ch / 2);
+    case StripLayout::kTopFeed:  // odd → A CT (ch+1)/2, even → B CT ch/2
+      return ch % 2 == 1 ? (ch - 1) / 2 : 20 + ch / 2;
+    case StripLayout::kBottomFeed:  // even → A CT r+1−ch/2, odd → B CT r−(ch−1)/2
+      return ch % 2 == 0 ? r - ch / 2 : 20 + r - (ch - 1) / 2;
+    case StripLayout::kSequential:  // ch ≤ r → A CT r+1−ch, else B CT ch−r
+      return ch <= r ? r - ch : 20 + ch - r;
+    case StripLayout::kOddEven:  // even → B CT ch/2, odd → A CT r−(ch−1)/2
+      return ch % 2 == 0 ? 20 + ch / 2 : r - 1 - (ch - 1) / 2;
   }
   return 0;
 }

@@ -31,15 +31,17 @@ TEST(PanelTest, DefaultPhasesFollowTheNumbering) {
 
 TEST(PanelTest, StripLayoutsMapEveryCtExactlyOnce) {
   // Strip A CT k is position k−1, strip B CT k is 21 + k − 1, aux 42..45.
-  EXPECT_EQ(InputPosition(StripLayout::kTopFeed, 21, 1), 0u);
-  EXPECT_EQ(InputPosition(StripLayout::kTopFeed, 21, 2), 21u);
-  EXPECT_EQ(InputPosition(StripLayout::kTopFeed, 21, 41), 20u);
-  EXPECT_EQ(InputPosition(StripLayout::kTopFeed, 21, 42), 41u);
-  EXPECT_EQ(InputPosition(StripLayout::kBottomFeed, 21, 1), 20u);
-  EXPECT_EQ(InputPosition(StripLayout::kBottomFeed, 21, 2), 41u);
-  EXPECT_EQ(InputPosition(StripLayout::kSequential, 21, 22), 21u);
-  EXPECT_EQ(InputPosition(StripLayout::kOddEven, 21, 1), 0u);
-  EXPECT_EQ(InputPosition(StripLayout::kOddEven, 21, 2), 41u);
+  // The reference's table (§10.6): Top Feed odd v → A (v div 2)+1, even → B v/2; Bottom Feed
+  // even → A (44−v)/2, odd → B (43−v)/2; Sequential v ≤ 21 → A 22−v, else B v−21; Odd/Even
+  // even → B v/2, odd → A (43−v)/2.
+  auto a = [](size_t ct) { return ct - 1; };
+  auto b = [](size_t ct) { return 21 + ct - 1; };
+  for (size_t v = 1; v <= 42; ++v) {
+    EXPECT_EQ(InputPosition(StripLayout::kTopFeed, 21, v), v % 2 ? a(v / 2 + 1) : b(v / 2)) << v;
+    EXPECT_EQ(InputPosition(StripLayout::kBottomFeed, 21, v), v % 2 ? b((43 - v) / 2) : a((44 - v) / 2)) << v;
+    EXPECT_EQ(InputPosition(StripLayout::kSequential, 21, v), v <= 21 ? a(22 - v) : b(v - 21)) << v;
+    EXPECT_EQ(InputPosition(StripLayout::kOddEven, 21, v), v % 2 ? a((43 - v) / 2) : b(v / 2)) << v;
+  }
   EXPECT_EQ(InputPosition(StripLayout::kTopFeed, 21, 46), 45u);
   for (auto layout : {StripLayout::kTopFeed, StripLayout::kBottomFeed, StripLayout::kSequential,
                       StripLayout::kOddEven}) {
