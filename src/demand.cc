@@ -19,7 +19,10 @@ void Values(const DemandState& s, const WindowResult& w, double* x) {
     x[kDemandCurrent0 + k] = w.irms[k];
     x[kDemandPower0 + k] = w.p[k];
     const uint8_t g = s.config.group[k];
-    if (g > 0) x[kDemandGroup0 + g - 1] += w.irms[k] / s.group_size[g - 1];
+    if (g > 0) {
+      x[kDemandGroup0 + g - 1] += w.irms[k] / s.group_size[g - 1];
+      x[kDemandGroupPower0 + g - 1] += w.p[k];
+    }
     x[kDemandPTotal] += w.p[k];
     x[kDemandQTotal] += w.q[k];
     x[kDemandSTotal] += w.s[k];
@@ -139,6 +142,9 @@ void UpdateDemand(DemandState& s, const WindowResult& w, const EnergyRegisters& 
       if (w.p[k] > s.max_p[k]) s.max_p[k] = w.p[k];
     }
     if (x[kDemandPTotal] > s.max_p_total) s.max_p_total = x[kDemandPTotal];
+    for (size_t g = 0; g < kMaxDemandGroups; ++g) {
+      if (x[kDemandGroupPower0 + g] > s.max_p_group[g]) s.max_p_group[g] = x[kDemandGroupPower0 + g];
+    }
   }
   s.now_s = t1;
   if (Gated(s) || !(dt > 0)) return;
@@ -222,6 +228,7 @@ void ClearMaxDemand(DemandState& s) noexcept {
 void ClearMaxima(DemandState& s) noexcept {
   for (double& m : s.max_irms) m = 0;
   for (double& m : s.max_p) m = 0;
+  for (double& m : s.max_p_group) m = 0;
   s.max_p_total = 0;
 }
 

@@ -121,6 +121,14 @@ Status ApplyPanel(const PanelConfig& c, WindowConfig& w) noexcept {
   return Status::kOk;
 }
 
+void ApplyPanelDemandGroups(const PanelConfig& c, DemandConfig& d) noexcept {
+  for (size_t p = 0; p < c.panels; ++p) {
+    for (size_t j = 0; j < MainsCount(c.wiring); ++j) {
+      d.group[p * kPanelChannels + 42 + j] = static_cast<uint8_t>(p + 1);
+    }
+  }
+}
+
 CircuitReading Circuit(const PanelConfig& c, size_t panel, size_t circuit,
                        const WindowResult& w) noexcept {
   if (panel >= c.panels || circuit < 1 || circuit > kMaxCircuits) return CircuitReading{};

@@ -22,6 +22,8 @@ const char* ToString(Status status) noexcept {
     case Status::kOutputTooSmall:
       return "output capacity is smaller than the windows this block may complete";
     case Status::kNotInitialized: return "state not initialised (call Init first)";
+    case Status::kIllegalAddress: return "illegal register address (unknown or read-only)";
+    case Status::kIllegalValue: return "illegal register value (out of range)";
     case Status::kBadSnapshot:
       return "snapshot rejected: truncated, corrupted, or from another version or build";
   }

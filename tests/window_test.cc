@@ -682,7 +682,7 @@ TEST_P(WindowTest, FrameColumnMapReordersInputs) {
 }
 
 TEST(StatusTest, EveryStatusHasAText) {
-  for (int s = 0; s <= static_cast<int>(Status::kBadSnapshot); ++s) {
+  for (int s = 0; s <= static_cast<int>(Status::kIllegalValue); ++s) {
     EXPECT_STRNE(ToString(static_cast<Status>(s)), "unknown status");
   }
 }

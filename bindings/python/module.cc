@@ -192,6 +192,7 @@ class PyMeter {
     } else {
       panel_ = std::make_unique<meterdsp::PanelConfig>(PanelFrom(panel));
       Check(meterdsp::ApplyPanel(*panel_, *c));
+      meterdsp::ApplyPanelDemandGroups(*panel_, mc->demand);
       if (c->voltages != voltages || c->currents != currents) {
         throw py::value_error("panel topology needs " + std::to_string(c->voltages) + " voltages and " +
                               std::to_string(c->currents) + " currents");
@@ -340,6 +341,9 @@ class PyMeter {
     d["power_max_time_s"] = Vec(s.max_time_s + meterdsp::kDemandPower0, nc);
     d["group_current"] = Vec(s.present + meterdsp::kDemandGroup0, meterdsp::kMaxDemandGroups);
     d["group_current_max"] = Vec(s.max + meterdsp::kDemandGroup0, meterdsp::kMaxDemandGroups);
+    d["group_power"] = Vec(s.present + meterdsp::kDemandGroupPower0, meterdsp::kMaxDemandGroups);
+    d["group_power_max"] = Vec(s.max + meterdsp::kDemandGroupPower0, meterdsp::kMaxDemandGroups);
+    d["max_group_power"] = Vec(s.max_p_group, meterdsp::kMaxDemandGroups);
     const char* tot[3] = {"p_total", "q_total", "s_total"};
     for (size_t j = 0; j < 3; ++j) {
       const size_t q = meterdsp::kDemandPTotal + j;

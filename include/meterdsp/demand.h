@@ -1,7 +1,7 @@
 // meterdsp/demand.h — stage 4 of the data flow: demand, maxima and energy snapshots.
 //
-// What: demand of Irms and P per channel, of the average current of up to 16 channel groups,
-// and of total P, Q and S (arithmetic sum), in four modes — block, sliding (1–60
+// What: demand of Irms and P per channel, of the average current and the total power of up to
+// 16 channel groups (e.g. a panel's mains), and of total P, Q and S (arithmetic sum), in four modes — block, sliding (1–60
 // sub-intervals), thermal (exponential, 90 % of a step after one interval) and sync-to-comms
 // (sub-intervals ended by command). Sub-intervals run on sample time from the stream start
 // (10–32767 s), or aligned to a wall clock once SetDemandClock was called (10–3600 s; no demand
@@ -28,8 +28,9 @@ inline constexpr size_t kMaxSubintervals = 60;
 // Demand quantity index layout.
 inline constexpr size_t kDemandCurrent0 = 0;                        // + channel
 inline constexpr size_t kDemandPower0 = kMaxCurrents;               // + channel
-inline constexpr size_t kDemandGroup0 = 2 * kMaxCurrents;           // + group − 1
-inline constexpr size_t kDemandPTotal = kDemandGroup0 + kMaxDemandGroups;
+inline constexpr size_t kDemandGroup0 = 2 * kMaxCurrents;           // + group − 1: mean Irms
+inline constexpr size_t kDemandGroupPower0 = kDemandGroup0 + kMaxDemandGroups;  // + group − 1: ΣP
+inline constexpr size_t kDemandPTotal = kDemandGroupPower0 + kMaxDemandGroups;
 inline constexpr size_t kDemandQTotal = kDemandPTotal + 1;
 inline constexpr size_t kDemandSTotal = kDemandPTotal + 2;
 inline constexpr size_t kDemandQuantities = kDemandPTotal + 3;
@@ -68,6 +69,7 @@ struct DemandState {
   double snapshot_wh[kMaxCurrents][kEnergyRegisterCount] = {};
   double snapshot_time_s = -1;
   double max_irms[kMaxCurrents] = {}, max_p[kMaxCurrents] = {};
+  double max_p_group[kMaxDemandGroups] = {};
   double max_p_total = 0;
 };
 

@@ -69,6 +69,10 @@ bool Adjacent(StripLayout layout, size_t a, size_t b) noexcept;
 // virtual neutral. Other fields of `window` (fs, calibration, thresholds) are left as they are.
 Status ApplyPanel(const PanelConfig& panel, WindowConfig& window) noexcept;
 
+// Assigns demand groups: panel p's mains (43–45) form group p + 1, so their 3-phase average
+// current and total power have demand and maxima of their own. Never allocates or throws.
+void ApplyPanelDemandGroups(const PanelConfig& panel, DemandConfig& demand) noexcept;
+
 // Totals of one logical circuit (or the mains: circuit = 0 with mains = true) in a window.
 struct CircuitReading {
   uint8_t channels = 0;       // 0: the circuit is not defined

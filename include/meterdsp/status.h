@@ -21,6 +21,8 @@ enum class [[nodiscard]] Status : int {
   kOutputTooSmall,      // the result array cannot hold every window the block may complete
   kNotInitialized,      // the state was not initialised by Init
   kBadSnapshot,         // snapshot blob truncated, corrupted or of another version/build
+  kIllegalAddress,      // register map: unknown or read-only register (Modbus exception 02)
+  kIllegalValue,        // register map: value out of range (Modbus exception 03)
 };
 
 // Short English description of a Status (static storage). Never allocates or throws.
