@@ -82,7 +82,7 @@ bool Adjacent(StripLayout layout, size_t a, size_t b) noexcept {
   return b == a + (OddEven(layout) ? 2 : 1);
 }
 
-Status ApplyPanel(const PanelConfig& c, WindowConfig& w) noexcept {
+Status ValidatePanel(const PanelConfig& c) noexcept {
   if (c.panels < 1 || c.panels > kMaxPanels) return Status::kBadChannelCount;
   if (c.strip_size != 12 && c.strip_size != 18 && c.strip_size != 21) return Status::kBadChannelCount;
   if (static_cast<uint8_t>(c.wiring) > 3) return Status::kBadChannelCount;
@@ -103,7 +103,12 @@ Status ApplyPanel(const PanelConfig& c, WindowConfig& w) noexcept {
       }
     }
   }
-  // Validated: write the topology.
+  return Status::kOk;
+}
+
+Status ApplyPanel(const PanelConfig& c, WindowConfig& w) noexcept {
+  if (Status s = ValidatePanel(c); s != Status::kOk) return s;
+  const size_t nv = MainsCount(c.wiring);
   w.voltages = nv;
   w.currents = c.panels * kPanelChannels;
   w.virtual_neutral = c.wiring == Wiring::kDelta;

@@ -10,6 +10,7 @@
 #include "meterdsp/events.h"
 #include "meterdsp/meter.h"
 #include "meterdsp/panel.h"
+#include "meterdsp/registers.h"
 
 #define METERDSP_VERSION "0.1.0"
 

@@ -64,8 +64,10 @@ size_t InputPosition(StripLayout layout, size_t strip_size, size_t ch) noexcept;
 // or consecutive mains inputs 43–45).
 bool Adjacent(StripLayout layout, size_t a, size_t b) noexcept;
 
-// Validates `panel` (layouts, strip size, phases, circuits: 1–3 adjacent channels each) and
-// writes the topology into `window`: voltages, currents (46 per panel), phases, frame columns,
+// Validates `panel`: layouts, strip size, phases, circuits (1–3 adjacent channels each).
+Status ValidatePanel(const PanelConfig& panel) noexcept;
+
+// Validates `panel` (as ValidatePanel) and writes the topology into `window`: voltages, currents (46 per panel), phases, frame columns,
 // virtual neutral. Other fields of `window` (fs, calibration, thresholds) are left as they are.
 Status ApplyPanel(const PanelConfig& panel, WindowConfig& window) noexcept;
 
