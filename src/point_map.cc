@@ -13,10 +13,11 @@ constexpr uint16_t kInvalid16 = 0x8000;
 constexpr int kVoltageScale = -1;   // 0.1 V
 constexpr int kEnergyScale = -3;    // kWh registers count Wh
 constexpr double kMaxLineNeutral = 347.0;  // 600 V L-L systems
+constexpr double kHeadroom = 1.5;          // scales cover 1.5 × the CT rating
 
 double Pow10(int s) { return std::pow(10.0, s); }
 
-// Finest exponent that keeps twice the rating inside int16.
+// Finest exponent that keeps `max_abs` inside int16 (with a little margin).
 int ScaleFor(double max_abs) {
   for (int s = -3; s < 5; ++s) {
     if (max_abs / Pow10(s) <= 32000.0) return s;
@@ -73,9 +74,9 @@ struct View {
   }
   double Demand(size_t q, size_t ch) const { return Present(ch) ? m().demand.present[q + Index(ch)] : NAN; }
   double MaxDemand(size_t q, size_t ch) const { return Present(ch) ? m().demand.max[q + Index(ch)] : NAN; }
-  int CurrentScale(size_t ch) const { return ScaleFor(2.0 * Ct(ch)); }
-  int PowerScale(size_t ch) const { return ScaleFor(2.0 * Ct(ch) * kMaxLineNeutral / 1000.0); }  // kW
-  int Power3Scale() const { return ScaleFor(6.0 * Ct(43) * kMaxLineNeutral / 1000.0); }
+  int CurrentScale(size_t ch) const { return ScaleFor(kHeadroom * Ct(ch)); }
+  int PowerScale(size_t ch) const { return ScaleFor(kHeadroom * Ct(ch) * kMaxLineNeutral / 1000.0); }  // kW
+  int Power3Scale() const { return ScaleFor(3 * kHeadroom * Ct(43) * kMaxLineNeutral / 1000.0); }
   size_t Mains() const { return WiringVoltages(c.panel->wiring); }
   const ChannelEventConfig& Ev(size_t ch) const { return m().events.config.channel[Index(ch)]; }
 };

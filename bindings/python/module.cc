@@ -443,6 +443,49 @@ class PyMeter {
 
   void SetClock(double wall_s) { Check(meterdsp::SetClock(*m_, wall_s)); }
 
+  meterdsp::RegisterContext Context() {
+    PanelOrThrow();
+    return meterdsp::RegisterContext{m_.get(), config_.get(), panel_.get(), &settings_, last_.get()};
+  }
+
+  py::array_t<uint16_t> ReadPointMap(size_t unit, uint32_t first, size_t count) {
+    py::array_t<uint16_t> out(count);
+    const auto ctx = Context();
+    Check(meterdsp::ReadPointMap(ctx, unit, first, count, out.mutable_data()));
+    return out;
+  }
+
+  void WritePointMap(size_t unit, uint32_t first, const py::object& values) {
+    auto a = py::array_t<long long, py::array::c_style | py::array::forcecast>::ensure(values);
+    if (!a || a.ndim() != 1) throw py::value_error("values must be a 1-D sequence of register values");
+    std::vector<uint16_t> v(static_cast<size_t>(a.shape(0)));
+    for (size_t k = 0; k < v.size(); ++k) {
+      const long long x = a.at(static_cast<py::ssize_t>(k));
+      if (x < -32768 || x > 65535) throw py::value_error("register values must fit 16 bits");
+      v[k] = static_cast<uint16_t>(x);
+    }
+    auto ctx = Context();
+    Check(meterdsp::WritePointMap(ctx, unit, first, v.size(), v.data()));
+  }
+
+  py::array_t<uint16_t> ReadSunSpec(uint32_t first, size_t count) {
+    py::array_t<uint16_t> out(count);
+    const auto ctx = Context();
+    Check(meterdsp::ReadSunSpec(ctx, first, count, out.mutable_data()));
+    return out;
+  }
+
+  size_t SunSpecLength() {
+    const auto ctx = Context();
+    return meterdsp::SunSpecLength(ctx);
+  }
+
+  void SetWordOrder(const std::string& order) {
+    if (order == "high_first") settings_.order = meterdsp::WordOrder::kHighFirst;
+    else if (order == "low_first") settings_.order = meterdsp::WordOrder::kLowFirst;
+    else throw py::value_error("word order must be 'high_first' or 'low_first'");
+  }
+
   const meterdsp::PanelConfig& PanelOrThrow() const {
     if (!panel_) throw py::value_error("this meter has no panel topology");
     return *panel_;
@@ -701,6 +744,7 @@ class PyMeter {
   std::unique_ptr<meterdsp::MeterConfig> config_;
   std::unique_ptr<meterdsp::PanelConfig> panel_;
   std::unique_ptr<meterdsp::WindowResult> last_;
+  meterdsp::RegisterSettings settings_;
 };
 
 }  // namespace
@@ -742,6 +786,11 @@ PYBIND11_MODULE(_core, mod) {
       .def("set_clock", &PyMeter::SetClock, py::arg("wall_s"))
       .def("topology", &PyMeter::Topology)
       .def("circuit", &PyMeter::CircuitReadingOf, py::arg("panel"), py::arg("circuit"))
+      .def("read_point_map", &PyMeter::ReadPointMap, py::arg("unit"), py::arg("first"), py::arg("count"))
+      .def("write_point_map", &PyMeter::WritePointMap, py::arg("unit"), py::arg("first"), py::arg("values"))
+      .def("read_sunspec", &PyMeter::ReadSunSpec, py::arg("first"), py::arg("count"))
+      .def("sunspec_length", &PyMeter::SunSpecLength)
+      .def("set_word_order", &PyMeter::SetWordOrder, py::arg("order"))
       .def_property_readonly("now_s", &PyMeter::Now)
       .def("snapshot", &PyMeter::SnapshotBytes)
       .def("restore", &PyMeter::RestoreBytes, py::arg("blob"))

@@ -18,6 +18,9 @@
 #include "meterdsp/panel.h"
 #include "meterdsp/status.h"
 
+// Library version as the SunSpec common model reports it.
+#define METERDSP_VERSION_STRING "0.1.0"
+
 namespace meterdsp {
 
 enum class WordOrder : uint8_t { kHighFirst = 0, kLowFirst = 1 };

@@ -321,3 +321,23 @@ class Panel:
 
     def restore(self, blob: bytes) -> None:
         self.meter.restore(blob)
+
+    def read_point_map(self, unit: int, first: int, count: int = 1):
+        """Read `count` registers of the BCPM-style point map of panel `unit` (1-based, as
+        the Modbus unit id) from documentation register `first` (docs/registers.md).
+        Raises ValueError("... illegal register address ...") like Modbus exception 02."""
+        return self.meter._m.read_point_map(int(unit) - 1, int(first), int(count))
+
+    def write_point_map(self, unit: int, first: int, values) -> None:
+        """Write registers (all or nothing); exception 02 / 03 cases raise ValueError."""
+        self.meter._m.write_point_map(int(unit) - 1, int(first), values)
+
+    def read_sunspec(self, first: int = 40001, count: int | None = None):
+        """Read the SunSpec device map (40001 "SunS", model 1, meter models, end)."""
+        if count is None:
+            count = self.meter._m.sunspec_length() - (int(first) - 40001)
+        return self.meter._m.read_sunspec(int(first), int(count))
+
+    def set_word_order(self, order: str) -> None:
+        """32-bit word order of both maps: "high_first" (default) or "low_first"."""
+        self.meter._m.set_word_order(order)
