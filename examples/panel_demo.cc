@@ -27,7 +27,7 @@ namespace {
 
 using synthetic::Kind;
 constexpr double kMidnight = 1795305600.0;  // 2026-11-22 00:00 UTC
-constexpr size_t kCurrents = synthetic::kCurrents, kPerPanel = synthetic::kPerPanel;
+constexpr size_t kCurrents = synthetic::kCurrents;
 
 std::string Clock(double wall_s) {
   if (wall_s < 0) return "--:--";

@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ libhwy-dev libgtest-dev libbenchmark-dev pybind11-dev
           python3 python3-dev python3-numpy python3-pytest python3-matplotlib
-          pkg-config libmodbus-dev python3-pymodbus mbpoll)
+          pkg-config libmodbus-dev python3-pymodbus mbpoll clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
