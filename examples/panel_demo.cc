@@ -64,6 +64,10 @@ int main(int argc, char** argv) {
   const auto& circuits = panel.circuits;
   auto cfg = std::make_unique<meterdsp::MeterConfig>();
   panel.Configure(*cfg);
+  auto topology = std::make_unique<meterdsp::PanelConfig>();
+  panel.Topology(*topology);
+  if (meterdsp::ApplyPanel(*topology, cfg->window) != meterdsp::Status::kOk) return 1;
+  meterdsp::ApplyPanelDemandGroups(*topology, cfg->demand);
   cfg->demand.mode = meterdsp::DemandMode::kBlock;
   cfg->demand.subinterval_s = 900;
   cfg->demand.clock_aligned = true;
@@ -146,6 +150,32 @@ int main(int argc, char** argv) {
               "global counters HH %u H %u L %u LL %u OFF %u\n",
               sum.in_alarm_latching, sum.recent_latching, sum.in_alarm_nonlatching, ev.global_counter[0],
               ev.global_counter[1], ev.global_counter[2], ev.global_counter[3], ev.global_counter[4]);
+  // What a Modbus client reads (meterdsp-modbus serves exactly these maps).
+  meterdsp::RegisterSettings settings;
+  panel.Ratings(settings);
+  meterdsp::RegisterContext ctx{meter.get(), cfg.get(), topology.get(), &settings, &r};
+  auto regs = [&](uint32_t first, size_t n, size_t unit = 0) {
+    std::vector<uint16_t> v(n);
+    if (first >= 40001) (void)meterdsp::ReadSunSpec(ctx, first, n, v.data());
+    else (void)meterdsp::ReadPointMap(ctx, unit, first, n, v.data());
+    return v;
+  };
+  auto show = [&](const char* what, uint32_t first, size_t n, bool hex = false) {
+    std::printf("  %-44s %5u:", what, first);
+    for (uint16_t x : regs(first, n)) std::printf(hex ? " 0x%04X" : " %d", hex ? x : static_cast<int16_t>(x));
+    std::printf("\n");
+  };
+  std::printf("\nregister excerpts, unit 1 (panel 1; doc register numbers):\n");
+  show("current ch 1-4 (x 10^scale A)", 1336, 4);
+  show("current scale ch 1-4", 1000, 4);
+  show("kW ch 1-4 (x 10^scale kW)", 1252, 4);
+  show("kW scale ch 1-4", 1042, 4);
+  show("mains kWh (32-bit, Wh)", 254, 2);
+  show("mains 3-phase kW, PF, I avg", 256, 3);
+  show("alarm status ch 1-6", 178, 6, true);
+  show("SunSpec: SunS, model 1, length", 40001, 4, true);
+  show("SunSpec: mains model id, length, A, AphA..C", 40001 + 70, 6);
+
   std::printf("energy: worst |dE| against the analytic integral (net kWh, channels with > 10 Wh): %.4f %%\n",
               worst);
   std::printf("speed: %.0f s of 92-channel data through the whole chain in %.1f s of DSP "

@@ -103,6 +103,23 @@ class Panel {
     }
   }
 
+  // The register maps' view of the topology: Top Feed strips, this panel's phases as a user
+  // assignment (the PV inverter is on A, B, C), and three logical circuits.
+  void Topology(meterdsp::PanelConfig& pc) const {
+    pc.user_phase = true;
+    for (size_t p = 0; p < kPanels; ++p)
+      for (size_t ch = 1; ch <= 45; ++ch) pc.phase[p][ch - 1] = static_cast<uint8_t>(circuits[p * kPerPanel + ch - 1].phase);
+    pc.circuit[0][0] = pc.circuit[0][2] = pc.circuit[0][4] = 1;  // a 3-pole breaker
+    pc.circuit[0][1] = pc.circuit[0][3] = 2;                     // a 2-pole breaker
+    pc.circuit[1][6] = 7;                                        // a single pole
+  }
+
+  // CT ratings as the register maps report them (100 A branch, 400 A aux).
+  void Ratings(meterdsp::RegisterSettings& st) const {
+    for (size_t p = 0; p < kPanels; ++p)
+      for (size_t ch = 0; ch < kPerPanel; ++ch) st.ct_size_a[p][ch] = ch < kBranches ? 100 : 400;
+  }
+
   // Fills one second (`sec` since midnight) of planar code values: v (3 × kBlock), i
   // (kCurrents × kBlock); adds the analytic energy of that second to true_wh (if given).
   void Second(size_t sec, float* v, float* i, double* true_wh = nullptr) const {

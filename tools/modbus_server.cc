@@ -82,12 +82,7 @@ int main(int argc, char** argv) {
   auto cfg = std::make_unique<meterdsp::MeterConfig>();
   sim.Configure(*cfg);
   auto panel = std::make_unique<meterdsp::PanelConfig>();
-  panel->user_phase = true;
-  for (size_t p = 0; p < 2; ++p)
-    for (size_t ch = 1; ch <= 45; ++ch) panel->phase[p][ch - 1] = static_cast<uint8_t>(sim.circuits[p * 46 + ch - 1].phase);
-  panel->circuit[0][0] = panel->circuit[0][2] = panel->circuit[0][4] = 1;  // a 3-pole breaker
-  panel->circuit[0][1] = panel->circuit[0][3] = 2;                         // a 2-pole breaker
-  panel->circuit[1][6] = 7;                                                // a single pole
+  sim.Topology(*panel);
   if (meterdsp::ApplyPanel(*panel, cfg->window) != meterdsp::Status::kOk) return 1;
   meterdsp::ApplyPanelDemandGroups(*panel, cfg->demand);
   cfg->demand.clock_aligned = true;
@@ -98,6 +93,7 @@ int main(int argc, char** argv) {
   }
   (void)meterdsp::SetClock(*meter, static_cast<double>(std::time(nullptr)));
   meterdsp::RegisterSettings settings;
+  sim.Ratings(settings);
   auto last = std::make_unique<meterdsp::WindowResult>();
   meterdsp::RegisterContext ctx{meter.get(), cfg.get(), panel.get(), &settings, nullptr};
   const meterdsp::modbus::ServerOptions options{a.allow_writes};
