@@ -132,6 +132,32 @@ void ApplyPanelDemandGroups(const PanelConfig& c, DemandConfig& d) noexcept {
       d.group[p * kPanelChannels + 42 + j] = static_cast<uint8_t>(p + 1);
     }
   }
+  size_t g = kMaxPanels + 1;
+  for (size_t p = 0; p < c.panels; ++p) {
+    for (size_t circuit = 1; circuit <= kMaxCircuits && g <= kMaxDemandGroups; ++circuit) {
+      bool used = false;
+      for (size_t ch = 1; ch <= kPanelChannels; ++ch) {
+        if (c.circuit[p][ch - 1] != circuit || ch >= 43) continue;  // mains keep their group
+        d.group[p * kPanelChannels + ch - 1] = static_cast<uint8_t>(g);
+        used = true;
+      }
+      if (used) ++g;
+    }
+  }
+}
+
+size_t CircuitDemandGroup(const PanelConfig& c, size_t panel, size_t circuit) noexcept {
+  size_t g = kMaxPanels + 1;
+  for (size_t p = 0; p < c.panels; ++p) {
+    for (size_t n = 1; n <= kMaxCircuits && g <= kMaxDemandGroups; ++n) {
+      bool used = false;
+      for (size_t ch = 1; ch < 43; ++ch) used = used || c.circuit[p][ch - 1] == n;
+      if (!used) continue;
+      if (p == panel && n == circuit) return g;
+      ++g;
+    }
+  }
+  return 0;
 }
 
 CircuitReading Circuit(const PanelConfig& c, size_t panel, size_t circuit,

@@ -535,6 +535,20 @@ class PyMeter {
     }
     d["energy"] = e;
     d["energy_lifetime"] = life;
+    const size_t g = circuit == 0 ? panel + 1 : meterdsp::CircuitDemandGroup(pc, panel, circuit);
+    if (g > 0) {
+      const auto& dm = m_->demand;
+      py::dict dd;
+      dd["power"] = dm.present[meterdsp::kDemandGroupPower0 + g - 1];
+      dd["power_max"] = dm.max[meterdsp::kDemandGroupPower0 + g - 1];
+      dd["power_max_time_s"] = dm.max_time_s[meterdsp::kDemandGroupPower0 + g - 1];
+      dd["current"] = dm.present[meterdsp::kDemandGroup0 + g - 1];
+      dd["current_max"] = dm.max[meterdsp::kDemandGroup0 + g - 1];
+      dd["power_predicted"] = meterdsp::PredictedDemand(dm, meterdsp::kDemandGroupPower0 + g - 1);
+      d["demand"] = dd;
+    } else {
+      d["demand"] = py::none();
+    }
     return d;
   }
   double Now() const { return meterdsp::NowSeconds(*m_); }

@@ -71,9 +71,13 @@ Status ValidatePanel(const PanelConfig& panel) noexcept;
 // virtual neutral. Other fields of `window` (fs, calibration, thresholds) are left as they are.
 Status ApplyPanel(const PanelConfig& panel, WindowConfig& window) noexcept;
 
-// Assigns demand groups: panel p's mains (43–45) form group p + 1, so their 3-phase average
-// current and total power have demand and maxima of their own. Never allocates or throws.
+// Assigns demand groups: panel p's mains (43–45) form group p + 1, and the first 14 logical
+// circuits (panel, then number order) groups 3..16, so their average current and total power
+// have demand and maxima of their own. Never allocates or throws.
 void ApplyPanelDemandGroups(const PanelConfig& panel, DemandConfig& demand) noexcept;
+
+// Demand group (1..16) of a logical circuit, 0 if it has none (more than 14 circuits).
+size_t CircuitDemandGroup(const PanelConfig& panel, size_t panel_index, size_t circuit) noexcept;
 
 // Totals of one logical circuit (or the mains: circuit = 0 with mains = true) in a window.
 struct CircuitReading {

@@ -51,6 +51,10 @@ def test_panel_frames_in_adc_order_give_channel_readings():
     assert c["p"] == pytest.approx(w.p[-1][[0, 2, 4]].sum(), rel=1e-9)
     assert c["pf"] == pytest.approx(np.cos(np.radians(25)), abs=2e-3)
     assert set(panel2.circuits()) == {(1, 1), (2, 7)}
+    # Circuit demand is the demand of the circuit's total power (block, 15 min: not ended yet,
+    # so the sliding history is empty; the predicted demand extrapolates the open interval).
+    assert c["demand"]["power_predicted"] == pytest.approx(c["p"], rel=2e-3)
+    assert panel2.circuit(2, 7)["demand"] is not None
     m = panel2.mains(2)
     assert m["channels"] == [43, 44, 45] and m["p"] > 0
     assert m["energy"]["wh_import"] > 0

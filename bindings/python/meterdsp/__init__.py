@@ -281,7 +281,8 @@ class Panel:
 
     def circuit(self, panel: int, number: int) -> dict:
         """Totals of logical circuit `number` of `panel` (1-based) in the last window — P, Q,
-        S (arithmetic), S vector, PF, mean current — and its energy registers."""
+        S (arithmetic), S vector, PF, mean current — its energy registers, and its demand
+        (present / max / predicted power, present / max mean current; the first 14 circuits)."""
         if not 1 <= panel <= self.panels:
             raise ValueError(f"panel must be 1..{self.panels}")
         if not 1 <= number <= PANEL_CHANNELS:
