@@ -510,6 +510,14 @@ def write_report(res, out, args, plots, elapsed):
                      f"{worst['margin']:.1f} % | {worst['point']} ({worst['quantity']}) |" if worst else
                      f"| {g} | {len(rs)} | {sum(not r['ok'] for r in rs)} | – | – |")
     failed = [r for r in rows if not r["ok"]]
+    lines += [""]
+    for label, cls, pick in (("active", res.active, lambda r: not r["quantity"].startswith("Q")),
+                             ("reactive", res.reactive, lambda r: r["quantity"].startswith("Q"))):
+        rs = [r for r in rows if pick(r)]
+        ms = [r["margin"] for r in rs if r["margin"] is not None and not r["bounded"]]
+        bad = sum(not r["ok"] for r in rs)
+        lines.append(f"- {label} class {cls}: {'PASS' if not bad else 'FAIL'} — {len(rs) - bad} of {len(rs)} "
+                     f"points, worst margin {min(ms) if ms else float('nan'):.1f} %")
     lines += ["", f"**{'PASS' if not failed else 'FAIL'}**: {len(rows) - len(failed)} of {len(rows)} points pass.", ""]
     for name, path in plots:
         lines += [f"![{name}]({path})", ""]
