@@ -1,9 +1,16 @@
-// Window-engine throughput per SIMD target: 92 currents + 3 voltages, one second of frames per
-// iteration, planar float32 and interleaved int16 layouts, and Measure() on planar float32.
-// Rates are channel-samples per second; compare targets as ratios within one run.
+// Throughput per SIMD target, as ratios within one run (rates in channel-samples per second;
+// one 92-channel panel at 2560 Hz is 243,200 channel-samples/s):
+// - window engine and the full chain (Meter: window → energy → demand → events) for every input
+//   layout (int16 / int32 frames, float32 / float64 planar), 92 currents + 3 voltages;
+// - each later stage alone (energy, demand, events per window; a full register-map read);
+// - scaling with channel count and block length;
+// - the memory-read roofline: a SIMD sum over the same bytes, cache-resident and DRAM-resident,
+//   next to the full chain on DRAM-resident int16 frames;
+// - Measure() on planar float32, and the plain scalar reference as a peer.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,7 +26,9 @@ constexpr size_t kNv = 3, kNc = 92, kFrames = 2560;
 
 struct Data {
   std::vector<float> v, i;
+  std::vector<double> vd, id;
   std::vector<int16_t> frames;
+  std::vector<int32_t> frames32;
   Data() : v(kNv * kFrames), i(kNc * kFrames), frames((kNv + kNc) * kFrames) {
     for (size_t t = 0; t < kFrames; ++t) {
       const double th = 2 * 3.14159265358979 * 50.02 * static_cast<double>(t) / kFs;
@@ -33,6 +42,10 @@ struct Data {
         frames[t * (kNv + kNc) + kNv + k] = static_cast<int16_t>(8000 * x);
       }
     }
+    vd.assign(v.begin(), v.end());
+    id.assign(i.begin(), i.end());
+    frames32.resize(frames.size());
+    for (size_t k = 0; k < frames.size(); ++k) frames32[k] = int32_t{frames[k]} * 256;  // 24-bit codes
   }
 };
 
@@ -80,6 +93,31 @@ meterdsp::PlanarBlock<float> Planar(const Data& d) {
   return {d.v.data(), kFrames, d.i.data(), kFrames, kFrames};
 }
 meterdsp::FrameBlock<int16_t> Frames(const Data& d) { return {d.frames.data(), kFrames, kNv + kNc}; }
+meterdsp::FrameBlock<int32_t> Frames32(const Data& d) { return {d.frames32.data(), kFrames, kNv + kNc}; }
+meterdsp::PlanarBlock<double> Planar64(const Data& d) {
+  return {d.vd.data(), kFrames, d.id.data(), kFrames, kFrames};
+}
+
+// The full chain (window engine → energy → demand → events) in the layout `make_block` gives.
+template <typename MakeBlock>
+void BM_Chain(benchmark::State& state, int64_t target, MakeBlock make_block) {
+  hwy::SetSupportedTargetsForTest(target);
+  const auto block = make_block(GetData());
+  auto cfg = std::make_unique<meterdsp::MeterConfig>();
+  cfg->window.fs_hz = kFs;
+  cfg->window.currents = kNc;
+  for (size_t k = 0; k < kNc; ++k) cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
+  auto m = std::make_unique<meterdsp::Meter>();
+  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
+  std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(m->window, kFrames));
+  size_t done = 0;
+  for (auto _ : state) {
+    auto s = meterdsp::Process(*m, block, out.data(), out.size(), &done);
+    benchmark::DoNotOptimize(s);
+  }
+  Finish(state);
+  hwy::SetSupportedTargetsForTest(0);
+}
 
 void BM_MeasureF32(benchmark::State& state, int64_t target) {
   hwy::SetSupportedTargetsForTest(target);
@@ -119,13 +157,203 @@ void BM_PlainScalarReference(benchmark::State& state) {
 }
 BENCHMARK(BM_PlainScalarReference)->Unit(benchmark::kMicrosecond);
 
+// Later stages alone, per window of 92 channels (items: windows; 5 per second of signal).
+std::unique_ptr<meterdsp::WindowResult> SampleWindow() {
+  auto w = std::make_unique<meterdsp::WindowResult>();
+  w->duration_s = 0.2;
+  w->frequency_hz = 50;
+  w->voltages = kNv;
+  w->currents = kNc;
+  for (size_t k = 0; k < kNv; ++k) w->vrms[k] = 230;
+  for (size_t k = 0; k < kNc; ++k) {
+    w->irms[k] = 1 + 0.1 * static_cast<double>(k);
+    w->p[k] = 200.0 * w->irms[k] * (k % 4 == 1 ? -1 : 1);
+    w->q[k] = 80.0 * w->irms[k] * (k % 3 == 1 ? -1 : 1);
+    w->s[k] = 230 * w->irms[k];
+    w->pf[k] = w->p[k] / w->s[k];
+    w->quadrant[k] = static_cast<uint8_t>(w->p[k] >= 0 ? (w->q[k] >= 0 ? 1 : 4) : (w->q[k] >= 0 ? 2 : 3));
+  }
+  return w;
+}
+
+void BM_StageEnergy(benchmark::State& state) {
+  auto w = SampleWindow();
+  meterdsp::EnergyRegisters e;
+  std::vector<uint8_t> ph(kNc, 0);
+  if (meterdsp::InitEnergy({}, kNv, kNc, ph.data(), e) != meterdsp::Status::kOk) std::abort();
+  for (auto _ : state) {
+    meterdsp::AccumulateEnergy(e, *w);
+    w->start_s += 0.2;
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StageEnergy);
+
+void BM_StageDemand(benchmark::State& state) {
+  auto w = SampleWindow();
+  auto d = std::make_unique<meterdsp::DemandState>();
+  meterdsp::DemandConfig c;
+  c.mode = meterdsp::DemandMode::kSliding;
+  c.subinterval_s = 60;
+  c.subintervals = 15;
+  meterdsp::EnergyRegisters e;
+  std::vector<uint8_t> ph(kNc, 0);
+  if (meterdsp::InitDemand(c, kNc, *d) != meterdsp::Status::kOk) std::abort();
+  if (meterdsp::InitEnergy({}, kNv, kNc, ph.data(), e) != meterdsp::Status::kOk) std::abort();
+  for (auto _ : state) {
+    meterdsp::UpdateDemand(*d, *w, e);
+    w->start_s += 0.2;
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StageDemand);
+
+void BM_StageEvents(benchmark::State& state) {
+  auto w = SampleWindow();
+  auto ev = std::make_unique<meterdsp::EventState>();
+  auto c = std::make_unique<meterdsp::EventConfig>();
+  std::vector<uint8_t> ph(kNc, 0);
+  if (meterdsp::InitEvents(*c, kNv, kNc, ph.data(), *ev) != meterdsp::Status::kOk) std::abort();
+  for (auto _ : state) {
+    meterdsp::UpdateEvents(*ev, *w);
+    w->start_s += 0.2;
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StageEvents);
+
+// A client reading the whole single-phase section (1000–1671) and the SunSpec chain of a panel.
+void BM_StageRegisterMaps(benchmark::State& state) {
+  auto cfg = std::make_unique<meterdsp::MeterConfig>();
+  auto m = std::make_unique<meterdsp::Meter>();
+  meterdsp::PanelConfig pc;
+  if (meterdsp::ApplyPanel(pc, cfg->window) != meterdsp::Status::kOk) std::abort();
+  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
+  meterdsp::RegisterSettings st;
+  auto w = SampleWindow();
+  meterdsp::RegisterContext ctx{m.get(), cfg.get(), &pc, &st, w.get()};
+  std::vector<uint16_t> regs(700);
+  const size_t sun = meterdsp::SunSpecLength(ctx);
+  std::vector<uint16_t> sregs(sun);
+  for (auto _ : state) {
+    if (meterdsp::ReadPointMap(ctx, 0, 1000, 672, regs.data()) != meterdsp::Status::kOk) std::abort();
+    if (meterdsp::ReadSunSpec(ctx, 40001, sun, sregs.data()) != meterdsp::Status::kOk) std::abort();
+    benchmark::DoNotOptimize(regs.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(672 + sun));  // registers
+}
+BENCHMARK(BM_StageRegisterMaps);
+
+// Scaling: channel count (planar float32, one second per iteration) and block length.
+void BM_Channels(benchmark::State& state, int64_t target) {
+  hwy::SetSupportedTargetsForTest(target);
+  const size_t nc = static_cast<size_t>(state.range(0));
+  const Data& d = GetData();
+  auto cfg = std::make_unique<meterdsp::WindowConfig>();
+  cfg->fs_hz = kFs;
+  cfg->currents = nc;
+  auto m = std::make_unique<meterdsp::WindowEngine>();
+  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
+  std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m, kFrames));
+  size_t done = 0;
+  for (auto _ : state) {
+    auto s = meterdsp::Process(*m, meterdsp::PlanarBlock<float>{d.v.data(), kFrames, d.i.data(), kFrames, kFrames},
+                               out.data(), out.size(), &done);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kFrames * (kNv + nc)));
+  hwy::SetSupportedTargetsForTest(0);
+}
+
+void BM_BlockLength(benchmark::State& state) {
+  const size_t block = static_cast<size_t>(state.range(0));
+  const Data& d = GetData();
+  auto m = MakeMeter(false);
+  std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m, block));
+  size_t done = 0, pos = 0;
+  for (auto _ : state) {
+    for (size_t fed = 0; fed < kFrames; fed += block) {
+      const size_t n = std::min(block, kFrames - fed);
+      const size_t at = (pos + fed) % (kFrames - n + 1);
+      auto s = meterdsp::Process(*m, meterdsp::FrameBlock<int16_t>{d.frames.data() + at * (kNv + kNc), n, kNv + kNc},
+                                 out.data(), out.size(), &done);
+      benchmark::DoNotOptimize(s);
+    }
+    pos += 7;
+  }
+  Finish(state);
+}
+BENCHMARK(BM_BlockLength)->Arg(1)->Arg(16)->Arg(256)->Arg(2560)->Arg(25600)->Unit(benchmark::kMicrosecond);
+
+// Memory-read roofline: int16 frames far larger than the caches (256 MiB, 9.6 min of a panel),
+// read by the simplest SIMD reduction the compiler makes of a sum, and by the full chain.
+std::vector<int16_t>& BigFrames() {
+  static std::vector<int16_t> big = [] {
+    const Data& d = GetData();
+    std::vector<int16_t> b((size_t{256} << 20) / sizeof(int16_t) / ((kNv + kNc) * kFrames) * ((kNv + kNc) * kFrames));
+    for (size_t k = 0; k < b.size(); k += d.frames.size()) std::memcpy(&b[k], d.frames.data(), d.frames.size() * 2);
+    return b;
+  }();
+  return big;
+}
+
+void BM_RooflineRead(benchmark::State& state, bool dram) {
+  const std::vector<int16_t>& big = BigFrames();
+  const size_t n = dram ? big.size() : size_t{1} << 16;  // 128 KiB: cache-resident
+  int64_t sum = 0;
+  for (auto _ : state) {
+    int32_t acc[16] = {};
+    for (size_t k = 0; k + 16 <= n; k += 16)
+      for (int l = 0; l < 16; ++l) acc[l] += big[k + l];
+    for (int l = 0; l < 16; ++l) sum += acc[l];
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(n * sizeof(int16_t)));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+BENCHMARK_CAPTURE(BM_RooflineRead, dram, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_RooflineRead, cache, false);
+
+void BM_ChainDram(benchmark::State& state) {
+  const std::vector<int16_t>& big = BigFrames();
+  const size_t frames = big.size() / (kNv + kNc);
+  auto cfg = std::make_unique<meterdsp::MeterConfig>();
+  cfg->window.fs_hz = kFs;
+  cfg->window.currents = kNc;
+  auto m = std::make_unique<meterdsp::Meter>();
+  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
+  std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(m->window, kFrames));
+  size_t done = 0;
+  for (auto _ : state) {
+    for (size_t pos = 0; pos < frames; pos += kFrames) {
+      auto s = meterdsp::Process(*m, meterdsp::FrameBlock<int16_t>{big.data() + pos * (kNv + kNc), kFrames, kNv + kNc},
+                                 out.data(), out.size(), &done);
+      benchmark::DoNotOptimize(s);
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(big.size() * sizeof(int16_t)));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(big.size()));
+  state.counters["panels_per_core"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * static_cast<double>(frames) / kFs, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ChainDram)->Unit(benchmark::kMillisecond);
+
 int Register() {
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
     const std::string name = hwy::TargetName(target);
     benchmark::RegisterBenchmark(("ProcessPlanarF32/" + name).c_str(), BM_Process<decltype(&Planar)>, target, false, &Planar);
     benchmark::RegisterBenchmark(("ProcessPlanarF32_skewcal/" + name).c_str(), BM_Process<decltype(&Planar)>, target, true, &Planar);
     benchmark::RegisterBenchmark(("ProcessFramesI16/" + name).c_str(), BM_Process<decltype(&Frames)>, target, false, &Frames);
+    benchmark::RegisterBenchmark(("ChainFramesI16/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames);
+    benchmark::RegisterBenchmark(("ChainFramesI32/" + name).c_str(), BM_Chain<decltype(&Frames32)>, target, &Frames32);
+    benchmark::RegisterBenchmark(("ChainPlanarF32/" + name).c_str(), BM_Chain<decltype(&Planar)>, target, &Planar);
+    benchmark::RegisterBenchmark(("ChainPlanarF64/" + name).c_str(), BM_Chain<decltype(&Planar64)>, target, &Planar64);
     benchmark::RegisterBenchmark(("MeasureF32/" + name).c_str(), BM_MeasureF32, target);
+    benchmark::RegisterBenchmark(("Channels/" + name).c_str(), BM_Channels, target)
+        ->Arg(1)->Arg(4)->Arg(16)->Arg(32)->Arg(64)->Arg(92);
   }
   return 0;
 }

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every benchmark and regenerates bench/README.md's results and bench/throughput.png.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cmake --workflow --preset bench
+cmake --build --preset bench --target meterdsp_python state_sizes >/dev/null
+b=build/bench
+$b/bench/kernel_bench --benchmark_min_time=0.3 --benchmark_format=json --benchmark_out=$b/kernel_bench.json >/dev/null
+$b/bench/window_bench --benchmark_min_time=0.3 --benchmark_format=json --benchmark_out=$b/window_bench.json >/dev/null
+PYTHONPATH=$b/python /usr/bin/python3 bench/numpy_compare.py | tee $b/numpy_compare.txt
+$b/bench/state_sizes | tee $b/state_sizes.txt
+/usr/bin/python3 bench/report.py $b
