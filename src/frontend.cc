@@ -20,6 +20,10 @@ bool ScaleRowF64(const double* src, size_t n, float gain, float offset, float cl
 }
 bool RowFiniteF32(const float* row, size_t n) { return RowFinite(row, n); }
 bool RowFiniteF64(const double* row, size_t n) { return RowFinite(row, n); }
+void FramesI16(const int16_t* frames, size_t columns, size_t count, const float* gain, const float* offset,
+               float* const* row_of, uint8_t* clip) {
+  TransposeFramesI16(frames, columns, count, gain, offset, row_of, clip);
+}
 
 }  // namespace
 }  // namespace HWY_NAMESPACE
@@ -104,6 +108,7 @@ HWY_EXPORT(ScaleRowF32);
 HWY_EXPORT(ScaleRowF64);
 HWY_EXPORT(RowFiniteF32);
 HWY_EXPORT(RowFiniteF64);
+HWY_EXPORT(FramesI16);
 
 bool DispatchScale(const float* src, size_t n, float g, float o, float clip, float* dst) {
   return HWY_DYNAMIC_DISPATCH(ScaleRowF32)(src, n, g, o, clip, dst);
@@ -151,7 +156,18 @@ bool AllFiniteT(const PlanarBlock<Sample>& b, size_t nv, size_t nc) noexcept {
 void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
                    const uint8_t* columns, const ChannelScale* scale, float* const* rows,
                    uint8_t* clipped) noexcept {
-  ConvertFramesT(block, first, count, -32768, 32767, columns, scale, rows, clipped);
+  // Parameters in column order, then the SIMD transpose.
+  const size_t nch = block.channels;
+  float gain[kMaxChannels], offset[kMaxChannels];
+  float* row_of[kMaxChannels];
+  uint8_t clip[kMaxChannels] = {};
+  for (size_t k = 0; k < nch; ++k) {
+    gain[columns[k]] = scale[k].gain;
+    offset[columns[k]] = scale[k].offset;
+    row_of[columns[k]] = rows[k];
+  }
+  HWY_DYNAMIC_DISPATCH(FramesI16)(block.data + first * nch, nch, count, gain, offset, row_of, clip);
+  for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
 }
 
 void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,

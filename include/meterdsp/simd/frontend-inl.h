@@ -68,6 +68,74 @@ HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
   return true;
 }
 
+// Interleaved int16 frames [0, count) of `columns` codes → per-column float rows:
+// row_of[c][j] = (code − offset[c]) · gain[c]; clip[c] = 1 if a code is −32768 or 32767.
+// 8 frames × 8 columns at a time are transposed in 128-bit registers (3 interleave stages);
+// the remaining columns and frames take the scalar path. Reads stay inside the frames.
+HWY_INLINE void TransposeFramesI16(const int16_t* HWY_RESTRICT frames, size_t columns, size_t count,
+                                   const float* HWY_RESTRICT gain, const float* HWY_RESTRICT offset,
+                                   float* const* row_of, uint8_t* HWY_RESTRICT clip) {
+  size_t j0 = 0, c_done = 0;
+#if HWY_TARGET != HWY_SCALAR
+  const hn::Full128<int16_t> d16;
+  const hn::Full128<int32_t> d32;
+  const hn::Full128<int64_t> d64;
+  const hn::Full128<float> df;
+  const hn::Full64<int16_t> dh;
+  const auto lo = hn::Set(d16, int16_t{-32768}), hi = hn::Set(d16, int16_t{32767});
+  c_done = columns / 8 * 8;
+  for (; j0 + 8 <= count; j0 += 8) {
+    const int16_t* f = frames + j0 * columns;
+    for (size_t c = 0; c < c_done; c += 8) {
+      hn::Vec<decltype(d16)> r[8];
+      for (size_t k = 0; k < 8; ++k) r[k] = hn::LoadU(d16, f + k * columns + c);
+      // Stage 1 (16-bit), 2 (32-bit), 3 (64-bit) interleaves: r[k] becomes column c + k.
+      hn::Vec<decltype(d16)> a[8], b[8];
+      for (size_t k = 0; k < 4; ++k) {
+        a[2 * k] = hn::InterleaveLower(d16, r[2 * k], r[2 * k + 1]);
+        a[2 * k + 1] = hn::InterleaveUpper(d16, r[2 * k], r[2 * k + 1]);
+      }
+      for (size_t k = 0; k < 2; ++k) {
+        for (size_t h = 0; h < 2; ++h) {
+          const auto x = hn::BitCast(d32, a[4 * k + h]), y = hn::BitCast(d32, a[4 * k + h + 2]);
+          b[4 * k + 2 * h] = hn::BitCast(d16, hn::InterleaveLower(d32, x, y));
+          b[4 * k + 2 * h + 1] = hn::BitCast(d16, hn::InterleaveUpper(d32, x, y));
+        }
+      }
+      for (size_t k = 0; k < 4; ++k) {
+        const auto x = hn::BitCast(d64, b[k]), y = hn::BitCast(d64, b[k + 4]);
+        r[2 * k] = hn::BitCast(d16, hn::InterleaveLower(d64, x, y));
+        r[2 * k + 1] = hn::BitCast(d16, hn::InterleaveUpper(d64, x, y));
+      }
+      for (size_t k = 0; k < 8; ++k) {
+        const size_t col = c + k;
+        if (!hn::AllFalse(d16, hn::Or(hn::Eq(r[k], lo), hn::Eq(r[k], hi)))) clip[col] = 1;
+        const auto g = hn::Set(df, gain[col]), o = hn::Set(df, offset[col]);
+        const auto x0 = hn::ConvertTo(df, hn::PromoteTo(d32, hn::LowerHalf(dh, r[k])));
+        const auto x1 = hn::ConvertTo(df, hn::PromoteTo(d32, hn::UpperHalf(dh, r[k])));
+        float* dst = row_of[col] + j0;
+        hn::StoreU(hn::Mul(hn::Sub(x0, o), g), df, dst);
+        hn::StoreU(hn::Mul(hn::Sub(x1, o), g), df, dst + 4);
+      }
+    }
+  }
+#endif
+  // Scalar remainder: columns ≥ c_done for the transposed frames, then every column of the
+  // frames after j0 (the same arithmetic, so results do not depend on which path ran).
+  for (size_t c = 0; c < columns; ++c) {
+    const size_t from = c < c_done ? j0 : 0;
+    const float g = gain[c], o = offset[c];
+    float* dst = row_of[c];
+    uint8_t cl = 0;
+    for (size_t j = from; j < count; ++j) {
+      const int32_t code = frames[j * columns + c];
+      cl |= static_cast<uint8_t>((code == -32768) | (code == 32767));
+      dst[j] = (static_cast<float>(code) - o) * g;
+    }
+    if (cl) clip[c] = 1;
+  }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace meterdsp
 HWY_AFTER_NAMESPACE();
