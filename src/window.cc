@@ -151,11 +151,17 @@ struct FinalizeParams {
   AngleReference angle_reference;
 };
 
-double WrapDeg(double deg) {
-  while (deg <= -180.0) deg += 360.0;
-  while (deg > 180.0) deg -= 360.0;
+// Angle of a relative to b in degrees, (−180, 180]: arg(a·conj(b)), no complex division.
+double RelativeDeg(std::complex<double> a, std::complex<double> b) {
+  const double re = a.real() * b.real() + a.imag() * b.imag();
+  const double im = a.imag() * b.real() - a.real() * b.imag();
+  double deg = std::atan2(im, re) * (180.0 / 3.14159265358979323846);
+  if (deg <= -180.0) deg += 360.0;
   return deg;
 }
+
+// |z| without hypot's overflow care (phasor magnitudes are far from the double range).
+double Magnitude(std::complex<double> z) { return std::sqrt(z.real() * z.real() + z.imag() * z.imag()); }
 
 // Turns window sums (sums[ch][kSumCount], voltages first) over a window of `w` samples into
 // the result fields. Window-level fields are set by the caller.
@@ -177,7 +183,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     r.vrms[k] = std::sqrt(std::max(ms, 0.0));
     vmean[k] = fp.v_dc[k] ? mean : 0.0;
     vph[k] = C(s[3], -s[4]) * (kSqrt2 * inv_w);
-    v_on[k] = r.vrms[k] * kSqrt2 >= fp.min_voltage_peak && std::abs(vph[k]) > 0;
+    v_on[k] = r.vrms[k] * kSqrt2 >= fp.min_voltage_peak && Magnitude(vph[k]) > 0;
   }
   // Line-to-line: mean((va − vb)²) = ms_a + ms_b − 2·mean(va·vb), all after DC removal.
   for (size_t k = 0; k < kMaxVoltages; ++k) r.vll_rms[k] = std::nan("");
@@ -191,7 +197,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
   }
   for (size_t k = 0; k < fp.voltages; ++k) {
     r.v_angle_deg[k] = (v_on[k] && v_on[0])
-                           ? WrapDeg(std::arg(vph[k] / vph[0]) * 180.0 / kPi)
+                           ? RelativeDeg(vph[k], vph[0])
                            : std::nan("");
   }
   for (size_t k = 0; k < fp.currents; ++k) {
@@ -213,8 +219,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     if (ph == kCurrentOnly) {  // e.g. a neutral CT: current and its angle vs V1 only
       r.irms[k] = irms;
       r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
-      r.angle_deg[k] = (v_on[0] && std::abs(iph) > 0) ? WrapDeg(std::arg(iph / vph[0]) * 180.0 / kPi)
-                                                     : std::nan("");
+      r.angle_deg[k] = (v_on[0] && Magnitude(iph) > 0) ? RelativeDeg(iph, vph[0]) : std::nan("");
       r.quadrant[k] = 0;
       r.flags_ch[k] = flags;
       continue;
@@ -224,7 +229,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     (void)vmean;
     const C vi = vph[ph] * std::conj(iph);  // P1 + jQ1, Q1 > 0 when the current lags
     const double sa = r.vrms[ph] * irms;
-    const double s1 = std::abs(vph[ph]) * std::abs(iph);
+    const double s1 = Magnitude(vph[ph]) * Magnitude(iph);
     r.irms[k] = irms;
     r.p[k] = p;
     r.q[k] = vi.imag();
@@ -233,9 +238,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     r.pf[k] = sa > 0 ? p / sa : 0.0;
     r.dpf[k] = s1 > 0 ? vi.real() / s1 : 0.0;
     const size_t ref = fp.angle_reference == AngleReference::kV1 ? 0 : ph;
-    r.angle_deg[k] = (v_on[ref] && std::abs(iph) > 0)
-                         ? WrapDeg(std::arg(iph / vph[ref]) * 180.0 / kPi)
-                         : std::nan("");
+    r.angle_deg[k] = (v_on[ref] && Magnitude(iph) > 0) ? RelativeDeg(iph, vph[ref]) : std::nan("");
     const bool pos_p = p >= 0, pos_q = r.q[k] >= 0;
     r.quadrant[k] = pos_p ? (pos_q ? 1 : 4) : (pos_q ? 2 : 3);
     r.flags_ch[k] = flags;

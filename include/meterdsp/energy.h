@@ -43,6 +43,10 @@ struct EnergyAccumulator {
 // exact to double rounding of a value below one quantum. Never allocates or throws.
 inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j) noexcept {
   const double total = acc.remainder_j + joules;
+  if (total < quantum_j) {  // the common case for a 200-ms window: no whole quantum yet
+    acc.remainder_j = total;
+    return;
+  }
   const double whole = __builtin_floor(total / quantum_j);
   acc.quanta += static_cast<int64_t>(whole);
   acc.remainder_j = total - whole * quantum_j;
