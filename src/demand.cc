@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 
 namespace meterdsp {
 namespace {
@@ -119,7 +120,7 @@ Status InitDemand(const DemandConfig& c, size_t currents, DemandState& state) no
   for (size_t k = 0; k < currents; ++k) {
     if (c.group[k] > 0) ++sizes[c.group[k] - 1];
   }
-  state = DemandState{};
+  new (&state) DemandState();  // in place: no 120-KB temporary on the stack
   state.config = c;
   state.currents = currents;
   state.n = c.subintervals;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <new>
 
 namespace meterdsp {
 
@@ -39,7 +40,7 @@ Status ValidateEnergy(const EnergyConfig& c, size_t voltages, size_t currents,
 Status InitEnergy(const EnergyConfig& c, size_t voltages, size_t currents, const uint8_t* phase,
                   EnergyRegisters& regs) noexcept {
   if (Status s = ValidateEnergy(c, voltages, currents, phase); s != Status::kOk) return s;
-  regs = EnergyRegisters{};
+  new (&regs) EnergyRegisters();  // in place: no temporary on the stack
   regs.quantum_j = c.quantum_wh * kJoulesPerWh;
   regs.voltages = voltages;
   regs.currents = currents;

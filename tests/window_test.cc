@@ -681,6 +681,14 @@ TEST_P(WindowTest, FrameColumnMapReordersInputs) {
   EXPECT_EQ(Init(c, *m), Status::kBadBlock);
 }
 
+#ifdef METERDSP_FIRMWARE_EXPECT_AVX2
+// The firmware preset compiles one static target; with Highway 1.0.3 on x86 it needs
+// -maes -mpclmul or AVX2 silently degrades to SSSE3 (STYLE.md).
+static_assert(HWY_STATIC_TARGET == HWY_AVX2, "firmware build must statically target AVX2");
+static_assert((HWY_TARGETS & (HWY_TARGETS - 1)) == 0, "firmware build compiles exactly one target");
+TEST(FirmwareTest, StaticDispatchUsesTheCompiledTarget) { EXPECT_STREQ(SimdTarget(), "AVX2"); }
+#endif
+
 TEST(StatusTest, EveryStatusHasAText) {
   for (int s = 0; s <= static_cast<int>(Status::kIllegalValue); ++s) {
     EXPECT_STRNE(ToString(static_cast<Status>(s)), "unknown status");
