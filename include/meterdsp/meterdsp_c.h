@@ -1,0 +1,96 @@
+/* meterdsp/meterdsp_c.h — C99 API for meter firmware.
+ *
+ * The caller owns all memory: query meterdsp_meter_size() / meterdsp_meter_align(), give a
+ * buffer to meterdsp_init(), and keep it (static storage is typical). Nothing is allocated
+ * after that and no exception can escape. Every function returns 0 (MDSP_OK) or a status code
+ * (meterdsp_status_string() explains it); on error nothing is changed.
+ *
+ * Frames are interleaved raw codes, voltages first, then the currents (in ADC order when a
+ * panel topology is configured: strip A CTs 1..21, strip B CTs 1..21, aux 1..4 per panel).
+ * Readings are those of the last completed 10/12-cycle window. Channel numbers are 0-based
+ * meter currents (panel p's channel ch is p*46 + ch - 1 with a panel topology).
+ */
+#ifndef METERDSP_METERDSP_C_H_
+#define METERDSP_METERDSP_C_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { MDSP_OK = 0 };
+
+typedef struct meterdsp_meter meterdsp_meter; /* opaque; lives in the caller's buffer */
+
+typedef struct {
+  double fs_hz;             /* sample rate, e.g. 2560 */
+  double nominal_hz;        /* 50 or 60 */
+  uint32_t voltages;        /* 1..3 (ignored with a panel topology: set by the wiring) */
+  uint32_t currents;        /* 0..92 (ignored with a panel topology: 46 per panel) */
+  const uint8_t* phase;     /* voltage index per current, or NULL: 0 for all (no panel) */
+  const float* gain;        /* code → V or A per channel (voltages first), or NULL: 1 */
+  double min_on_current_a;  /* minimum ON current; 0 → 0.05 A */
+  uint32_t adc_bits;        /* int32 frames: 24 typical; 0 → 24 */
+  uint32_t panels;          /* 0 = no panel topology; 1 or 2 = the reference device's panels */
+  uint32_t strip_layout;    /* 0 Top Feed, 1 Bottom Feed, 2 Sequential, 3 Odd/Even */
+  uint32_t demand_subinterval_s;  /* 0 → 900 */
+  uint32_t demand_subintervals;   /* 0 → 1 (block); >1 sliding */
+  double breaker_a;         /* event thresholds are % of this; 0 → 20 A */
+} meterdsp_config;
+
+typedef struct {
+  double irms, p, q, s, pf, dpf, angle_deg;
+  uint32_t quadrant, flags;
+} meterdsp_reading;
+
+size_t meterdsp_meter_size(void);
+size_t meterdsp_meter_align(void);
+
+/* Initialises a meter in `mem` (at least meterdsp_meter_size() bytes, aligned to
+ * meterdsp_meter_align()). *out points into mem. */
+int meterdsp_init(void* mem, size_t size, const meterdsp_config* config, meterdsp_meter** out);
+
+/* Feeds `frames` interleaved frames; *windows (may be NULL) receives the windows completed. */
+int meterdsp_process_i16(meterdsp_meter* m, const int16_t* frames, size_t n_frames, size_t* windows);
+int meterdsp_process_i32(meterdsp_meter* m, const int32_t* frames, size_t n_frames, size_t* windows);
+
+/* The last completed window: one current channel, the voltages, frequency. */
+int meterdsp_reading_get(const meterdsp_meter* m, uint32_t channel, meterdsp_reading* out);
+int meterdsp_voltage_rms(const meterdsp_meter* m, uint32_t voltage, double* out);
+double meterdsp_frequency_hz(const meterdsp_meter* m);
+uint64_t meterdsp_windows(const meterdsp_meter* m);
+
+/* Energy register (0 wh_import, 1 wh_export, 2..5 varh_q1..q4, 6 vah_import, 7 vah_export). */
+int meterdsp_energy_wh(const meterdsp_meter* m, uint32_t channel, uint32_t reg, int lifetime, double* out);
+
+/* Power demand of a channel (W): present, maximum and the sample time of the maximum (s). */
+int meterdsp_power_demand(const meterdsp_meter* m, uint32_t channel, double* present, double* max,
+                          double* max_time_s);
+
+/* Event status bits of a channel (0 HH, 1 H, 2 L, 3 LL, 4 OFF, 8 NL high, 9 NL low). */
+int meterdsp_event_status(const meterdsp_meter* m, uint32_t channel, uint16_t* out);
+/* Write-0-to-clear of latching bits, as the reference map. */
+int meterdsp_event_write(meterdsp_meter* m, uint32_t channel, uint16_t value);
+
+/* Reference-device commands: 26012, 26013, 10203, 29877, 20097, 31010. */
+int meterdsp_command(meterdsp_meter* m, uint16_t code);
+
+/* Register maps (needs a panel topology): point map of panel `unit` (0-based) and SunSpec. */
+int meterdsp_read_point_map(const meterdsp_meter* m, uint32_t unit, uint32_t first, size_t count, uint16_t* out);
+int meterdsp_write_point_map(meterdsp_meter* m, uint32_t unit, uint32_t first, size_t count, const uint16_t* values);
+int meterdsp_read_sunspec(const meterdsp_meter* m, uint32_t first, size_t count, uint16_t* out);
+
+/* Snapshot / restore of the whole meter (for flash). */
+size_t meterdsp_snapshot_size(void);
+int meterdsp_snapshot(const meterdsp_meter* m, uint8_t* out, size_t capacity, size_t* written);
+int meterdsp_restore(meterdsp_meter* m, const uint8_t* blob, size_t size);
+
+const char* meterdsp_status_string(int status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* METERDSP_METERDSP_C_H_ */

@@ -1,0 +1,119 @@
+/* C99 test of meterdsp_c.h: caller memory, frames, readings, energy, demand, events, commands,
+ * register maps, snapshot/restore, errors. Prints "N passed, N failed". */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "meterdsp/meterdsp_c.h"
+
+static int passed = 0, failed = 0;
+#define CHECK(cond)                                                   \
+  do {                                                                \
+    if (cond) {                                                       \
+      ++passed;                                                       \
+    } else {                                                          \
+      ++failed;                                                       \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                                 \
+  } while (0)
+
+#define FS 2560
+#define NCH (3 + 92)
+static int16_t frames[FS * NCH];
+
+/* One second of a panel: 120 V wye, every channel at 2 A, 30 degrees lagging its phase
+ * (channels in ADC order for the Top Feed layout: the phases do not matter for the check). */
+static void fill(double t0, const double* phase_of_column) {
+  const double pi = 3.14159265358979323846;
+  for (int t = 0; t < FS; ++t) {
+    const double th = 2 * pi * 60.0 * (t0 + (double)t / FS);
+    for (int k = 0; k < 3; ++k) frames[t * NCH + k] = (int16_t)lrint(120 * sqrt(2.0) * sin(th - 2 * pi / 3 * k) / 400.0 * 32767);
+    for (int c = 3; c < NCH; ++c) {
+      const double ph = phase_of_column[c];
+      frames[t * NCH + c] = (int16_t)lrint(2 * sqrt(2.0) * sin(th - 2 * pi / 3 * ph - pi / 6) / 20.0 * 32767);
+    }
+  }
+}
+
+int main(void) {
+  static unsigned char mem[1 << 20] __attribute__((aligned(64)));
+  CHECK(meterdsp_meter_size() <= sizeof(mem));
+  CHECK(meterdsp_meter_align() <= 64);
+  float gain[NCH];
+  for (int k = 0; k < NCH; ++k) gain[k] = k < 3 ? 400.0f / 32767 : 20.0f / 32767;
+  meterdsp_config cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.fs_hz = FS;
+  cfg.nominal_hz = 60;
+  cfg.panels = 2;
+  cfg.strip_layout = 0;
+  cfg.gain = gain;
+  cfg.demand_subinterval_s = 10;
+  meterdsp_meter* m = NULL;
+  CHECK(meterdsp_init(mem, 16, &cfg, &m) != MDSP_OK); /* too small */
+  CHECK(meterdsp_init(mem + 1, sizeof(mem) - 1, &cfg, &m) != MDSP_OK); /* misaligned */
+  CHECK(meterdsp_init(mem, sizeof(mem), &cfg, &m) == MDSP_OK && m != NULL);
+
+  /* Phase of every frame column: from the point map's phase registers (62116…) of each unit. */
+  double phase_of_column[NCH] = {0};
+  for (uint32_t unit = 0; unit < 2; ++unit) {
+    uint16_t ph[45];
+    CHECK(meterdsp_read_point_map(m, unit, 62116, 45, ph) == MDSP_OK);
+    for (int ch = 1; ch <= 45; ++ch) {
+      /* Top Feed: odd channel → strip A CT (ch+1)/2, even → strip B CT ch/2. */
+      int pos = ch <= 42 ? (ch % 2 ? (ch - 1) / 2 : 20 + ch / 2) : 42 + (ch - 43);
+      phase_of_column[3 + unit * 46 + pos] = ph[ch - 1];
+    }
+  }
+  size_t windows = 0, total = 0;
+  for (int sec = 0; sec < 12; ++sec) {
+    fill(sec, phase_of_column);
+    CHECK(meterdsp_process_i16(m, frames, FS, &windows) == MDSP_OK);
+    total += windows;
+  }
+  CHECK(total >= 55 && meterdsp_windows(m) == total);
+  meterdsp_reading r;
+  CHECK(meterdsp_reading_get(m, 0, &r) == MDSP_OK);
+  CHECK(fabs(r.irms - 2.0) < 0.01);
+  CHECK(fabs(r.p - 240 * cos(3.14159265358979 / 6)) < 1.0);
+  CHECK(r.quadrant == 1);
+  CHECK(fabs(meterdsp_frequency_hz(m) - 60.0) < 0.001);
+  double v = 0;
+  CHECK(meterdsp_voltage_rms(m, 1, &v) == MDSP_OK && fabs(v - 120) < 0.1);
+  double wh = 0;
+  CHECK(meterdsp_energy_wh(m, 0, 0, 0, &wh) == MDSP_OK && wh > 0.6 && wh < 0.7);
+  double present = 0, max = 0, when = 0;
+  CHECK(meterdsp_power_demand(m, 0, &present, &max, &when) == MDSP_OK && fabs(present - r.p) < 5 && when == 10.0);
+  uint16_t st = 0;
+  CHECK(meterdsp_event_status(m, 0, &st) == MDSP_OK);
+  uint16_t regs[2];
+  CHECK(meterdsp_read_point_map(m, 0, 5, 1, regs) == MDSP_OK && regs[0] == 15172);
+  CHECK(meterdsp_read_sunspec(m, 40001, 2, regs) == MDSP_OK && regs[0] == 0x5375 && regs[1] == 0x6E53);
+  const uint16_t bad = 1001;
+  CHECK(meterdsp_write_point_map(m, 0, 171, 1, &bad) != MDSP_OK);
+
+  /* Snapshot, keep going, restore, go again: the same energy. */
+  static uint8_t blob[1 << 20];
+  size_t n = 0;
+  CHECK(meterdsp_snapshot_size() <= sizeof(blob));
+  CHECK(meterdsp_snapshot(m, blob, sizeof(blob), &n) == MDSP_OK && n == meterdsp_snapshot_size());
+  fill(12, phase_of_column);
+  CHECK(meterdsp_process_i16(m, frames, FS, NULL) == MDSP_OK);
+  double after = 0, again = 0;
+  CHECK(meterdsp_energy_wh(m, 5, 0, 0, &after) == MDSP_OK);
+  CHECK(meterdsp_restore(m, blob, n) == MDSP_OK);
+  CHECK(meterdsp_process_i16(m, frames, FS, NULL) == MDSP_OK);
+  CHECK(meterdsp_energy_wh(m, 5, 0, 0, &again) == MDSP_OK && again == after);
+  blob[100] ^= 1;
+  CHECK(meterdsp_restore(m, blob, n) != MDSP_OK);
+  CHECK(meterdsp_command(m, 10203) == MDSP_OK);
+  CHECK(meterdsp_energy_wh(m, 0, 0, 0, &wh) == MDSP_OK && wh == 0.0);
+  CHECK(meterdsp_energy_wh(m, 0, 0, 1, &wh) == MDSP_OK && wh > 0.6);
+  CHECK(meterdsp_command(m, 1) != MDSP_OK);
+  CHECK(meterdsp_reading_get(m, 92, &r) != MDSP_OK);
+  CHECK(strlen(meterdsp_status_string(1)) > 5);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
