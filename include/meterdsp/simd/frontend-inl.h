@@ -76,7 +76,9 @@ HWY_INLINE void TransposeFramesI16(const int16_t* HWY_RESTRICT frames, size_t co
                                    const float* HWY_RESTRICT gain, const float* HWY_RESTRICT offset,
                                    float* const* row_of, uint8_t* HWY_RESTRICT clip) {
   size_t j0 = 0, c_done = 0;
-#if HWY_TARGET != HWY_SCALAR
+  // Fixed 128-bit registers: x86 and NEON. SVE vectors are sizeless (no arrays of them) and
+  // SCALAR has one lane: both take the scalar path below.
+#if HWY_TARGET != HWY_SCALAR && !(HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128))
   const hn::Full128<int16_t> d16;
   const hn::Full128<int32_t> d32;
   const hn::Full128<int64_t> d64;
