@@ -540,6 +540,15 @@ def make_plots(out, curves_ab, curves_d, curves_h, bars, res):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     plots = []
+
+    def save(fig, name, title, legend_axes=()):
+        for a in legend_axes:
+            a.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out / f"{name}.png", dpi=100)
+        plots.append((title, f"{name}.png"))
+        plt.close(fig)
+
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     for (grp, phi), pts in sorted(curves_ab.items()):
         if grp != "A":
@@ -556,14 +565,10 @@ def make_plots(out, curves_ab, curves_d, curves_h, bars, res):
     ax.set_xlabel("I / In")
     ax.set_ylabel("P error per window (%)")
     ax.set_title(f"Group A against the class {res.active} limits")
-    ax.legend(fontsize=7)
     ax2.set_xlabel("I / In")
     ax2.set_ylabel("|P error| (%)")
     ax2.set_title("the same, log scale; dotted: 10 % DSP budget")
-    fig.tight_layout()
-    fig.savefig(out / "error_vs_current.png", dpi=100)
-    plots.append(("error vs current", "error_vs_current.png"))
-    plt.close(fig)
+    save(fig, "error_vs_current", "error vs current", (ax,))
     if curves_d:
         fig, ax = plt.subplots(figsize=(7, 3.6))
         for phi in (0, 60):
@@ -573,21 +578,14 @@ def make_plots(out, curves_ab, curves_d, curves_h, bars, res):
         ax.set_xlabel("frequency (Hz)")
         ax.set_ylabel("P energy error (%)")
         ax.set_title("Group D: error vs frequency")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(out / "error_vs_frequency.png", dpi=110)
-        plots.append(("error vs frequency", "error_vs_frequency.png"))
-        plt.close(fig)
+        save(fig, "error_vs_frequency", "error vs frequency", (ax,))
     if bars:
         fig, ax = plt.subplots(figsize=(7, 3.6))
         ax.barh([b[0] for b in bars], [abs(b[1]) for b in bars])
         ax.set_xscale("log")
         ax.set_xlabel("|P error| (%)")
         ax.set_title("Group C: harmonics and waveform influences")
-        fig.tight_layout()
-        fig.savefig(out / "harmonics.png", dpi=110)
-        plots.append(("harmonics", "harmonics.png"))
-        plt.close(fig)
+        save(fig, "harmonics", "harmonics")
     if curves_h:
         fig, ax = plt.subplots(figsize=(7, 3.6))
         for bits, pts in sorted(curves_h.items()):
@@ -596,11 +594,7 @@ def make_plots(out, curves_ab, curves_d, curves_h, bars, res):
         ax.set_xlabel("I / In")
         ax.set_ylabel("|energy error| (%)")
         ax.set_title("Group H: dynamic range of active energy")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        fig.savefig(out / "dynamic_range.png", dpi=110)
-        plots.append(("dynamic range", "dynamic_range.png"))
-        plt.close(fig)
+        save(fig, "dynamic_range", "dynamic range", (ax,))
     return plots
 
 
