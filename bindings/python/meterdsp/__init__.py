@@ -18,9 +18,11 @@ import numpy as _np
 
 from . import _core
 from ._core import FLAGS, __version__, simd_target
+from .tables import Recorder, Table, windows_to_dataframe as _windows_to_dataframe
 
 __all__ = ["measure", "Meter", "Panel", "Measurement", "Windows", "simd_target", "FLAGS",
-           "flag_names", "ENERGY_REGISTERS", "COMMANDS", "EVENT_BITS", "__version__"]
+           "flag_names", "ENERGY_REGISTERS", "COMMANDS", "EVENT_BITS", "__version__", "Recorder",
+           "Table"]
 
 _PER_CHANNEL = ("irms", "p", "q", "s", "n", "pf", "dpf", "angle_deg", "quadrant", "flags")
 
@@ -51,6 +53,15 @@ class Measurement(_Results):
                 f"f={self.frequency:.4f} Hz over {self.cycles} cycles, "
                 f"P total={float(_np.sum(self.p)):.6g} W)")
 
+    def to_dataframe(self):
+        """pandas DataFrame, one row per current channel (index ``channel``), columns with
+        units (``p [W]``, ``irms [A]`` …); window-level values in ``df.attrs``."""
+        fields = {k: getattr(self, k) for k in _PER_CHANNEL}
+        df = Table(fields).to_dataframe(channels=len(_np.atleast_1d(self.irms)))
+        df.attrs.update(vrms=_np.atleast_1d(self.vrms).tolist(), frequency=self.frequency,
+                        cycles=self.cycles, start_s=self.start_s, duration_s=self.duration_s)
+        return df
+
 
 class Windows(_Results):
     """Windows completed by one :meth:`Meter.process` call: the fields of
@@ -62,6 +73,12 @@ class Windows(_Results):
 
     def __repr__(self) -> str:
         return f"Windows({len(self)} windows × {self.irms.shape[1]} currents)"
+
+    def to_dataframe(self, clock_offset_s: float | None = None):
+        """pandas DataFrame, one row per (window, current channel), indexed by the window's
+        start — sample time in s, or UTC clock time when ``clock_offset_s`` (wall time minus
+        sample time, e.g. ``meter.demand()["clock_offset_s"]``) is given; columns with units."""
+        return _windows_to_dataframe(self, clock_offset_s)
 
 
 def measure(v, i, fs, *, phase=None, nominal_hz=None, min_on_current=0.0,
@@ -158,7 +175,7 @@ class Meter:
         """Energy registers in Wh / varh / VAh: a dict of ``ENERGY_REGISTERS`` names → arrays
         over channels (scope "channel"), over voltage phases ("phase") or floats ("total").
         lifetime=True gives the never-cleared copies."""
-        return self._m.energy(scope, bool(lifetime))
+        return Table(self._m.energy(scope, bool(lifetime)))
 
     def energy_reset_times(self) -> dict:
         """Sample time of each channel's last clear/preset, and of the last clear of all."""
@@ -176,12 +193,12 @@ class Meter:
         """Present / predicted / maximum demand (with the sample time of each maximum) of
         current and power per channel, group currents and P/Q/S totals; energy snapshot at
         the last sub-interval end; maxima of instantaneous current and power."""
-        return self._m.demand()
+        return Table(self._m.demand())
 
     def events(self) -> dict:
         """Event status per channel (bits: ``EVENT_BITS``), counters (HH, H, L, LL, OFF) per
         channel and global, voltage status, and the global summary registers."""
-        return self._m.events()
+        return Table(self._m.events())
 
     def write_event_status(self, channel: int, value: int) -> None:
         """Write a channel's status: latching bits written as 0 are cleared."""
