@@ -15,6 +15,7 @@ Definitions (signs, Q1, windows, flags): docs/measurement.md in the source tree.
 from __future__ import annotations
 
 import numpy as _np
+import numpy.typing as _npt
 
 from . import _core
 from ._core import FLAGS, __version__, simd_target
@@ -81,8 +82,9 @@ class Windows(_Results):
         return _windows_to_dataframe(self, clock_offset_s)
 
 
-def measure(v, i, fs, *, phase=None, nominal_hz=None, min_on_current=0.0,
-            angle_reference="v1") -> Measurement:
+def measure(v: _npt.ArrayLike, i: _npt.ArrayLike, fs: float, *,
+            phase: _npt.ArrayLike | None = None, nominal_hz: float | None = None,
+            min_on_current: float = 0.0, angle_reference: str = "v1") -> Measurement:
     """Measure one block over the largest whole number of fundamental cycles.
 
     v: (n,) or (nv, n) voltages; i: (n,) or (nc, n) currents. float32 / float64 in
@@ -128,10 +130,12 @@ class Meter:
     Defaults: the reference device's (20 A breaker, 70/60/7.5/2.5 %, 10 s, NL 60/5 %, 5 %).
     """
 
-    def __init__(self, fs, voltages, currents, *, phase=None, nominal_hz=50,
-                 min_on_current=0.05, min_voltage=1.0, calibration=None,
-                 angle_reference="v1", adc_bits=24, energy_quantum_wh=0.001, demand=None,
-                 events=None, _panel=None):
+    def __init__(self, fs: float, voltages: int, currents: int, *,
+                 phase: _npt.ArrayLike | None = None, nominal_hz: float = 50,
+                 min_on_current: float | _npt.ArrayLike = 0.05, min_voltage: float = 1.0,
+                 calibration: dict | None = None, angle_reference: str = "v1",
+                 adc_bits: int = 24, energy_quantum_wh: float = 0.001,
+                 demand: dict | None = None, events: dict | None = None, _panel=None):
         self._m = _core.Meter(float(fs), int(voltages), int(currents), phase=phase,
                               nominal_hz=float(nominal_hz), min_on_current=min_on_current,
                               min_voltage=float(min_voltage), calibration=dict(calibration or {}),
@@ -142,14 +146,17 @@ class Meter:
 
     @property
     def fs(self) -> float:
+        """Sample rate [Hz]."""
         return self._m.fs
 
     @property
     def voltages(self) -> int:
+        """Number of voltage inputs."""
         return self._m.voltages
 
     @property
     def currents(self) -> int:
+        """Number of current channels."""
         return self._m.currents
 
     @property
@@ -157,12 +164,12 @@ class Meter:
         """Sample time (s) at the end of the last completed window."""
         return self._m.now_s
 
-    def process(self, v, i) -> Windows:
-        """Feed planar blocks v (voltages, n) and i (currents, n); float or int.
+    def process(self, v: _npt.ArrayLike, i: _npt.ArrayLike) -> Windows:
+        """Feed planar blocks v (voltages, n) [V] and i (currents, n) [A]; float or int.
         Returns the windows completed in this block. On error the state is unchanged."""
         return Windows(self._m.process(v, i))
 
-    def process_frames(self, frames) -> Windows:
+    def process_frames(self, frames: _npt.NDArray) -> Windows:
         """Feed interleaved raw frames (n, voltages + currents), int16 or int32,
         voltages first. Returns the windows completed in this block."""
         return Windows(self._m.process_frames(frames))
@@ -171,7 +178,7 @@ class Meter:
         """Restart at sample 0 with the same configuration (all registers cleared)."""
         self._m.reset()
 
-    def energy(self, scope: str = "channel", lifetime: bool = False) -> dict:
+    def energy(self, scope: str = "channel", lifetime: bool = False) -> Table:
         """Energy registers in Wh / varh / VAh: a dict of ``ENERGY_REGISTERS`` names → arrays
         over channels (scope "channel"), over voltage phases ("phase") or floats ("total").
         lifetime=True gives the never-cleared copies."""
@@ -189,13 +196,13 @@ class Meter:
         """Preset a resettable register, e.g. to match a utility meter."""
         self._m.preset_energy(int(channel), register, float(wh))
 
-    def demand(self) -> dict:
+    def demand(self) -> Table:
         """Present / predicted / maximum demand (with the sample time of each maximum) of
         current and power per channel, group currents and P/Q/S totals; energy snapshot at
         the last sub-interval end; maxima of instantaneous current and power."""
         return Table(self._m.demand())
 
-    def events(self) -> dict:
+    def events(self) -> Table:
         """Event status per channel (bits: ``EVENT_BITS``), counters (HH, H, L, LL, OFF) per
         channel and global, voltage status, and the global summary registers."""
         return Table(self._m.events())
@@ -247,8 +254,10 @@ class Panel:
     CTs 1..21, strip B CTs 1..21, aux 1..4. Results are in channel order.
     """
 
-    def __init__(self, fs=2560.0, *, panels=2, layout=("top", "top"), strip_size=21,
-                 wiring="wye", phase=None, circuits=None, nominal_hz=60, **meter_settings):
+    def __init__(self, fs: float = 2560.0, *, panels: int = 2, layout=("top", "top"),
+                 strip_size: int = 21, wiring: str = "wye", phase: _npt.ArrayLike | None = None,
+                 circuits: dict | _npt.ArrayLike | None = None, nominal_hz: float = 60,
+                 **meter_settings):
         if wiring not in _WIRING_VOLTAGES:
             raise ValueError("wiring must be 'wye', 'split_phase', 'single_phase' or 'delta'")
         if panels not in (1, 2):
@@ -283,11 +292,11 @@ class Panel:
             return a
         return _np.asarray(circuits).reshape(panels, PANEL_CHANNELS)
 
-    def process_frames(self, frames) -> Windows:
+    def process_frames(self, frames: _npt.NDArray) -> Windows:
         """Interleaved raw frames in ADC order (n, voltages + 46·panels), int16/int32."""
         return self.meter.process_frames(frames)
 
-    def process(self, v, i) -> Windows:
+    def process(self, v: _npt.ArrayLike, i: _npt.ArrayLike) -> Windows:
         """Planar blocks in channel order: v (voltages, n), i (46·panels, n)."""
         return self.meter.process(v, i)
 
@@ -325,19 +334,24 @@ class Panel:
         return {k: v.reshape(self.panels, PANEL_CHANNELS)
                 for k, v in self.meter.energy(lifetime=lifetime).items()}
 
-    def demand(self) -> dict:
+    def demand(self) -> Table:
+        """Demand of the panel's channels (see :meth:`Meter.demand`)."""
         return self.meter.demand()
 
-    def events(self) -> dict:
+    def events(self) -> Table:
+        """Event status and counters (see :meth:`Meter.events`)."""
         return self.meter.events()
 
-    def command(self, command) -> None:
+    def command(self, command: str | int) -> None:
+        """Carry out a reference-device command (see :meth:`Meter.command`)."""
         self.meter.command(command)
 
     def snapshot(self) -> bytes:
+        """The whole state as a blob (see :meth:`Meter.snapshot`)."""
         return self.meter.snapshot()
 
     def restore(self, blob: bytes) -> None:
+        """Restore a snapshot (see :meth:`Meter.restore`)."""
         self.meter.restore(blob)
 
     def read_point_map(self, unit: int, first: int, count: int = 1):

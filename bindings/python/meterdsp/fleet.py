@@ -13,9 +13,11 @@ row with its error in the ``error`` column; the others still complete.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
+from typing import Iterable
 
 import numpy as np
 
@@ -36,6 +38,7 @@ class Simulated:
         return f"simulated:{self.seed}"
 
     def signals(self):
+        """``(v (3, n) [V], i (currents, n) [A], fs, phase)``; current k is on phase k mod 3."""
         rng = np.random.default_rng(self.seed)
         n = int(self.seconds * self.fs)
         t = np.arange(n) / self.fs
@@ -67,7 +70,7 @@ def _load(job):
     return v, i, fs, None
 
 
-def summarize(job, *, nominal_hz=None, block_s: float = 1.0, **meter_settings) -> list[dict]:
+def summarize(job: Simulated | str | os.PathLike | tuple, *, nominal_hz=None, block_s: float = 1.0, **meter_settings) -> list[dict]:
     """Meter one job and return one summary row per current channel: mean Vrms / Irms / P / Q
     / PF / frequency over the windows, energy registers, maximum power demand, latched-event
     counters. Means skip settling / incomplete windows. Runs anywhere (it is what each Dask task calls)."""
@@ -127,7 +130,7 @@ def _progress(done: int, total: int, started: float, stream) -> None:
     stream.flush()
 
 
-def run(jobs, *, scheduler=None, n_workers: int = 2, progress=True, **summary_settings):
+def run(jobs: Iterable, *, scheduler=None, n_workers: int = 2, progress=True, **summary_settings):
     """Meter every job on Dask and gather the summaries into one DataFrame.
 
     jobs: paths (.cfg COMTRADE, .csv, .npz), :class:`Simulated` panels or (v, i, fs) tuples.

@@ -11,7 +11,10 @@ notebook (the Figure displays itself) or in a script (``fig.savefig("x.png")``).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 from matplotlib.figure import Figure
 
 __all__ = ["waveform", "phasors", "power_bars", "demand_curve", "energy_quadrants",
@@ -28,7 +31,7 @@ def _row(result, window: int):
     return get
 
 
-def waveform(v, i, fs: float, *, window=None, channels=(0,), title: str | None = None
+def waveform(v: npt.ArrayLike, i: npt.ArrayLike, fs: float, *, window=None, channels=(0,), title: str | None = None
              ) -> Figure:
     """Voltage (left axis) and current (right axis) against time (ms).
 
@@ -68,7 +71,7 @@ def waveform(v, i, fs: float, *, window=None, channels=(0,), title: str | None =
     return fig
 
 
-def phasors(result, *, window: int = -1, channels=None, title: str | None = None) -> Figure:
+def phasors(result: Any, *, window: int = -1, channels=None, title: str | None = None) -> Figure:
     """Phasor diagram: voltages (solid) and currents (dashed, scaled to the voltage circle) of a
     Measurement or of row `window` of a Windows. Angles as the meter reports them (relative
     to V1, lagging current negative)."""
@@ -99,7 +102,7 @@ def phasors(result, *, window: int = -1, channels=None, title: str | None = None
     return fig
 
 
-def power_bars(result, *, window: int = -1, names=None, title: str | None = None) -> Figure:
+def power_bars(result: Any, *, window: int = -1, names=None, title: str | None = None) -> Figure:
     """Per-channel bars of real P [W], reactive Q1 [var] and apparent S [VA]."""
     get = _row(result, window)
     p, q, s = (np.atleast_1d(get(k)) for k in ("p", "q", "s"))
@@ -118,7 +121,7 @@ def power_bars(result, *, window: int = -1, names=None, title: str | None = None
     return fig
 
 
-def demand_curve(demand, column: str = "p_total [W]", *, title: str | None = None) -> Figure:
+def demand_curve(demand: Any, column: str = "p_total [W]", *, title: str | None = None) -> Figure:
     """Demand over time from ``Recorder.demand()`` (or any DataFrame / Series indexed by
     time), with the maximum marked and labelled."""
     series = demand[column] if hasattr(demand, "columns") else demand
@@ -140,7 +143,7 @@ def demand_curve(demand, column: str = "p_total [W]", *, title: str | None = Non
     return fig
 
 
-def energy_quadrants(energy, *, title: str | None = None) -> Figure:
+def energy_quadrants(energy: dict, *, title: str | None = None) -> Figure:
     """Energy by quadrant from ``Meter.energy("total")`` (floats) or per-channel dicts (summed):
     active import/export [Wh], reactive Q1..Q4 [varh], apparent import/export [VAh]."""
     tot = {k: float(np.sum(v)) for k, v in energy.items()}
@@ -160,7 +163,7 @@ def energy_quadrants(energy, *, title: str | None = None) -> Figure:
     return fig
 
 
-def event_timeline(events, *, end=None, title: str | None = None) -> Figure:
+def event_timeline(events: Any, *, end=None, title: str | None = None) -> Figure:
     """Horizontal bars showing when each (channel, event) was active, from
     ``Recorder.events()`` (transitions: index time, columns channel, event, active).
     Events still active are drawn to `end` (default: the last transition)."""

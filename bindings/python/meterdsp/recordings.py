@@ -314,7 +314,8 @@ def _read_dat_binary(path: str, data: bytes, na: int, nd: int, n: int, ft: str):
     return raw, dig, rec["t"].astype(np.float64)
 
 
-def read_comtrade(cfg_path, dat_path=None, *, side: str = "file") -> Recording:
+def read_comtrade(cfg_path: str | os.PathLike, dat_path: str | os.PathLike | None = None, *,
+                  side: str = "file") -> Recording:
     """Read a COMTRADE recording (``.cfg`` + ``.dat``; revisions 1991, 1999, 2013).
 
     side: "file" (values as recorded), "primary" or "secondary" — converts each analog
@@ -371,7 +372,7 @@ def read_comtrade(cfg_path, dat_path=None, *, side: str = "file") -> Recording:
                      source=cfg_path)
 
 
-def write_comtrade(cfg_path, recording: Recording, *, revision: int = 2013,
+def write_comtrade(cfg_path: str | os.PathLike, recording: Recording, *, revision: int = 2013,
                    file_type: str = "binary", ps: str = "P") -> None:
     """Write `recording` as COMTRADE (used by the tests and to export simulations).
 
@@ -428,7 +429,7 @@ def write_comtrade(cfg_path, recording: Recording, *, revision: int = 2013,
 
 # ------------------------------------------------------------------------- CSV and NPZ --
 
-def read_csv(path, *, fs: float | None = None, time_column: str | None = "time",
+def read_csv(path: str | os.PathLike, *, fs: float | None = None, time_column: str | None = "time",
              units: dict | None = None) -> Recording:
     """Read a CSV with a header row of channel names and one row per sample.
 
@@ -471,7 +472,7 @@ def read_csv(path, *, fs: float | None = None, time_column: str | None = "time",
                      source=path)
 
 
-def read_npz(path) -> Recording:
+def read_npz(path: str | os.PathLike) -> Recording:
     """Read arrays ``v`` (nv, n) [V], ``i`` (nc, n) [A] and ``fs`` from a ``.npz``."""
     path = os.fspath(path)
     with np.load(path) as z:

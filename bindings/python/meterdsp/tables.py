@@ -140,9 +140,11 @@ class Recorder:
         self._status = None
 
     def process(self, v, i):
+        """``meter.process(v, i)``, recording what it produced; returns its Windows."""
         return self._after(self.meter.process(v, i))
 
     def process_frames(self, frames):
+        """``meter.process_frames(frames)``, recording what it produced; returns its Windows."""
         return self._after(self.meter.process_frames(frames))
 
     def _after(self, w):
