@@ -26,7 +26,7 @@ __all__ = ["run", "summarize", "Simulated"]
 
 @dataclass(frozen=True)
 class Simulated:
-    """A synthetic 3-phase panel: `currents` channels with random loads (seeded), 230 V /
+    """A synthetic 3-phase panel: `currents` channels with random loads (:meth:`loads`), 230 V /
     50 Hz (or `frequency_hz`), `seconds` long at `fs`."""
     seed: int
     seconds: float = 10.0
@@ -37,15 +37,18 @@ class Simulated:
     def __str__(self) -> str:
         return f"simulated:{self.seed}"
 
+    def loads(self):
+        """``(amps [A rms], lag [rad])`` per current: 0.5–10 A, lag −0.3…0.8 rad (seeded)."""
+        rng = np.random.default_rng(self.seed)
+        return rng.uniform(0.5, 10.0, self.currents), rng.uniform(-0.3, 0.8, self.currents)
+
     def signals(self):
         """``(v (3, n) [V], i (currents, n) [A], fs, phase)``; current k is on phase k mod 3."""
-        rng = np.random.default_rng(self.seed)
         n = int(self.seconds * self.fs)
         t = np.arange(n) / self.fs
         w = 2 * np.pi * self.frequency_hz * t
         v = np.vstack([230 * math.sqrt(2) * np.cos(w - 2 * np.pi * k / 3) for k in range(3)])
-        amps = rng.uniform(0.5, 16.0, self.currents)
-        lag = rng.uniform(-0.3, 0.8, self.currents)          # mostly inductive
+        amps, lag = self.loads()
         phase = np.arange(self.currents) % 3
         i = np.vstack([amps[k] * math.sqrt(2) * np.cos(w - 2 * np.pi * phase[k] / 3 - lag[k])
                        for k in range(self.currents)])

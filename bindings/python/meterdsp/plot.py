@@ -129,14 +129,17 @@ def demand_curve(demand: Any, column: str = "p_total [W]", *, title: str | None 
     y = np.asarray(series, dtype=float)
     fig = Figure(figsize=(8, 3.4), layout="constrained")
     ax = fig.add_subplot()
-    x = np.asarray(t, dtype=float) / 3600 if t.dtype.kind in "fiu" else t
+    seconds = t.dtype.kind in "fiu"
+    span = float(np.ptp(np.asarray(t, dtype=float))) if seconds and len(t) else 0.0
+    unit, scale = ("h", 3600) if span > 7200 else ("min", 60) if span > 120 else ("s", 1)
+    x = np.asarray(t, dtype=float) / scale if seconds else t
     ax.step(x, y, where="post", lw=1.2, label=column)
     if len(y):
         k = int(np.nanargmax(y))
         ax.plot([x[k]], [y[k]], "v", color="C3", ms=9,
-                label=f"maximum {y[k]:.6g} at {t[k]:.6g} s" if t.dtype.kind in "fiu"
+                label=f"maximum {y[k]:.6g} at {t[k]:.6g} s" if seconds
                 else f"maximum {y[k]:.6g} at {t[k]}")
-    ax.set_xlabel("time [h]" if t.dtype.kind in "fiu" else "time")
+    ax.set_xlabel(f"time [{unit}]" if seconds else "time")
     ax.set_ylabel(column)
     ax.legend(fontsize=8)
     ax.set_title(title or "Demand")
