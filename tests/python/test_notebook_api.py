@@ -52,6 +52,11 @@ def test_measurement_energy_demand_events_tables():
     meter.process(v, i)
     e = meter.energy().to_dataframe()
     assert "wh_import [Wh]" in e.columns and "varh_q1 [varh]" in e.columns and len(e) == 3
+    assert e.index.names == ["time [s]", "channel"]
+    assert e.index.get_level_values(0)[0] == meter.now_s > 0
+    meter.set_clock(1.8e9)
+    clock = meter.energy().to_dataframe()
+    assert clock.index.get_level_values(0)[0] == pd.Timestamp(1.8e9, unit="s", tz="UTC")
     np.testing.assert_allclose(e["wh_import [Wh]"], meter.energy()["wh_import"])
     d = meter.demand().to_dataframe(channels=3)
     assert {"power [W]", "power_max [W]", "power_max_time_s [s]", "current [A]"} <= set(d.columns)

@@ -182,7 +182,7 @@ class Meter:
         """Energy registers in Wh / varh / VAh: a dict of ``ENERGY_REGISTERS`` names → arrays
         over channels (scope "channel"), over voltage phases ("phase") or floats ("total").
         lifetime=True gives the never-cleared copies."""
-        return Table(self._m.energy(scope, bool(lifetime)))
+        return self._table(self._m.energy(scope, bool(lifetime)))
 
     def energy_reset_times(self) -> dict:
         """Sample time of each channel's last clear/preset, and of the last clear of all."""
@@ -200,12 +200,17 @@ class Meter:
         """Present / predicted / maximum demand (with the sample time of each maximum) of
         current and power per channel, group currents and P/Q/S totals; energy snapshot at
         the last sub-interval end; maxima of instantaneous current and power."""
-        return Table(self._m.demand())
+        return self._table(self._m.demand())
 
     def events(self) -> Table:
         """Event status per channel (bits: ``EVENT_BITS``), counters (HH, H, L, LL, OFF) per
         channel and global, voltage status, and the global summary registers."""
-        return Table(self._m.events())
+        return self._table(self._m.events())
+
+    def _table(self, fields: dict) -> Table:
+        d = fields if "clock_valid" in fields else self._m.demand()
+        return Table(fields, time_s=self._m.now_s,
+                     clock_offset_s=d["clock_offset_s"] if d["clock_valid"] else None)
 
     def write_event_status(self, channel: int, value: int) -> None:
         """Write a channel's status: latching bits written as 0 are cleared."""

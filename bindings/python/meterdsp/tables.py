@@ -56,12 +56,21 @@ def _clock_index(times_s, clock_offset_s, name="time"):
 class Table(dict):
     """A dict of result arrays (one value per channel) and scalars, as returned by
     ``Meter.energy()``, ``demand()`` and ``events()``; ``to_dataframe()`` gives a pandas
-    DataFrame with one row per channel and the unit in each column name."""
+    DataFrame with one row per channel and the unit in each column name. ``time_s`` is the
+    meter's sample time when it was read (and ``clock_offset_s`` wall − sample time, when the
+    meter's clock is set)."""
+
+    def __init__(self, fields=(), time_s: float | None = None,
+                 clock_offset_s: float | None = None):
+        super().__init__(fields)
+        self.time_s, self.clock_offset_s = time_s, clock_offset_s
 
     def to_dataframe(self, channels: int | None = None):
-        """Per-channel fields as columns ``"name [unit]"``, index ``channel`` (0-based).
-        2-D fields (e.g. event ``counters``) become one column per second index; nested
-        dicts (e.g. ``snapshot_wh``) are prefixed. Scalars go to ``df.attrs``."""
+        """Per-channel fields as columns ``"name [unit]"``, index ``channel`` (0-based) — or
+        (time, channel) when the table carries its read time (sample time in s, or UTC clock
+        time), so tables read at different times concatenate into a history. 2-D fields
+        (e.g. event ``counters``) become one column per second index; nested dicts (e.g.
+        ``snapshot_wh``) are prefixed. Scalars go to ``df.attrs``."""
         import pandas as pd
         cols, attrs = {}, {}
 
@@ -90,6 +99,9 @@ class Table(dict):
                     attrs[k] = cols.pop(k).tolist()
         df = pd.DataFrame(cols)
         df.index.name = "channel"
+        if self.time_s is not None:
+            time = _clock_index([self.time_s] * len(df), self.clock_offset_s)
+            df.index = pd.MultiIndex.from_arrays([time, df.index], names=[time.name, "channel"])
         df.attrs.update(attrs)
         return df
 
@@ -135,7 +147,7 @@ class Recorder:
     def __init__(self, meter, *, keep_windows: bool = True, clock_offset_s: float | None = None):
         self.meter = getattr(meter, "meter", meter)          # a Panel holds its Meter
         self.keep_windows = keep_windows
-        self.clock_offset_s = clock_offset_s
+        self.clock_offset_s = clock_offset_s        # None: the meter's clock once it is set
         self._windows, self._demand, self._transitions, self._energy = [], [], [], []
         self._status = None
 
@@ -154,6 +166,8 @@ class Recorder:
             self._windows.append(w)
         t = self.meter.now_s
         d = self.meter.demand()
+        if self.clock_offset_s is None and d.clock_offset_s is not None:
+            self.clock_offset_s = d.clock_offset_s
         self._demand.append((t, d["p_total"], d["p_total_max"], d["p_total_predicted"],
                              d["q_total"], d["s_total"], np.sum(d["current"]),
                              d["intervals"]))
