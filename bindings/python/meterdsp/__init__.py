@@ -10,6 +10,11 @@ Quick use::
     w = meter.process(v_block, i_block)          # windows completed in this block
     w.p.shape == (len(w), 92)
 
+Notebook tools (imported on use): ``meterdsp.plot`` (matplotlib Figures), ``meterdsp.recordings``
+(COMTRADE / CSV / NPZ in), ``.to_dataframe()`` on results and :class:`Recorder` (pandas, units in
+column names), ``meterdsp.fleet`` (many recordings on Dask). ``meterdsp.accuracy``: the IEC
+62053 harness.
+
 Definitions (signs, Q1, windows, flags): docs/measurement.md in the source tree.
 """
 from __future__ import annotations
