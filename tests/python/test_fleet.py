@@ -67,3 +67,12 @@ def test_scheduler_address_runs_the_same_code(tmp_path):
                           progress=False)
     _check(table, files, sims)
     assert (table["error"] == "").all()
+
+
+def test_bad_arguments_are_refused_before_any_cluster_starts():
+    with pytest.raises(ValueError, match="no jobs"):
+        fleet.run([])
+    with pytest.raises(ValueError, match="n_workers"):
+        fleet.run([fleet.Simulated(seed=1)], n_workers=0)
+    with pytest.raises(ValueError, match="unknown recording type"):
+        fleet.summarize("readings.xlsx")

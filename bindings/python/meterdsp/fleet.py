@@ -147,6 +147,10 @@ def run(jobs: Iterable, *, scheduler=None, n_workers: int = 2, progress=True, **
     from distributed import Client, LocalCluster, as_completed
 
     jobs = list(jobs)
+    if not jobs:
+        raise ValueError("fleet.run: no jobs given")
+    if scheduler is None and int(n_workers) < 1:
+        raise ValueError(f"fleet.run: n_workers must be ≥ 1, got {n_workers}")
     stream = sys.stderr if progress is True else (progress or None)
     owned = []
     if scheduler is None:
