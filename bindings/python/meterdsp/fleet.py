@@ -9,6 +9,9 @@ Each job is metered by :func:`summarize` on a worker (one Meter per job; the ker
 the GIL) and the per-channel summaries are gathered into one pandas DataFrame indexed by
 (source, channel). Progress is printed as jobs finish. A job that fails (bad file) gives a
 row with its error in the ``error`` column; the others still complete.
+
+In a script (not a notebook), call :func:`run` under ``if __name__ == "__main__":`` — the local
+cluster's worker processes are started with "spawn" and re-import the main module.
 """
 from __future__ import annotations
 
@@ -90,8 +93,19 @@ def summarize(job: Simulated | str | os.PathLike | tuple, *, nominal_hz=None, bl
     step = max(int(block_s * fs), 1)
     rows = {k: [] for k in ("irms", "p", "q", "pf")}
     vrms, freq = [], []
+    # Blocks are copied into two reused C-contiguous float32 buffers: slices of a planar array
+    # are strided, and converting them afresh on every call costs an mmap + page faults per call
+    # under Dask's workers (their MALLOC_TRIM_THRESHOLD_ disables glibc's adaptive threshold).
+    vbuf, ibuf = (np.empty((len(x), step), np.float32) for x in (v, i))
     for start in range(0, v.shape[1], step):
-        w = meter.process(v[:, start:start + step], i[:, start:start + step])
+        m = min(step, v.shape[1] - start)
+        if m == step:
+            np.copyto(vbuf, v[:, start:start + m])
+            np.copyto(ibuf, i[:, start:start + m])
+            vb, ib = vbuf, ibuf
+        else:
+            vb, ib = (np.ascontiguousarray(x[:, start:], np.float32) for x in (v, i))
+        w = meter.process(vb, ib)
         if len(w):                      # settling / incomplete windows are not averaged
             ok = (np.asarray(w.window_flags) & (FLAGS["SETTLING"] | FLAGS["INCOMPLETE"])) == 0
             for k in rows:
@@ -133,6 +147,20 @@ def _progress(done: int, total: int, started: float, stream) -> None:
     stream.flush()
 
 
+def _local_cluster(n_workers: int):
+    """A LocalCluster of single-threaded worker processes. Dask's nanny normally sets
+    MALLOC_TRIM_THRESHOLD_ in workers, which disables glibc's adaptive mmap threshold: every
+    large NumPy temporary then costs an mmap and page faults, measured 2–3× slower per job
+    (bench/fleet_bench.py). Jobs here allocate per block, so the local cluster leaves it out."""
+    import dask
+    from distributed import LocalCluster
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ",
+                                                {}).items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None)
+
+
 def run(jobs: Iterable, *, scheduler=None, n_workers: int = 2, progress=True, **summary_settings):
     """Meter every job on Dask and gather the summaries into one DataFrame.
 
@@ -144,7 +172,7 @@ def run(jobs: Iterable, *, scheduler=None, n_workers: int = 2, progress=True, **
     Returns a pandas DataFrame indexed by (source, channel); failed jobs have one row with
     ``error`` set and NaN readings."""
     import pandas as pd
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     jobs = list(jobs)
     if not jobs:
@@ -154,8 +182,7 @@ def run(jobs: Iterable, *, scheduler=None, n_workers: int = 2, progress=True, **
     stream = sys.stderr if progress is True else (progress or None)
     owned = []
     if scheduler is None:
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = _local_cluster(int(n_workers))
         client = Client(cluster)
         owned = [client, cluster]
     elif isinstance(scheduler, str):
