@@ -7,9 +7,9 @@ import pathlib
 import pytest
 
 import meterdsp
-from meterdsp import _core, fleet, plot, recordings, tables
+from meterdsp import _core, accuracy, fleet, plot, recordings, tables
 
-MODULES = [meterdsp, plot, recordings, tables, fleet]
+MODULES = [meterdsp, plot, recordings, tables, fleet, accuracy]
 
 
 def _public(module):

@@ -55,6 +55,7 @@ STARTING = {"0.2S": .001, "0.5S": .001, "0.5": .002, "1": .002, "2": .003}  # Is
 
 
 def active_limit(cls, x, phi_deg):
+    """Active-energy error limit [%] of class `cls` at load `x` (fraction of In) and angle."""
     pf = abs(math.cos(math.radians(phi_deg)))
     kind = "pf1" if pf > .999 else "pf05" if pf > .45 else "pf025"
     for k, lo, hi, lim in ACTIVE[cls]:
@@ -64,6 +65,7 @@ def active_limit(cls, x, phi_deg):
 
 
 def reactive_limit(cls, x, phi_deg):
+    """Reactive-energy error limit [%] of class `cls` at load `x` and angle."""
     s = abs(math.sin(math.radians(phi_deg)))
     kind = "s1" if s > .999 else "s05" if s > .45 else "s025" if s > .2 else None
     for k, lo, hi, lim in REACTIVE[cls]:
@@ -90,6 +92,8 @@ def lag(rms, phi_deg, h=1):
 
 
 def quantise(x, fs_peak, bits, rng=None):
+    """`x` as integer codes of a `bits`-bit ADC with full scale ±`fs_peak` (clipped; TPDF
+    dither of ±1 code when `rng` is given)."""
     top = 2 ** (bits - 1) - 1
     d = (rng.random(x.shape) - rng.random(x.shape)) if rng is not None else 0.0
     return np.clip(np.round(x / fs_peak * top + d), -top - 1, top)
@@ -156,6 +160,7 @@ def sampled_reference(run, v, i, fs):
 # ------------------------------------------------------------------ results
 
 class Results:
+    """Collected test points: each with its group, measured error, limit and margin."""
     def __init__(self, active, reactive):
         self.active, self.reactive, self.rows = active, reactive, []
 
@@ -172,6 +177,7 @@ class Results:
 
 
 def progress(msg):
+    """One progress line on stderr (the harness runs for minutes)."""
     print(f"  {msg}", flush=True)
 
 
@@ -485,6 +491,7 @@ def group_j(res, fs, nominal, quick):
 # ------------------------------------------------------------------ report
 
 def fmt(x):
+    """A value for the report: floats to 6 significant digits, None as a dash."""
     if x is None:
         return "–"
     if isinstance(x, float):
@@ -493,6 +500,7 @@ def fmt(x):
 
 
 def write_report(res, out, args, plots, elapsed):
+    """Write report.md (table per group, worst margins, plots) into `out`."""
     rows = res.rows
     groups = sorted({r["group"] for r in rows})
     lines = [f"# meterdsp accuracy report — class {res.active} / {res.reactive}", "",
@@ -536,6 +544,7 @@ def write_report(res, out, args, plots, elapsed):
 
 
 def make_plots(out, curves_ab, curves_d, curves_h, bars, res):
+    """Error-vs-current curves and margin bars as PNGs in `out`; returns their names."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -620,6 +629,7 @@ def run_input(args, res):
 
 
 def main(argv=None):
+    """Command line: run the IEC test matrix (or --input recording) and write the report."""
     ap = argparse.ArgumentParser(prog="python3 -m meterdsp.accuracy", description=__doc__.split("\n")[0])
     ap.add_argument("--class", dest="cls", default="0.2S", help="0.2S, 0.5S, 0.5, 1, 2 or Q0.5S, Q1S, Q1, Q2, Q2-23, Q3-23")
     ap.add_argument("--fs", type=float, default=2560.0)
