@@ -1,6 +1,6 @@
 // Front end: delay-filter design and layout conversion. Planar rows are scaled and checked by
-// per-target Highway kernels (include/meterdsp/simd/frontend-inl.h); interleaved frames are a
-// strided gather, done in plain C++.
+// per-target Highway kernels (include/meterdsp/simd/frontend-inl.h); interleaved frames are
+// transposed in SIMD registers by the same kernels.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "src/frontend.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -20,9 +20,13 @@ bool ScaleRowF64(const double* src, size_t n, float gain, float offset, float cl
 }
 bool RowFiniteF32(const float* row, size_t n) { return RowFinite(row, n); }
 bool RowFiniteF64(const double* row, size_t n) { return RowFinite(row, n); }
-void FramesI16(const int16_t* frames, size_t columns, size_t count, const float* gain, const float* offset,
-               float* const* row_of, uint8_t* clip) {
-  TransposeFramesI16(frames, columns, count, gain, offset, row_of, clip);
+void FramesI16(const int16_t* frames, size_t columns, size_t count, int16_t lo, int16_t hi,
+               const float* gain, const float* offset, float* const* row_of, uint8_t* clip) {
+  TransposeFrames(frames, columns, count, lo, hi, gain, offset, row_of, clip);
+}
+void FramesI32(const int32_t* frames, size_t columns, size_t count, int32_t lo, int32_t hi,
+               const float* gain, const float* offset, float* const* row_of, uint8_t* clip) {
+  TransposeFrames(frames, columns, count, lo, hi, gain, offset, row_of, clip);
 }
 
 }  // namespace
@@ -85,30 +89,12 @@ Status DesignDelays(const ChannelCalibration* cal, size_t channels, double fs_hz
 
 namespace {
 
-template <typename Code>
-void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, int32_t lo,
-                    int32_t hi, const uint8_t* columns, const ChannelScale* scale,
-                    float* const* rows, uint8_t* clipped) noexcept {
-  const size_t nch = block.channels;
-  for (size_t k = 0; k < nch; ++k) {
-    const Code* src = block.data + first * nch + columns[k];
-    float* dst = rows[k];
-    const float gain = scale[k].gain, offset = scale[k].offset;
-    uint8_t clip = 0;
-    for (size_t j = 0; j < count; ++j) {
-      const int32_t code = src[j * nch];
-      clip |= static_cast<uint8_t>((code <= lo) | (code >= hi));
-      dst[j] = (static_cast<float>(code) - offset) * gain;
-    }
-    clipped[k] |= clip;
-  }
-}
-
 HWY_EXPORT(ScaleRowF32);
 HWY_EXPORT(ScaleRowF64);
 HWY_EXPORT(RowFiniteF32);
 HWY_EXPORT(RowFiniteF64);
 HWY_EXPORT(FramesI16);
+HWY_EXPORT(FramesI32);
 
 bool DispatchScale(const float* src, size_t n, float g, float o, float clip, float* dst) {
   return HWY_DYNAMIC_DISPATCH(ScaleRowF32)(src, n, g, o, clip, dst);
@@ -151,31 +137,39 @@ bool AllFiniteT(const PlanarBlock<Sample>& b, size_t nv, size_t nc) noexcept {
   return true;
 }
 
-}  // namespace
-
-void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
-                   const uint8_t* columns, const ChannelScale* scale, float* const* rows,
-                   uint8_t* clipped) noexcept {
-  // Parameters in column order, then the SIMD transpose.
+// Frame columns → rows: parameters in column order, then the per-target SIMD transpose.
+template <typename Code, typename Transpose>
+void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, Code lo, Code hi,
+                    const uint8_t* columns, const ChannelScale* scale, float* const* rows,
+                    uint8_t* clipped, Transpose transpose) noexcept {
   const size_t nch = block.channels;
-  float gain[kMaxChannels], offset[kMaxChannels];
-  float* row_of[kMaxChannels];
+  float gain[kMaxChannels] = {}, offset[kMaxChannels] = {};
+  float* row_of[kMaxChannels] = {};
   uint8_t clip[kMaxChannels] = {};
   for (size_t k = 0; k < nch; ++k) {
     gain[columns[k]] = scale[k].gain;
     offset[columns[k]] = scale[k].offset;
     row_of[columns[k]] = rows[k];
   }
-  HWY_DYNAMIC_DISPATCH(FramesI16)(block.data + first * nch, nch, count, gain, offset, row_of, clip);
+  transpose(block.data + first * nch, nch, count, lo, hi, gain, offset, row_of, clip);
   for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
+}
+
+}  // namespace
+
+void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
+                   const uint8_t* columns, const ChannelScale* scale, float* const* rows,
+                   uint8_t* clipped) noexcept {
+  ConvertFramesT<int16_t>(block, first, count, -32768, 32767, columns, scale, rows, clipped,
+                          HWY_DYNAMIC_DISPATCH(FramesI16));
 }
 
 void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
                    const uint8_t* columns, const ChannelScale* scale, float* const* rows,
                    uint8_t* clipped) noexcept {
   const int64_t half = int64_t{1} << (adc_bits - 1);
-  ConvertFramesT(block, first, count, static_cast<int32_t>(-half),
-                 static_cast<int32_t>(half - 1), columns, scale, rows, clipped);
+  ConvertFramesT<int32_t>(block, first, count, static_cast<int32_t>(-half), static_cast<int32_t>(half - 1),
+                          columns, scale, rows, clipped, HWY_DYNAMIC_DISPATCH(FramesI32));
 }
 
 void ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t currents,

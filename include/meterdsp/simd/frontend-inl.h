@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <cmath>
+#include <type_traits>
 
 #include "hwy/highway.h"
 
@@ -68,70 +69,177 @@ HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
   return true;
 }
 
-// Interleaved int16 frames [0, count) of `columns` codes → per-column float rows:
-// row_of[c][j] = (code − offset[c]) · gain[c]; clip[c] = 1 if a code is −32768 or 32767.
-// 8 frames × 8 columns at a time are transposed in 128-bit registers (3 interleave stages);
-// the remaining columns and frames take the scalar path. Reads stay inside the frames.
-HWY_INLINE void TransposeFramesI16(const int16_t* HWY_RESTRICT frames, size_t columns, size_t count,
-                                   const float* HWY_RESTRICT gain, const float* HWY_RESTRICT offset,
-                                   float* const* row_of, uint8_t* HWY_RESTRICT clip) {
-  size_t j0 = 0, c_done = 0;
-  // Fixed 128-bit registers: x86 and NEON. SVE vectors are sizeless (no arrays of them) and
-  // SCALAR has one lane: both take the scalar path below.
+// Interleaved frames → per-column float rows (int16 and int32 codes):
+// row_of[c][j] = (code − offset[c]) · gain[c]; clip[c] = 1 if a code is ≤ lo or ≥ hi.
+// A group of R = 16 / sizeof(Code) frames (8 or 4) × Lanes columns is loaded a frame per
+// register and transposed within each 128-bit block (log2 R interleave stages), so register
+// k then holds, per block b, column c + R·b + k for R frames. The last column group and the
+// last frame group overlap the previous ones (recomputing identical values) instead of
+// taking a scalar tail; fewer than R frames or 128 bits of columns take the scalar path,
+// with the same arithmetic, so results do not depend on the path. Reads stay in the frames.
+#undef METERDSP_HAVE_FRAME_TRANSPOSE  // per target
 #if HWY_TARGET != HWY_SCALAR && !(HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128))
-  const hn::Full128<int16_t> d16;
-  const hn::Full128<int32_t> d32;
-  const hn::Full128<int64_t> d64;
-  const hn::Full128<float> df;
-  const hn::Full64<int16_t> dh;
-  const auto lo = hn::Set(d16, int16_t{-32768}), hi = hn::Set(d16, int16_t{32767});
-  c_done = columns / 8 * 8;
-  for (; j0 + 8 <= count; j0 += 8) {
-    const int16_t* f = frames + j0 * columns;
-    for (size_t c = 0; c < c_done; c += 8) {
-      hn::Vec<decltype(d16)> r[8];
-      for (size_t k = 0; k < 8; ++k) r[k] = hn::LoadU(d16, f + k * columns + c);
-      // Stage 1 (16-bit), 2 (32-bit), 3 (64-bit) interleaves: r[k] becomes column c + k.
-      hn::Vec<decltype(d16)> a[8], b[8];
-      for (size_t k = 0; k < 4; ++k) {
-        a[2 * k] = hn::InterleaveLower(d16, r[2 * k], r[2 * k + 1]);
-        a[2 * k + 1] = hn::InterleaveUpper(d16, r[2 * k], r[2 * k + 1]);
+#define METERDSP_HAVE_FRAME_TRANSPOSE 1
+#endif
+#ifdef METERDSP_HAVE_FRAME_TRANSPOSE
+// Fixed-size registers (x86, NEON): arrays of vectors are allowed.
+
+// Stores consecutive P-lane pieces of v to dst[0], dst[1], … (+ at).
+template <size_t P, class D>
+HWY_INLINE void StorePieces(D d, hn::Vec<D> v, float* const* dst, size_t at) {
+  if constexpr (hn::MaxLanes(D()) <= P) {
+    hn::StoreU(v, d, dst[0] + at);
+  } else {
+    const hn::Half<D> dh;
+    StorePieces<P>(dh, hn::LowerHalf(dh, v), dst, at);
+    StorePieces<P>(dh, hn::UpperHalf(dh, v), dst + hn::MaxLanes(dh) / P, at);
+  }
+}
+
+// Transposes R registers in place within each 128-bit block: r[k] (frame k, lane = column)
+// becomes, per block b, column R·b + k of the block's columns.
+template <class D>
+HWY_INLINE void TransposeBlocks(D d, hn::Vec<D>* r) {
+  using Code = hn::TFromD<D>;
+  const hn::Repartition<int32_t, D> d32;
+  const hn::Repartition<int64_t, D> d64;
+  if constexpr (sizeof(Code) == 2) {
+    hn::Vec<D> a[8];
+    for (size_t k = 0; k < 4; ++k) {
+      a[2 * k] = hn::InterleaveLower(d, r[2 * k], r[2 * k + 1]);
+      a[2 * k + 1] = hn::InterleaveUpper(d, r[2 * k], r[2 * k + 1]);
+    }
+    for (size_t k = 0; k < 2; ++k) {
+      for (size_t h = 0; h < 2; ++h) {
+        const auto x = hn::BitCast(d32, a[4 * k + h]), y = hn::BitCast(d32, a[4 * k + h + 2]);
+        r[4 * k + 2 * h] = hn::BitCast(d, hn::InterleaveLower(d32, x, y));
+        r[4 * k + 2 * h + 1] = hn::BitCast(d, hn::InterleaveUpper(d32, x, y));
       }
-      for (size_t k = 0; k < 2; ++k) {
-        for (size_t h = 0; h < 2; ++h) {
-          const auto x = hn::BitCast(d32, a[4 * k + h]), y = hn::BitCast(d32, a[4 * k + h + 2]);
-          b[4 * k + 2 * h] = hn::BitCast(d16, hn::InterleaveLower(d32, x, y));
-          b[4 * k + 2 * h + 1] = hn::BitCast(d16, hn::InterleaveUpper(d32, x, y));
+    }
+    for (size_t k = 0; k < 4; ++k) {
+      const auto x = hn::BitCast(d64, r[k]), y = hn::BitCast(d64, r[k + 4]);
+      a[2 * k] = hn::BitCast(d, hn::InterleaveLower(d64, x, y));
+      a[2 * k + 1] = hn::BitCast(d, hn::InterleaveUpper(d64, x, y));
+    }
+    for (size_t k = 0; k < 8; ++k) r[k] = a[k];
+  } else {
+    const auto a0 = hn::InterleaveLower(d, r[0], r[1]), a1 = hn::InterleaveUpper(d, r[0], r[1]);
+    const auto a2 = hn::InterleaveLower(d, r[2], r[3]), a3 = hn::InterleaveUpper(d, r[2], r[3]);
+    r[0] = hn::BitCast(d, hn::InterleaveLower(d64, hn::BitCast(d64, a0), hn::BitCast(d64, a2)));
+    r[1] = hn::BitCast(d, hn::InterleaveUpper(d64, hn::BitCast(d64, a0), hn::BitCast(d64, a2)));
+    r[2] = hn::BitCast(d, hn::InterleaveLower(d64, hn::BitCast(d64, a1), hn::BitCast(d64, a3)));
+    r[3] = hn::BitCast(d, hn::InterleaveUpper(d64, hn::BitCast(d64, a1), hn::BitCast(d64, a3)));
+  }
+}
+
+// One group of MaxLanes(d) columns starting at c, all frames. Precondition: count ≥ R.
+template <class D>
+HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT frames, size_t columns,
+                                     size_t count, size_t c, hn::TFromD<D> lo, hn::TFromD<D> hi,
+                                     const float* HWY_RESTRICT gain, const float* HWY_RESTRICT offset,
+                                     float* const* row_of, uint8_t* HWY_RESTRICT clip) {
+  using Code = hn::TFromD<D>;
+  constexpr size_t N = hn::MaxLanes(D());
+  constexpr size_t R = 16 / sizeof(Code);  // frames per group = lanes per 128-bit block
+  constexpr size_t H = sizeof(Code) == 2 ? 2 : 1;  // float vectors per register
+  constexpr size_t NF = N / H;
+  constexpr size_t P = NF < R ? NF : R;  // floats per store: R frames of one column, or fewer
+  const hn::Half<D> dh;
+  using DF = hn::Rebind<float, std::conditional_t<sizeof(Code) == 2, hn::Half<D>, D>>;  // NF floats
+  const DF df;
+  // Float lane i of part h of register k is code lane L = h·NF + i: column c + R·⌊L/R⌋ + k,
+  // frame j0 + L mod R. Gain, offset and destination of each, hoisted out of the frame loop.
+  hn::Vec<DF> g[R][H], o[R][H];
+  float* dst[R][H][NF / P];
+  for (size_t k = 0; k < R; ++k) {
+    for (size_t h = 0; h < H; ++h) {
+      HWY_ALIGN float gl[NF], ol[NF];
+      for (size_t i = 0; i < NF; ++i) {
+        const size_t col = c + R * ((h * NF + i) / R) + k;
+        gl[i] = gain[col];
+        ol[i] = offset[col];
+        if (i % P == 0) dst[k][h][i / P] = row_of[col] + (h * NF + i) % R;
+      }
+      g[k][h] = hn::Load(df, gl);
+      o[k][h] = hn::Load(df, ol);
+    }
+  }
+  auto mn = hn::Set(d, hi), mx = hn::Set(d, lo);
+  for (size_t j0 = 0;; j0 += R) {
+    if (j0 + R > count) j0 = count - R;  // the last group overlaps: same values again
+    hn::Vec<D> r[R];
+    for (size_t k = 0; k < R; ++k) {
+      r[k] = hn::LoadU(d, frames + (j0 + k) * columns + c);  // lane = column c + lane
+      mn = hn::Min(mn, r[k]);
+      mx = hn::Max(mx, r[k]);
+    }
+    TransposeBlocks(d, r);
+    for (size_t k = 0; k < R; ++k) {
+      for (size_t h = 0; h < H; ++h) {
+        hn::Vec<DF> x;
+        if constexpr (sizeof(Code) == 2) {
+          const hn::Rebind<int32_t, decltype(dh)> dw;
+          x = hn::ConvertTo(df, hn::PromoteTo(dw, h == 0 ? hn::LowerHalf(dh, r[k]) : hn::UpperHalf(dh, r[k])));
+        } else {
+          x = hn::ConvertTo(df, r[k]);
         }
+        StorePieces<P>(df, hn::Mul(hn::Sub(x, o[k][h]), g[k][h]), dst[k][h], j0);
       }
-      for (size_t k = 0; k < 4; ++k) {
-        const auto x = hn::BitCast(d64, b[k]), y = hn::BitCast(d64, b[k + 4]);
-        r[2 * k] = hn::BitCast(d16, hn::InterleaveLower(d64, x, y));
-        r[2 * k + 1] = hn::BitCast(d16, hn::InterleaveUpper(d64, x, y));
-      }
-      for (size_t k = 0; k < 8; ++k) {
-        const size_t col = c + k;
-        if (!hn::AllFalse(d16, hn::Or(hn::Eq(r[k], lo), hn::Eq(r[k], hi)))) clip[col] = 1;
-        const auto g = hn::Set(df, gain[col]), o = hn::Set(df, offset[col]);
-        const auto x0 = hn::ConvertTo(df, hn::PromoteTo(d32, hn::LowerHalf(dh, r[k])));
-        const auto x1 = hn::ConvertTo(df, hn::PromoteTo(d32, hn::UpperHalf(dh, r[k])));
-        float* dst = row_of[col] + j0;
-        hn::StoreU(hn::Mul(hn::Sub(x0, o), g), df, dst);
-        hn::StoreU(hn::Mul(hn::Sub(x1, o), g), df, dst + 4);
-      }
+    }
+    if (j0 + R == count) break;
+  }
+  // min ≤ lo or max ≥ hi (integer Le/Ge are missing in Highway 1.0.3).
+  const auto inside = hn::And(hn::Gt(mn, hn::Set(d, lo)), hn::Lt(mx, hn::Set(d, hi)));
+  if (!hn::AllTrue(d, inside)) {
+    HWY_ALIGN Code low[N], high[N];
+    hn::Store(mn, d, low);
+    hn::Store(mx, d, high);
+    for (size_t l = 0; l < N; ++l) {
+      if (low[l] <= lo || high[l] >= hi) clip[c + l] = 1;
+    }
+  }
+}
+
+// Every column group of d's width, the last one overlapping. Precondition: columns ≥
+// MaxLanes(d), count ≥ R.
+template <class D>
+HWY_INLINE void TransposeColumns(D d, const hn::TFromD<D>* HWY_RESTRICT frames, size_t columns,
+                                 size_t count, hn::TFromD<D> lo, hn::TFromD<D> hi,
+                                 const float* HWY_RESTRICT gain, const float* HWY_RESTRICT offset,
+                                 float* const* row_of, uint8_t* HWY_RESTRICT clip) {
+  constexpr size_t N = hn::MaxLanes(D());
+  for (size_t c = 0;; c += N) {
+    if (c + N > columns) c = columns - N;
+    TransposeColumnGroup(d, frames, columns, count, c, lo, hi, gain, offset, row_of, clip);
+    if (c + N == columns) break;
+  }
+}
+#endif
+
+template <typename Code>
+HWY_INLINE void TransposeFrames(const Code* HWY_RESTRICT frames, size_t columns, size_t count,
+                                Code lo, Code hi, const float* HWY_RESTRICT gain,
+                                const float* HWY_RESTRICT offset, float* const* row_of,
+                                uint8_t* HWY_RESTRICT clip) {
+#ifdef METERDSP_HAVE_FRAME_TRANSPOSE
+  if (count >= 16 / sizeof(Code)) {
+    const hn::ScalableTag<Code> d;
+    const hn::Full128<Code> d128;
+    if (columns >= hn::MaxLanes(d)) {
+      return TransposeColumns(d, frames, columns, count, lo, hi, gain, offset, row_of, clip);
+    }
+    if (columns >= hn::MaxLanes(d128)) {
+      return TransposeColumns(d128, frames, columns, count, lo, hi, gain, offset, row_of, clip);
     }
   }
 #endif
-  // Scalar remainder: columns ≥ c_done for the transposed frames, then every column of the
-  // frames after j0 (the same arithmetic, so results do not depend on which path ran).
   for (size_t c = 0; c < columns; ++c) {
-    const size_t from = c < c_done ? j0 : 0;
     const float g = gain[c], o = offset[c];
     float* dst = row_of[c];
     uint8_t cl = 0;
-    for (size_t j = from; j < count; ++j) {
-      const int32_t code = frames[j * columns + c];
-      cl |= static_cast<uint8_t>((code == -32768) | (code == 32767));
+    for (size_t j = 0; j < count; ++j) {
+      const Code code = frames[j * columns + c];
+      cl |= static_cast<uint8_t>((code <= lo) | (code >= hi));
       dst[j] = (static_cast<float>(code) - o) * g;
     }
     if (cl) clip[c] = 1;
