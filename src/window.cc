@@ -274,6 +274,31 @@ double ScalarY(const WindowEngine& m, size_t ch, ptrdiff_t t) {
   return y;
 }
 
+// Splits the two samples around a window boundary between the closing window's sums and the
+// next window's: for every channel, sample t−1 moves −w_prev from `sums` to `next` and sample
+// t adds w_cur to `sums` and −w_cur to `next` (each sum in this order, so the result equals
+// four separate passes).
+void SplitBoundarySamples(WindowEngine& m, ptrdiff_t t, double w_prev, double w_cur,
+                          double (*sums)[kSumCount], double (*next)[kSumCount]) {
+  const ptrdiff_t b1 = static_cast<ptrdiff_t>(kHistoryFrames) + t - 1, b0 = b1 + 1;
+  const double c1 = m.cosr[b1], s1 = m.sinr[b1], c0 = m.cosr[b0], s0 = m.sinr[b0];
+  const size_t nv = m.config.voltages;
+  for (size_t ch = 0; ch < Channels(m); ++ch) {
+    const double y1 = ScalarY(m, ch, t - 1), y0 = ScalarY(m, ch, t);
+    const size_t ref = ch < nv ? (ch + 1) % nv
+                               : (m.config.phase[ch - nv] == kCurrentOnly ? 0 : m.config.phase[ch - nv]);
+    const double v1 = double{m.vcal[ref][b1]}, v0 = double{m.vcal[ref][b0]};
+    const double a1[kSumCount] = {y1, y1 * y1, y1 * v1, y1 * c1, y1 * s1};
+    const double a0[kSumCount] = {y0, y0 * y0, y0 * v0, y0 * c0, y0 * s0};
+    for (size_t q = 0; q < kSumCount; ++q) {
+      sums[ch][q] += -w_prev * a1[q];
+      next[ch][q] += w_prev * a1[q];
+      sums[ch][q] += w_cur * a0[q];
+      next[ch][q] += -w_cur * a0[q];
+    }
+  }
+}
+
 // Adds weight·(contribution of tile sample t) to the double sums of every channel.
 void AddSample(WindowEngine& m, ptrdiff_t t, double weight, double (*sums)[kSumCount]) {
   const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
@@ -283,12 +308,8 @@ void AddSample(WindowEngine& m, ptrdiff_t t, double weight, double (*sums)[kSumC
     const double y = ScalarY(m, ch, t);
     const size_t ref = ch < nv ? (ch + 1) % nv
                                : (m.config.phase[ch - nv] == kCurrentOnly ? 0 : m.config.phase[ch - nv]);
-    const double v = double{m.vcal[ref][base]};
-    sums[ch][0] += weight * y;
-    sums[ch][1] += weight * y * y;
-    sums[ch][2] += weight * y * v;
-    sums[ch][3] += weight * y * c;
-    sums[ch][4] += weight * y * s;
+    const double a[kSumCount] = {y, y * y, y * double{m.vcal[ref][base]}, y * c, y * s};
+    for (size_t q = 0; q < kSumCount; ++q) sums[ch][q] += weight * a[q];
   }
 }
 
@@ -298,12 +319,6 @@ void SetOscillatorHz(WindowEngine& m, double hz) {
   m.osc_step = 2.0 * kPi * hz / m.config.fs_hz;
   m.osc_step_cos = std::cos(m.osc_step);
   m.osc_step_sin = std::sin(m.osc_step);
-}
-
-void AdvanceOscillator(WindowEngine& m) {
-  const double c = m.osc_cos, s = m.osc_sin;
-  m.osc_cos = c * m.osc_step_cos - s * m.osc_step_sin;
-  m.osc_sin = s * m.osc_step_cos + c * m.osc_step_sin;
 }
 
 void UpdateF10(WindowEngine& m, double tc) {
@@ -337,10 +352,7 @@ void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult*
   double next[kMaxChannels][kSumCount] = {};
   const double w_prev_old = HatCdf(bd.at - (t_abs - 1.0));  // part of sample t−1 before bd
   const double w_cur_old = HatCdf(bd.at - t_abs);
-  AddSample(m, t - 1, -(1.0 - w_prev_old), m.sums);
-  AddSample(m, t - 1, 1.0 - w_prev_old, next);
-  AddSample(m, t, w_cur_old, m.sums);
-  AddSample(m, t, -w_cur_old, next);
+  SplitBoundarySamples(m, t, 1.0 - w_prev_old, w_cur_old, m.sums, next);
 
   const double w = bd.at - m.window_start;
   WindowResult& r = out[*count];
@@ -471,10 +483,15 @@ bool Track(WindowEngine& m, size_t t, Boundary* bd) {
 void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, size_t* count) {
   HWY_DYNAMIC_DISPATCH(DelayVoltagesImpl)(m, b, e);
   size_t seg = b;
+  // The oscillator runs in registers (its recurrence is this loop's critical path); the state
+  // is written back before CloseWindow, which renormalises it, and at the end.
+  double oc = m.osc_cos, os = m.osc_sin;
   for (size_t t = b; t < e; ++t) {
-    m.cosr[kHistoryFrames + t] = static_cast<float>(m.osc_cos);
-    m.sinr[kHistoryFrames + t] = static_cast<float>(m.osc_sin);
-    AdvanceOscillator(m);
+    m.cosr[kHistoryFrames + t] = static_cast<float>(oc);
+    m.sinr[kHistoryFrames + t] = static_cast<float>(os);
+    const double c = oc, sn = os;
+    oc = c * m.osc_step_cos - sn * m.osc_step_sin;
+    os = sn * m.osc_step_cos + c * m.osc_step_sin;
     Boundary bd;
     const bool closes = Track(m, t, &bd);
     if (m.tile_start + t == 0) {
@@ -486,9 +503,15 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, si
     if (closes && bd.at > m.window_start) {
       HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t);
       seg = t;
+      m.osc_cos = oc;
+      m.osc_sin = os;
       CloseWindow(m, static_cast<ptrdiff_t>(t), bd, out, count);
+      oc = m.osc_cos;
+      os = m.osc_sin;
     }
   }
+  m.osc_cos = oc;
+  m.osc_sin = os;
   if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e);
 }
 
