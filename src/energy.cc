@@ -1,5 +1,5 @@
-// Energy stage: four-quadrant registers from window results (scalar; one add per channel and
-// window is far below the window engine's cost).
+// Energy stage: four-quadrant registers from window results (scalar: three registers per
+// channel and window).
 #include "meterdsp/energy.h"
 
 #include <cmath>
@@ -61,13 +61,19 @@ void WindowIncrementsJ(const WindowResult& w, size_t k, double joules[kEnergyReg
 
 void AccumulateEnergy(EnergyRegisters& regs, const WindowResult& w) noexcept {
   const size_t n = regs.currents < w.currents ? regs.currents : w.currents;
-  double joules[kEnergyRegisterCount];
+  const double dt = w.duration_s, q = regs.quantum_j, inv = 1.0 / q;
+  if (!(dt > 0)) return;
+  // The three registers a window adds to (WindowIncrementsJ), without the zero entries.
   for (size_t k = 0; k < n; ++k) {
-    WindowIncrementsJ(w, k, joules);
-    for (size_t r = 0; r < kEnergyRegisterCount; ++r) {
-      if (joules[r] == 0) continue;
-      AddJoules(regs.resettable[k][r], joules[r], regs.quantum_j);
-      AddJoules(regs.lifetime[k][r], joules[r], regs.quantum_j);
+    const uint8_t quad = w.quadrant[k];
+    if (quad < 1 || quad > 4) continue;  // below the minimum ON current: no creep
+    const bool import = w.p[k] >= 0;
+    const size_t reg[3] = {import ? size_t{kWhImport} : size_t{kWhExport}, size_t{kVarhQ1} + quad - 1u,
+                           import ? size_t{kVAhImport} : size_t{kVAhExport}};
+    const double joules[3] = {std::fabs(w.p[k]) * dt, std::fabs(w.q[k]) * dt, w.s[k] * dt};
+    for (size_t r = 0; r < 3; ++r) {
+      AddJoules(regs.resettable[k][reg[r]], joules[r], q, inv);
+      AddJoules(regs.lifetime[k][reg[r]], joules[r], q, inv);
     }
   }
 }

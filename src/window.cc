@@ -95,6 +95,24 @@ void FlushLanesImpl(WindowEngine& m) {
   }
 }
 
+// deg[k] = atan2(y[k], x[k]) in degrees, (−180, 180], for k < n.
+void AnglesDegImpl(const double* HWY_RESTRICT y, const double* HWY_RESTRICT x, size_t n,
+                   double* HWY_RESTRICT deg) {
+  const hn::ScalableTag<double> d;
+  const size_t N = hn::Lanes(d);
+  size_t k = 0;
+  for (; k + N <= n; k += N) hn::StoreU(Atan2Deg(d, hn::LoadU(d, y + k), hn::LoadU(d, x + k)), d, deg + k);
+  if (k < n) {  // the tail through a padded vector, so every lane takes the same arithmetic
+    HWY_ALIGN double yt[kMaxLanes] = {}, xt[kMaxLanes] = {}, dt[kMaxLanes];
+    for (size_t j = k; j < n; ++j) {
+      yt[j - k] = y[j];
+      xt[j - k] = x[j];
+    }
+    hn::Store(Atan2Deg(d, hn::Load(d, yt), hn::Load(d, xt)), d, dt);
+    for (size_t j = k; j < n; ++j) deg[j] = dt[j - k];
+  }
+}
+
 size_t LanesImpl() { return hn::Lanes(hn::ScalableTag<float>()); }
 
 const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
@@ -111,6 +129,7 @@ HWY_AFTER_NAMESPACE();
 #include <cstring>
 
 #include "meterdsp/window.h"
+#include "src/angles.h"
 
 namespace meterdsp {
 namespace {
@@ -121,6 +140,7 @@ HWY_EXPORT(MeasureChunkImpl);
 HWY_EXPORT(TargetNameImpl);
 HWY_EXPORT(FlushLanesImpl);
 HWY_EXPORT(LanesImpl);
+HWY_EXPORT(AnglesDegImpl);
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kSqrt2 = 1.41421356237309504880;
@@ -151,14 +171,24 @@ struct FinalizeParams {
   AngleReference angle_reference;
 };
 
-// Angle of a relative to b in degrees, (−180, 180]: arg(a·conj(b)), no complex division.
-double RelativeDeg(std::complex<double> a, std::complex<double> b) {
-  const double re = a.real() * b.real() + a.imag() * b.imag();
-  const double im = a.imag() * b.real() - a.real() * b.imag();
-  double deg = std::atan2(im, re) * (180.0 / 3.14159265358979323846);
-  if (deg <= -180.0) deg += 360.0;
-  return deg;
-}
+// Angles of phasors relative to others, collected per window and computed in one SIMD pass
+// (a scalar atan2 per channel was 9 % of the whole chain).
+struct AngleBatch {
+  size_t count = 0;
+  double im[kMaxChannels], re[kMaxChannels];
+  double* dst[kMaxChannels];
+  // *dst will receive the angle of a relative to b in degrees, (−180, 180]: arg(a·conj(b)).
+  void Add(std::complex<double> a, std::complex<double> b, double* out) {
+    re[count] = a.real() * b.real() + a.imag() * b.imag();
+    im[count] = a.imag() * b.real() - a.real() * b.imag();
+    dst[count++] = out;
+  }
+  void Run() {
+    double deg[kMaxChannels];
+    AnglesDeg(im, re, count, deg);
+    for (size_t k = 0; k < count; ++k) *dst[k] = deg[k];
+  }
+};
 
 // |z| without hypot's overflow care (phasor magnitudes are far from the double range).
 double Magnitude(std::complex<double> z) { return std::sqrt(z.real() * z.real() + z.imag() * z.imag()); }
@@ -195,10 +225,10 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     const double va2 = r.vrms[k] * r.vrms[k], vb2 = r.vrms[j] * r.vrms[j];
     r.vll_rms[k] = std::sqrt(std::max(va2 + vb2 - 2.0 * cross, 0.0));
   }
+  AngleBatch angles;
   for (size_t k = 0; k < fp.voltages; ++k) {
-    r.v_angle_deg[k] = (v_on[k] && v_on[0])
-                           ? RelativeDeg(vph[k], vph[0])
-                           : std::nan("");
+    r.v_angle_deg[k] = std::nan("");
+    if (v_on[k] && v_on[0]) angles.Add(vph[k], vph[0], &r.v_angle_deg[k]);
   }
   for (size_t k = 0; k < fp.currents; ++k) {
     const double* s = sums[fp.voltages + k];
@@ -219,7 +249,8 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     if (ph == kCurrentOnly) {  // e.g. a neutral CT: current and its angle vs V1 only
       r.irms[k] = irms;
       r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
-      r.angle_deg[k] = (v_on[0] && Magnitude(iph) > 0) ? RelativeDeg(iph, vph[0]) : std::nan("");
+      r.angle_deg[k] = std::nan("");
+      if (v_on[0] && Magnitude(iph) > 0) angles.Add(iph, vph[0], &r.angle_deg[k]);
       r.quadrant[k] = 0;
       r.flags_ch[k] = flags;
       continue;
@@ -238,11 +269,13 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     r.pf[k] = sa > 0 ? p / sa : 0.0;
     r.dpf[k] = s1 > 0 ? vi.real() / s1 : 0.0;
     const size_t ref = fp.angle_reference == AngleReference::kV1 ? 0 : ph;
-    r.angle_deg[k] = (v_on[ref] && Magnitude(iph) > 0) ? RelativeDeg(iph, vph[ref]) : std::nan("");
+    r.angle_deg[k] = std::nan("");
+    if (v_on[ref] && Magnitude(iph) > 0) angles.Add(iph, vph[ref], &r.angle_deg[k]);
     const bool pos_p = p >= 0, pos_q = r.q[k] >= 0;
     r.quadrant[k] = pos_p ? (pos_q ? 1 : 4) : (pos_q ? 2 : 3);
     r.flags_ch[k] = flags;
   }
+  angles.Run();
 }
 
 FinalizeParams ParamsOf(const WindowConfig& c) {
@@ -613,6 +646,17 @@ Status ValidateCommon(double fs, size_t nv, size_t nc, const uint8_t* phase) {
 }
 
 }  // namespace
+
+void AnglesDeg(const double* y, const double* x, size_t n, double* deg) noexcept {
+  HWY_DYNAMIC_DISPATCH(AnglesDegImpl)(y, x, n, deg);
+  for (size_t k = 0; k < n; ++k) {
+    const double ax = std::fabs(x[k]), ay = std::fabs(y[k]);
+    if (!(ax + ay > 0) || !std::isfinite(ax + ay)) {  // outside the kernel's domain
+      deg[k] = std::atan2(y[k], x[k]) * (180.0 / kPi);
+      if (deg[k] <= -180.0) deg[k] += 360.0;
+    }
+  }
+}
 
 Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
   if (Status s = ValidateCommon(c.fs_hz, c.voltages, c.currents, c.phase); s != Status::kOk) {

@@ -1,15 +1,18 @@
 // Window engine tests. Every TEST_P runs once per compiled SIMD target (SCALAR … AVX3).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <vector>
 
 #include "hwy/tests/hwy_gtest.h"
 #include "meterdsp/meterdsp.h"
 #include "reference/reference_meter.h"
 #include "reference/signal.h"
+#include "src/angles.h"
 #include "test_util.h"
 
 namespace meterdsp::test {
@@ -688,6 +691,51 @@ static_assert(HWY_STATIC_TARGET == HWY_AVX2, "firmware build must statically tar
 static_assert((HWY_TARGETS & (HWY_TARGETS - 1)) == 0, "firmware build compiles exactly one target");
 TEST(FirmwareTest, StaticDispatchUsesTheCompiledTarget) { EXPECT_STREQ(SimdTarget(), "AVX2"); }
 #endif
+
+// The angles' batch atan2 on every target against the C library's, over every octant, both
+// axes, signed zeros, magnitudes far apart, odd batch lengths (the padded tail) and the
+// (0, 0) / non-finite fallback.
+TEST_P(WindowTest, AnglesMatchTheLibraryToTenFemtoRadians) {
+  constexpr double kDeg = 180.0 / kPi;
+  auto want = [&](double y, double x) {
+    const double d = std::atan2(y, x) * kDeg;
+    return d <= -180.0 ? d + 360.0 : d;
+  };
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(-1.0, 1.0), e(-30.0, 30.0);
+  double y[kMaxChannels], x[kMaxChannels], deg[kMaxChannels], worst = 0;
+  for (int rep = 0; rep < 20000; ++rep) {
+    const size_t n = 1 + static_cast<size_t>(rep) % kMaxChannels;
+    for (size_t k = 0; k < n; ++k) {
+      y[k] = u(rng) * std::pow(10.0, e(rng) * (k % 4 == 0));
+      x[k] = u(rng);
+    }
+    AnglesDeg(y, x, n, deg);
+    for (size_t k = 0; k < n; ++k) {  // circular difference: ±180 are neighbours
+      const double diff = std::fabs(deg[k] - want(y[k], x[k]));
+      worst = std::max(worst, std::min(diff, 360.0 - diff));
+      ASSERT_GT(deg[k], -180.0);
+      ASSERT_LE(deg[k], 180.0);
+    }
+  }
+  EXPECT_LT(worst, 1e-14 * kDeg);
+  const double edge[] = {0.0, -0.0, 1.0, -1.0, 1e-300, INFINITY, -INFINITY};
+  size_t n = 0;
+  for (double a : edge) {
+    for (double b : edge) {
+      y[n] = a;
+      x[n++] = b;
+    }
+  }
+  y[n] = std::nan("");
+  x[n++] = 1.0;
+  AnglesDeg(y, x, n, deg);
+  for (size_t k = 0; k + 1 < n; ++k) {
+    EXPECT_NEAR(deg[k], want(y[k], x[k]), 1e-12) << y[k] << ", " << x[k];
+    EXPECT_GT(deg[k], -180.0) << y[k] << ", " << x[k];
+  }
+  EXPECT_TRUE(std::isnan(deg[n - 1]));
+}
 
 TEST(StatusTest, EveryStatusHasAText) {
   for (int s = 0; s <= static_cast<int>(Status::kIllegalValue); ++s) {

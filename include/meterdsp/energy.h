@@ -39,24 +39,30 @@ struct EnergyAccumulator {
   double remainder_j = 0;
 };
 
-// Adds `joules` (≥ 0) to `acc`. Whole quanta move to the integer count; the remainder stays
-// exact to double rounding of a value below one quantum. Never allocates or throws.
-inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j) noexcept {
+// Adds `joules` (≥ 0) to `acc`; inv_quantum = 1 / quantum_j (a multiply instead of a divide:
+// the quotient may be one off, which the remainder check corrects). Whole quanta move to the
+// integer count; the remainder stays exact to double rounding of a value below one quantum.
+// Never allocates or throws.
+inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j,
+                      double inv_quantum) noexcept {
   const double total = acc.remainder_j + joules;
-  if (total < quantum_j) {  // the common case for a 200-ms window: no whole quantum yet
+  if (total < quantum_j) {  // no whole quantum yet
     acc.remainder_j = total;
     return;
   }
-  const double whole = __builtin_floor(total / quantum_j);
+  const double whole = __builtin_floor(total * inv_quantum);
   acc.quanta += static_cast<int64_t>(whole);
   acc.remainder_j = total - whole * quantum_j;
-  if (acc.remainder_j < 0) {  // rounding of total / quantum_j can overshoot by one
+  if (acc.remainder_j < 0) {  // the rounded quotient overshot by one
     acc.remainder_j += quantum_j;
     acc.quanta -= 1;
-  } else if (acc.remainder_j >= quantum_j) {
+  } else if (acc.remainder_j >= quantum_j) {  // or fell one short
     acc.remainder_j -= quantum_j;
     acc.quanta += 1;
   }
+}
+inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j) noexcept {
+  AddJoules(acc, joules, quantum_j, 1.0 / quantum_j);
 }
 
 struct EnergyConfig {

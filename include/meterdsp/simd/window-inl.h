@@ -127,6 +127,38 @@ HWY_INLINE void DelayRow(const float* HWY_RESTRICT x, const DelayFilter* f, size
   }
 }
 
+// atan2(y, x) in degrees, (−180, 180], per lane. Argument reduction to |t| ≤ tan(π/8), then
+// a degree-10 polynomial in t² (least squares on Chebyshev nodes against a long-double
+// series); |error| < 1e-14 rad. Lanes with x = y = 0 or a non-finite argument are
+// unspecified (the caller falls back to std::atan2 for them).
+template <class D>
+HWY_INLINE hn::Vec<D> Atan2Deg(D d, hn::Vec<D> y, hn::Vec<D> x) {
+  constexpr double kPi = 3.14159265358979323846;
+  const auto ax = hn::Abs(x), ay = hn::Abs(y);
+  const auto n0 = hn::Div(hn::Min(ax, ay), hn::Max(ax, ay));  // [0, 1]
+  const auto one = hn::Set(d, 1.0);
+  const auto far = hn::Gt(n0, hn::Set(d, 0.41421356237309504880));  // atan(n) = π/4 + atan((n−1)/(n+1))
+  const auto n = hn::IfThenElse(far, hn::Div(hn::Sub(n0, one), hn::Add(n0, one)), n0);
+  const auto u = hn::Mul(n, n);
+  auto p = hn::Set(d, -0.030407934943471198);
+  p = hn::MulAdd(p, u, hn::Set(d, 0.048385838988920363));
+  p = hn::MulAdd(p, u, hn::Set(d, -0.054016836401250129));
+  p = hn::MulAdd(p, u, hn::Set(d, 0.059184442039117761));
+  p = hn::MulAdd(p, u, hn::Set(d, -0.066714347001931962));
+  p = hn::MulAdd(p, u, hn::Set(d, 0.07692673269452853));
+  p = hn::MulAdd(p, u, hn::Set(d, -0.090909256035332314));
+  p = hn::MulAdd(p, u, hn::Set(d, 0.1111111153071408));
+  p = hn::MulAdd(p, u, hn::Set(d, -0.14285714291046114));
+  p = hn::MulAdd(p, u, hn::Set(d, 0.20000000000025764));
+  p = hn::MulAdd(p, u, hn::Set(d, -0.33333333333336712));
+  auto a = hn::Add(hn::IfThenElseZero(far, hn::Set(d, kPi / 4)), hn::MulAdd(hn::Mul(n, u), p, n));
+  a = hn::IfThenElse(hn::Gt(ay, ax), hn::Sub(hn::Set(d, kPi / 2), a), a);
+  a = hn::IfThenElse(hn::Lt(x, hn::Zero(d)), hn::Sub(hn::Set(d, kPi), a), a);
+  // (−180, 180]: −π (y = −0, x < 0) reads +180.
+  const auto deg = hn::Mul(hn::CopySign(a, y), hn::Set(d, 180.0 / kPi));
+  return hn::IfThenElse(hn::Le(deg, hn::Set(d, -180.0)), hn::Add(deg, hn::Set(d, 360.0)), deg);
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace meterdsp
 HWY_AFTER_NAMESPACE();
