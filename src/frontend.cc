@@ -20,13 +20,13 @@ bool ScaleRowF64(const double* src, size_t n, float gain, float offset, float cl
 }
 bool RowFiniteF32(const float* row, size_t n) { return RowFinite(row, n); }
 bool RowFiniteF64(const double* row, size_t n) { return RowFinite(row, n); }
-void FramesI16(const int16_t* frames, size_t columns, size_t count, int16_t lo, int16_t hi,
+void FramesI16(const int16_t* frames, size_t columns, size_t count, size_t readable, int16_t lo, int16_t hi,
                const float* gain, const float* offset, float* const* row_of, uint8_t* clip) {
-  TransposeFrames(frames, columns, count, lo, hi, gain, offset, row_of, clip);
+  TransposeFrames(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
 }
-void FramesI32(const int32_t* frames, size_t columns, size_t count, int32_t lo, int32_t hi,
+void FramesI32(const int32_t* frames, size_t columns, size_t count, size_t readable, int32_t lo, int32_t hi,
                const float* gain, const float* offset, float* const* row_of, uint8_t* clip) {
-  TransposeFrames(frames, columns, count, lo, hi, gain, offset, row_of, clip);
+  TransposeFrames(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
 }
 
 }  // namespace
@@ -151,7 +151,7 @@ void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, C
     offset[columns[k]] = scale[k].offset;
     row_of[columns[k]] = rows[k];
   }
-  transpose(block.data + first * nch, nch, count, lo, hi, gain, offset, row_of, clip);
+  transpose(block.data + first * nch, nch, count, block.frames - first, lo, hi, gain, offset, row_of, clip);
   for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
 }
 
