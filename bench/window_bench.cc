@@ -1,5 +1,6 @@
 // Throughput per SIMD target, as ratios within one run (rates in channel-samples per second;
 // one 92-channel panel at 2560 Hz is 243,200 channel-samples/s):
+// - the front end alone (interleaved int16 / int32 frames → scaled rows);
 // - window engine and the full chain (Meter: window → energy → demand → events) for every input
 //   layout (int16 / int32 frames, float32 / float64 planar), 92 currents + 3 voltages;
 // - each later stage alone (energy, demand, events per window; a full register-map read);
@@ -96,6 +97,36 @@ meterdsp::FrameBlock<int16_t> Frames(const Data& d) { return {d.frames.data(), k
 meterdsp::FrameBlock<int32_t> Frames32(const Data& d) { return {d.frames32.data(), kFrames, kNv + kNc}; }
 meterdsp::PlanarBlock<double> Planar64(const Data& d) {
   return {d.vd.data(), kFrames, d.id.data(), kFrames, kFrames};
+}
+
+// The front end alone: interleaved frames → 95 scaled float rows, in 256-frame tile pieces as
+// Process feeds it.
+template <typename Code>
+void BM_FrontEnd(benchmark::State& state, int64_t target, const std::vector<Code>* frames) {
+  hwy::SetSupportedTargetsForTest(target);
+  constexpr size_t kCh = kNv + kNc, kTile = 256;
+  std::vector<float> rows(kCh * kTile);
+  float* row_ptr[kCh];
+  for (size_t k = 0; k < kCh; ++k) row_ptr[k] = rows.data() + k * kTile;
+  uint8_t columns[kCh], clipped[kCh] = {};
+  meterdsp::ChannelScale scale[kCh];
+  for (size_t k = 0; k < kCh; ++k) {
+    columns[k] = static_cast<uint8_t>(k);
+    scale[k] = meterdsp::ChannelScale{0.01f, 0.5f, 0.0};
+  }
+  const meterdsp::FrameBlock<Code> block{frames->data(), kFrames, kCh};
+  for (auto _ : state) {
+    for (size_t first = 0; first < kFrames; first += kTile) {
+      if constexpr (sizeof(Code) == 2) {
+        meterdsp::ConvertFrames(block, first, kTile, columns, scale, row_ptr, clipped);
+      } else {
+        meterdsp::ConvertFrames(block, first, kTile, 24, columns, scale, row_ptr, clipped);
+      }
+    }
+    benchmark::ClobberMemory();
+  }
+  Finish(state);
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 // The full chain (window engine → energy → demand → events) in the layout `make_block` gives.
@@ -346,6 +377,8 @@ int Register() {
     const std::string name = hwy::TargetName(target);
     benchmark::RegisterBenchmark(("ProcessPlanarF32/" + name).c_str(), BM_Process<decltype(&Planar)>, target, false, &Planar);
     benchmark::RegisterBenchmark(("ProcessPlanarF32_skewcal/" + name).c_str(), BM_Process<decltype(&Planar)>, target, true, &Planar);
+    benchmark::RegisterBenchmark(("FrontEndI16/" + name).c_str(), BM_FrontEnd<int16_t>, target, &GetData().frames);
+    benchmark::RegisterBenchmark(("FrontEndI32/" + name).c_str(), BM_FrontEnd<int32_t>, target, &GetData().frames32);
     benchmark::RegisterBenchmark(("ProcessFramesI16/" + name).c_str(), BM_Process<decltype(&Frames)>, target, false, &Frames);
     benchmark::RegisterBenchmark(("ChainFramesI16/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames);
     benchmark::RegisterBenchmark(("ChainFramesI32/" + name).c_str(), BM_Chain<decltype(&Frames32)>, target, &Frames32);

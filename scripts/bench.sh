@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+source scripts/lib/apt.sh
+apt_install_missing linux-perf  # bench/profile.py
 cmake --workflow --preset bench
 cmake --build --preset bench --target meterdsp_python state_sizes >/dev/null
 b=build/bench
@@ -10,4 +12,6 @@ $b/bench/kernel_bench --benchmark_min_time=0.3 --benchmark_format=json --benchma
 $b/bench/window_bench --benchmark_min_time=0.3 --benchmark_format=json --benchmark_out=$b/window_bench.json >/dev/null
 PYTHONPATH=$b/python /usr/bin/python3 bench/numpy_compare.py | tee $b/numpy_compare.txt
 $b/bench/state_sizes | tee $b/state_sizes.txt
+best=$(PYTHONPATH=$b/python /usr/bin/python3 -c 'import meterdsp; print(meterdsp.simd_target())')
+/usr/bin/python3 bench/profile.py $b "$best"
 /usr/bin/python3 bench/report.py $b
