@@ -512,22 +512,71 @@ bool Track(WindowEngine& m, size_t t, Boundary* bd) {
   return false;
 }
 
+// The tracker's per-frame state in registers, for the frames where Track would change nothing
+// but the envelope and the arming: no crossing candidate, no timeout. Every other frame goes
+// through Track itself with the state written back, so the results are Track's exactly.
+struct FastTracker {
+  const float* vrow;  // reference voltage, tile index
+  double dc, decay, env, window_start, lim_sync, lim_acquire, nominal_end;
+  float prev_v;
+  uint8_t armed, mode;
+
+  explicit FastTracker(const WindowEngine& m) { Load(m); }
+  void Load(const WindowEngine& m) {
+    vrow = m.vcal[m.ref_voltage] + kHistoryFrames;
+    dc = m.dc_estimate;
+    decay = m.env_decay;
+    env = m.env;
+    window_start = m.window_start;
+    const double fs = m.config.fs_hz;
+    const uint32_t k_cycles = m.cycles_per_window;
+    lim_sync = k_cycles * fs / kMinTrackHz;  // the expressions of Track, for equal roundings
+    lim_acquire = 2.0 * fs / kMinTrackHz;
+    nominal_end = m.window_start + k_cycles * fs / m.config.nominal_hz;
+    prev_v = m.prev_v;
+    armed = m.armed;
+    mode = m.mode;
+  }
+  void Store(WindowEngine& m) const {
+    m.env = env;
+    m.prev_v = prev_v;
+    m.armed = armed;
+  }
+  // Runs frame t if nothing can happen there (returns true), else leaves the state alone.
+  bool Quiet(size_t t, double t_abs) {
+    const float v = static_cast<float>(vrow[t] - dc);
+    if (armed && v >= 0.0f && prev_v < 0.0f) return false;  // a crossing: Track decides
+    const double open = t_abs - window_start;
+    if (mode == kSync ? open > lim_sync : mode == kAcquire ? open > lim_acquire : nominal_end < t_abs) {
+      return false;  // a timeout or a nominal window end
+    }
+    env = std::max(std::fabs(double{v}), env * decay);
+    if (v < -0.1 * env) armed = 1;
+    prev_v = v;
+    return true;
+  }
+};
+
 // Processes tile frames [b, e) that have just been converted into m.x.
 void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, size_t* count) {
   HWY_DYNAMIC_DISPATCH(DelayVoltagesImpl)(m, b, e);
   size_t seg = b;
-  // The oscillator runs in registers (its recurrence is this loop's critical path); the state
-  // is written back before CloseWindow, which renormalises it, and at the end.
+  // The oscillator and the tracker run in registers; the state is written back before Track
+  // and CloseWindow (which renormalises the oscillator) and at the end.
   double oc = m.osc_cos, os = m.osc_sin;
+  FastTracker ft(m);
   for (size_t t = b; t < e; ++t) {
     m.cosr[kHistoryFrames + t] = static_cast<float>(oc);
     m.sinr[kHistoryFrames + t] = static_cast<float>(os);
     const double c = oc, sn = os;
     oc = c * m.osc_step_cos - sn * m.osc_step_sin;
     os = sn * m.osc_step_cos + c * m.osc_step_sin;
+    const uint64_t t_abs = m.tile_start + t;
+    if (t_abs != 0 && ft.Quiet(t, static_cast<double>(t_abs))) continue;
+    ft.Store(m);
     Boundary bd;
     const bool closes = Track(m, t, &bd);
-    if (m.tile_start + t == 0) {
+    if (t_abs == 0) {
       // The stream starts at sample 0's instant: only the half of its weight after 0 counts.
       HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1);
       seg = t + 1;
@@ -542,7 +591,9 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, si
       oc = m.osc_cos;
       os = m.osc_sin;
     }
+    ft.Load(m);
   }
+  ft.Store(m);
   m.osc_cos = oc;
   m.osc_sin = os;
   if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e);
