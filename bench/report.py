@@ -37,6 +37,8 @@ def main(build):
     row("kernel + skew filter", "KernelDelayFiltered/{}", kb)
     row("front end alone, int16 frames → rows", "FrontEndI16/{}")
     row("front end alone, int32 frames → rows", "FrontEndI32/{}")
+    row("front end alone, float32 planar (finite check + scale)", "FrontEndF32/{}")
+    row("front end alone, float64 planar (finite check + scale)", "FrontEndF64/{}")
     row("window engine, float32 planar", "ProcessPlanarF32/{}")
     row("window engine, int16 frames", "ProcessFramesI16/{}")
     row("chain, int16 frames", "ChainFramesI16/{}")

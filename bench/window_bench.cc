@@ -1,6 +1,6 @@
 // Throughput per SIMD target, as ratios within one run (rates in channel-samples per second;
 // one 92-channel panel at 2560 Hz is 243,200 channel-samples/s):
-// - the front end alone (interleaved int16 / int32 frames → scaled rows);
+// - the front end alone (interleaved int16 / int32 frames, planar float32 / float64 → rows);
 // - window engine and the full chain (Meter: window → energy → demand → events) for every input
 //   layout (int16 / int32 frames, float32 / float64 planar), 92 currents + 3 voltages;
 // - each later stage alone (energy, demand, events per window; a full register-map read);
@@ -122,6 +122,31 @@ void BM_FrontEnd(benchmark::State& state, int64_t target, const std::vector<Code
       } else {
         meterdsp::ConvertFrames(block, first, kTile, 24, columns, scale, row_ptr, clipped);
       }
+    }
+    benchmark::ClobberMemory();
+  }
+  Finish(state);
+  hwy::SetSupportedTargetsForTest(0);
+}
+
+// The front end alone on planar rows: the whole-block finite check, then scaling into 95 float
+// rows in 256-frame tile pieces, as Process does.
+template <typename Sample>
+void BM_FrontEndPlanar(benchmark::State& state, int64_t target, const std::vector<Sample>* v,
+                       const std::vector<Sample>* i) {
+  hwy::SetSupportedTargetsForTest(target);
+  constexpr size_t kCh = kNv + kNc, kTile = 256;
+  std::vector<float> rows(kCh * kTile);
+  float* row_ptr[kCh];
+  for (size_t k = 0; k < kCh; ++k) row_ptr[k] = rows.data() + k * kTile;
+  uint8_t clipped[kCh] = {};
+  meterdsp::ChannelScale scale[kCh];
+  for (size_t k = 0; k < kCh; ++k) scale[k] = meterdsp::ChannelScale{0.01f, 0.5f, 0.0};
+  const meterdsp::PlanarBlock<Sample> block{v->data(), kFrames, i->data(), kFrames, kFrames};
+  for (auto _ : state) {
+    if (!meterdsp::AllFinite(block, kNv, kNc)) std::abort();
+    for (size_t first = 0; first < kFrames; first += kTile) {
+      meterdsp::ConvertPlanar(block, kNv, kNc, first, kTile, scale, row_ptr, clipped);
     }
     benchmark::ClobberMemory();
   }
@@ -379,6 +404,8 @@ int Register() {
     benchmark::RegisterBenchmark(("ProcessPlanarF32_skewcal/" + name).c_str(), BM_Process<decltype(&Planar)>, target, true, &Planar);
     benchmark::RegisterBenchmark(("FrontEndI16/" + name).c_str(), BM_FrontEnd<int16_t>, target, &GetData().frames);
     benchmark::RegisterBenchmark(("FrontEndI32/" + name).c_str(), BM_FrontEnd<int32_t>, target, &GetData().frames32);
+    benchmark::RegisterBenchmark(("FrontEndF32/" + name).c_str(), BM_FrontEndPlanar<float>, target, &GetData().v, &GetData().i);
+    benchmark::RegisterBenchmark(("FrontEndF64/" + name).c_str(), BM_FrontEndPlanar<double>, target, &GetData().vd, &GetData().id);
     benchmark::RegisterBenchmark(("ProcessFramesI16/" + name).c_str(), BM_Process<decltype(&Frames)>, target, false, &Frames);
     benchmark::RegisterBenchmark(("ChainFramesI16/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames);
     benchmark::RegisterBenchmark(("ChainFramesI32/" + name).c_str(), BM_Chain<decltype(&Frames32)>, target, &Frames32);
