@@ -155,14 +155,19 @@ void BM_FrontEndPlanar(benchmark::State& state, int64_t target, const std::vecto
 }
 
 // The full chain (window engine → energy → demand → events) in the layout `make_block` gives.
+// `calibrated`: every current has its own skew correction (a 4-tap fractional-delay filter per
+// channel), as a calibrated meter in the field does.
 template <typename MakeBlock>
-void BM_Chain(benchmark::State& state, int64_t target, MakeBlock make_block) {
+void BM_Chain(benchmark::State& state, int64_t target, MakeBlock make_block, bool calibrated) {
   hwy::SetSupportedTargetsForTest(target);
   const auto block = make_block(GetData());
   auto cfg = std::make_unique<meterdsp::MeterConfig>();
   cfg->window.fs_hz = kFs;
   cfg->window.currents = kNc;
-  for (size_t k = 0; k < kNc; ++k) cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
+  for (size_t k = 0; k < kNc; ++k) {
+    cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
+    if (calibrated) cfg->window.current_cal[k].skew_us = 2.0 * static_cast<double>(k) + 1.0;
+  }
   auto m = std::make_unique<meterdsp::Meter>();
   if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
   std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(m->window, kFrames));
@@ -408,10 +413,11 @@ int Register() {
     benchmark::RegisterBenchmark(("FrontEndF32/" + name).c_str(), BM_FrontEndPlanar<float>, target, &GetData().v, &GetData().i);
     benchmark::RegisterBenchmark(("FrontEndF64/" + name).c_str(), BM_FrontEndPlanar<double>, target, &GetData().vd, &GetData().id);
     benchmark::RegisterBenchmark(("ProcessFramesI16/" + name).c_str(), BM_Process<decltype(&Frames)>, target, false, &Frames);
-    benchmark::RegisterBenchmark(("ChainFramesI16/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames);
-    benchmark::RegisterBenchmark(("ChainFramesI32/" + name).c_str(), BM_Chain<decltype(&Frames32)>, target, &Frames32);
-    benchmark::RegisterBenchmark(("ChainPlanarF32/" + name).c_str(), BM_Chain<decltype(&Planar)>, target, &Planar);
-    benchmark::RegisterBenchmark(("ChainPlanarF64/" + name).c_str(), BM_Chain<decltype(&Planar64)>, target, &Planar64);
+    benchmark::RegisterBenchmark(("ChainFramesI16/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames, false);
+    benchmark::RegisterBenchmark(("ChainFramesI16_skewcal/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames, true);
+    benchmark::RegisterBenchmark(("ChainFramesI32/" + name).c_str(), BM_Chain<decltype(&Frames32)>, target, &Frames32, false);
+    benchmark::RegisterBenchmark(("ChainPlanarF32/" + name).c_str(), BM_Chain<decltype(&Planar)>, target, &Planar, false);
+    benchmark::RegisterBenchmark(("ChainPlanarF64/" + name).c_str(), BM_Chain<decltype(&Planar64)>, target, &Planar64, false);
     benchmark::RegisterBenchmark(("MeasureF32/" + name).c_str(), BM_MeasureF32, target);
     benchmark::RegisterBenchmark(("Channels/" + name).c_str(), BM_Channels, target)
         ->Arg(1)->Arg(4)->Arg(16)->Arg(32)->Arg(64)->Arg(92);
