@@ -12,7 +12,9 @@ namespace meterdsp {
 namespace HWY_NAMESPACE {
 namespace {
 void KernelImpl(const KernelRows* rows, size_t count, size_t len, float* lanes) {
-  for (size_t k = 0; k < count; ++k) AccumulateSpan(rows[k], 0, len, lanes + k * kSumCount * kMaxLanes);
+  for (size_t k = 0; k < count; ++k) {
+    AccumulateSpan(rows[k], 0, len, lanes + k * kSumCount * kMaxLanes, /*aligned=*/true);
+  }
 }
 }  // namespace
 }  // namespace HWY_NAMESPACE
@@ -36,20 +38,22 @@ constexpr size_t kRows = 95, kLen = 2560;
 
 void BM_Kernel(benchmark::State& state, int64_t target, bool filtered) {
   hwy::SetSupportedTargetsForTest(target);
-  std::vector<float> x(kRows * (kLen + 32)), aux(3 * kLen);
-  for (size_t j = 0; j < x.size(); ++j) x[j] = static_cast<float>(std::sin(0.01 * static_cast<double>(j)));
-  for (size_t j = 0; j < aux.size(); ++j) aux[j] = static_cast<float>(std::cos(0.02 * static_cast<double>(j)));
+  // 64-byte aligned rows with 16 samples of history before each, as the engine's tile rows.
+  const size_t nx = kRows * (kLen + 32), naux = 3 * kLen;
+  auto x = hwy::AllocateAligned<float>(nx), aux = hwy::AllocateAligned<float>(naux);
+  for (size_t j = 0; j < nx; ++j) x[j] = static_cast<float>(std::sin(0.01 * static_cast<double>(j)));
+  for (size_t j = 0; j < naux; ++j) aux[j] = static_cast<float>(std::cos(0.02 * static_cast<double>(j)));
   DelayFilter f;
   f.taps[0] = 0.1f, f.taps[1] = 0.7f, f.taps[2] = 0.25f, f.taps[3] = -0.05f;
   f.tap0 = 2;
   f.ntaps = 4;
   std::vector<KernelRows> rows(kRows);
   for (size_t k = 0; k < kRows; ++k) {
-    rows[k].x = x.data() + k * (kLen + 32) + 16;
+    rows[k].x = x.get() + k * (kLen + 32) + 16;
     rows[k].filter = filtered ? &f : nullptr;
-    rows[k].ref = aux.data();
-    rows[k].cosr = aux.data() + kLen;
-    rows[k].sinr = aux.data() + 2 * kLen;
+    rows[k].ref = aux.get();
+    rows[k].cosr = aux.get() + kLen;
+    rows[k].sinr = aux.get() + 2 * kLen;
   }
   auto lanes = hwy::AllocateAligned<float>(kRows * kSumCount * kMaxLanes);
   for (size_t j = 0; j < kRows * kSumCount * kMaxLanes; ++j) lanes[j] = 0;

@@ -33,7 +33,7 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
     r.x = m.x[ch] + kHistoryFrames;
     r.filter = &m.delay[ch];
     r.ref = m.vcal[VoltageOf(m.config, k)] + kHistoryFrames;
-    AccumulateSpan(r, b, e, &m.lanes[ch][0][0]);
+    AccumulateSpan(r, b, e, &m.lanes[ch][0][0], /*aligned=*/true);
   }
 }
 
