@@ -199,6 +199,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
                       const uint8_t* clipped, WindowResult& r) {
   using C = std::complex<double>;
   C vph[kMaxVoltages];
+  double vmag[kMaxVoltages];  // |phasor|, once per voltage (each current reuses its phase's)
   double vmean[kMaxVoltages];
   bool v_on[kMaxVoltages];
   const double inv_w = w > 0 ? 1.0 / w : 0.0;
@@ -213,7 +214,8 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     r.vrms[k] = std::sqrt(std::max(ms, 0.0));
     vmean[k] = fp.v_dc[k] ? mean : 0.0;
     vph[k] = C(s[3], -s[4]) * (kSqrt2 * inv_w);
-    v_on[k] = r.vrms[k] * kSqrt2 >= fp.min_voltage_peak && Magnitude(vph[k]) > 0;
+    vmag[k] = Magnitude(vph[k]);
+    v_on[k] = r.vrms[k] * kSqrt2 >= fp.min_voltage_peak && vmag[k] > 0;
   }
   // Line-to-line: mean((va − vb)²) = ms_a + ms_b − 2·mean(va·vb), all after DC removal.
   for (size_t k = 0; k < kMaxVoltages; ++k) r.vll_rms[k] = std::nan("");
@@ -246,11 +248,12 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
       continue;
     }
     const C iph = C(s[3], -s[4]) * (kSqrt2 * inv_w);
+    const double imag = Magnitude(iph);
     if (ph == kCurrentOnly) {  // e.g. a neutral CT: current and its angle vs V1 only
       r.irms[k] = irms;
       r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
       r.angle_deg[k] = std::nan("");
-      if (v_on[0] && Magnitude(iph) > 0) angles.Add(iph, vph[0], &r.angle_deg[k]);
+      if (v_on[0] && imag > 0) angles.Add(iph, vph[0], &r.angle_deg[k]);
       r.quadrant[k] = 0;
       r.flags_ch[k] = flags;
       continue;
@@ -260,7 +263,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     (void)vmean;
     const C vi = vph[ph] * std::conj(iph);  // P1 + jQ1, Q1 > 0 when the current lags
     const double sa = r.vrms[ph] * irms;
-    const double s1 = Magnitude(vph[ph]) * Magnitude(iph);
+    const double s1 = vmag[ph] * imag;
     r.irms[k] = irms;
     r.p[k] = p;
     r.q[k] = vi.imag();
@@ -270,7 +273,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     r.dpf[k] = s1 > 0 ? vi.real() / s1 : 0.0;
     const size_t ref = fp.angle_reference == AngleReference::kV1 ? 0 : ph;
     r.angle_deg[k] = std::nan("");
-    if (v_on[ref] && Magnitude(iph) > 0) angles.Add(iph, vph[ref], &r.angle_deg[k]);
+    if (v_on[ref] && imag > 0) angles.Add(iph, vph[ref], &r.angle_deg[k]);
     const bool pos_p = p >= 0, pos_q = r.q[k] >= 0;
     r.quadrant[k] = pos_p ? (pos_q ? 1 : 4) : (pos_q ? 2 : 3);
     r.flags_ch[k] = flags;
