@@ -7,6 +7,24 @@
 #include "hwy/highway.h"
 #include "meterdsp/simd/frontend-inl.h"
 
+#define METERDSP_FRAMES_ARGS(Code)                                                         \
+  const Code *frames, size_t columns, size_t count, size_t readable, Code lo, Code hi,     \
+      const float *gain, const float *offset, float *const *row_of, uint8_t *clip
+
+#if HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)
+// SVE vectors are sizeless (no arrays of registers for the transpose): the SVE targets convert
+// frames with the NEON target's transpose, which every SVE CPU also runs (NEON is compiled as
+// the static target, after the SVE ones, hence the declarations).
+namespace meterdsp {
+namespace N_NEON {
+namespace {
+void FramesI16(METERDSP_FRAMES_ARGS(int16_t));
+void FramesI32(METERDSP_FRAMES_ARGS(int32_t));
+}  // namespace
+}  // namespace N_NEON
+}  // namespace meterdsp
+#endif
+
 HWY_BEFORE_NAMESPACE();
 namespace meterdsp {
 namespace HWY_NAMESPACE {
@@ -20,14 +38,21 @@ bool ScaleRowF64(const double* src, size_t n, float gain, float offset, float cl
 }
 bool RowFiniteF32(const float* row, size_t n) { return RowFinite(row, n); }
 bool RowFiniteF64(const double* row, size_t n) { return RowFinite(row, n); }
-void FramesI16(const int16_t* frames, size_t columns, size_t count, size_t readable, int16_t lo, int16_t hi,
-               const float* gain, const float* offset, float* const* row_of, uint8_t* clip) {
+#if HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)
+void FramesI16(METERDSP_FRAMES_ARGS(int16_t)) {
+  N_NEON::FramesI16(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
+}
+void FramesI32(METERDSP_FRAMES_ARGS(int32_t)) {
+  N_NEON::FramesI32(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
+}
+#else
+void FramesI16(METERDSP_FRAMES_ARGS(int16_t)) {
   TransposeFrames(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
 }
-void FramesI32(const int32_t* frames, size_t columns, size_t count, size_t readable, int32_t lo, int32_t hi,
-               const float* gain, const float* offset, float* const* row_of, uint8_t* clip) {
+void FramesI32(METERDSP_FRAMES_ARGS(int32_t)) {
   TransposeFrames(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
 }
+#endif
 
 }  // namespace
 }  // namespace HWY_NAMESPACE
