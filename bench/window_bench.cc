@@ -101,26 +101,33 @@ meterdsp::PlanarBlock<double> Planar64(const Data& d) {
 
 // The front end alone: interleaved frames → 95 scaled float rows, in 256-frame tile pieces as
 // Process feeds it.
+// Destination of the front-end benchmarks: 95 tile rows in identity column order, one scale.
+struct TileRows {
+  static constexpr size_t kCh = kNv + kNc, kTile = 256;
+  std::vector<float> rows = std::vector<float>(kCh * kTile);
+  float* row_ptr[kCh];
+  uint8_t columns[kCh], clipped[kCh] = {};
+  meterdsp::ChannelScale scale[kCh];
+  TileRows() {
+    for (size_t k = 0; k < kCh; ++k) {
+      row_ptr[k] = rows.data() + k * kTile;
+      columns[k] = static_cast<uint8_t>(k);
+      scale[k] = meterdsp::ChannelScale{0.01f, 0.5f, 0.0};
+    }
+  }
+};
+
 template <typename Code>
 void BM_FrontEnd(benchmark::State& state, int64_t target, const std::vector<Code>* frames) {
   hwy::SetSupportedTargetsForTest(target);
-  constexpr size_t kCh = kNv + kNc, kTile = 256;
-  std::vector<float> rows(kCh * kTile);
-  float* row_ptr[kCh];
-  for (size_t k = 0; k < kCh; ++k) row_ptr[k] = rows.data() + k * kTile;
-  uint8_t columns[kCh], clipped[kCh] = {};
-  meterdsp::ChannelScale scale[kCh];
-  for (size_t k = 0; k < kCh; ++k) {
-    columns[k] = static_cast<uint8_t>(k);
-    scale[k] = meterdsp::ChannelScale{0.01f, 0.5f, 0.0};
-  }
-  const meterdsp::FrameBlock<Code> block{frames->data(), kFrames, kCh};
+  TileRows t;
+  const meterdsp::FrameBlock<Code> block{frames->data(), kFrames, TileRows::kCh};
   for (auto _ : state) {
-    for (size_t first = 0; first < kFrames; first += kTile) {
+    for (size_t first = 0; first < kFrames; first += TileRows::kTile) {
       if constexpr (sizeof(Code) == 2) {
-        meterdsp::ConvertFrames(block, first, kTile, columns, scale, row_ptr, clipped);
+        meterdsp::ConvertFrames(block, first, TileRows::kTile, t.columns, t.scale, t.row_ptr, t.clipped);
       } else {
-        meterdsp::ConvertFrames(block, first, kTile, 24, columns, scale, row_ptr, clipped);
+        meterdsp::ConvertFrames(block, first, TileRows::kTile, 24, t.columns, t.scale, t.row_ptr, t.clipped);
       }
     }
     benchmark::ClobberMemory();
@@ -135,18 +142,12 @@ template <typename Sample>
 void BM_FrontEndPlanar(benchmark::State& state, int64_t target, const std::vector<Sample>* v,
                        const std::vector<Sample>* i) {
   hwy::SetSupportedTargetsForTest(target);
-  constexpr size_t kCh = kNv + kNc, kTile = 256;
-  std::vector<float> rows(kCh * kTile);
-  float* row_ptr[kCh];
-  for (size_t k = 0; k < kCh; ++k) row_ptr[k] = rows.data() + k * kTile;
-  uint8_t clipped[kCh] = {};
-  meterdsp::ChannelScale scale[kCh];
-  for (size_t k = 0; k < kCh; ++k) scale[k] = meterdsp::ChannelScale{0.01f, 0.5f, 0.0};
+  TileRows t;
   const meterdsp::PlanarBlock<Sample> block{v->data(), kFrames, i->data(), kFrames, kFrames};
   for (auto _ : state) {
     if (!meterdsp::AllFinite(block, kNv, kNc)) std::abort();
-    for (size_t first = 0; first < kFrames; first += kTile) {
-      meterdsp::ConvertPlanar(block, kNv, kNc, first, kTile, scale, row_ptr, clipped);
+    for (size_t first = 0; first < kFrames; first += TileRows::kTile) {
+      meterdsp::ConvertPlanar(block, kNv, kNc, first, TileRows::kTile, t.scale, t.row_ptr, t.clipped);
     }
     benchmark::ClobberMemory();
   }

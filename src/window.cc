@@ -310,22 +310,31 @@ double ScalarY(const WindowEngine& m, size_t ch, ptrdiff_t t) {
   return y;
 }
 
+// The five sum terms of channel ch at tile index t: y, y², y·v (v: the channel's reference
+// row), y·cos, y·sin.
+void SampleTerms(const WindowEngine& m, size_t ch, ptrdiff_t t, double a[kSumCount]) {
+  const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
+  const size_t nv = m.config.voltages;
+  const size_t ref = ch < nv ? (ch + 1) % nv
+                             : (m.config.phase[ch - nv] == kCurrentOnly ? 0 : m.config.phase[ch - nv]);
+  const double y = ScalarY(m, ch, t);
+  a[0] = y;
+  a[1] = y * y;
+  a[2] = y * double{m.vcal[ref][base]};
+  a[3] = y * double{m.cosr[base]};
+  a[4] = y * double{m.sinr[base]};
+}
+
 // Splits the two samples around a window boundary between the closing window's sums and the
 // next window's: for every channel, sample t−1 moves −w_prev from `sums` to `next` and sample
 // t adds w_cur to `sums` and −w_cur to `next` (each sum in this order, so the result equals
 // four separate passes).
-void SplitBoundarySamples(WindowEngine& m, ptrdiff_t t, double w_prev, double w_cur,
+void SplitBoundarySamples(const WindowEngine& m, ptrdiff_t t, double w_prev, double w_cur,
                           double (*sums)[kSumCount], double (*next)[kSumCount]) {
-  const ptrdiff_t b1 = static_cast<ptrdiff_t>(kHistoryFrames) + t - 1, b0 = b1 + 1;
-  const double c1 = m.cosr[b1], s1 = m.sinr[b1], c0 = m.cosr[b0], s0 = m.sinr[b0];
-  const size_t nv = m.config.voltages;
   for (size_t ch = 0; ch < Channels(m); ++ch) {
-    const double y1 = ScalarY(m, ch, t - 1), y0 = ScalarY(m, ch, t);
-    const size_t ref = ch < nv ? (ch + 1) % nv
-                               : (m.config.phase[ch - nv] == kCurrentOnly ? 0 : m.config.phase[ch - nv]);
-    const double v1 = double{m.vcal[ref][b1]}, v0 = double{m.vcal[ref][b0]};
-    const double a1[kSumCount] = {y1, y1 * y1, y1 * v1, y1 * c1, y1 * s1};
-    const double a0[kSumCount] = {y0, y0 * y0, y0 * v0, y0 * c0, y0 * s0};
+    double a1[kSumCount], a0[kSumCount];
+    SampleTerms(m, ch, t - 1, a1);
+    SampleTerms(m, ch, t, a0);
     for (size_t q = 0; q < kSumCount; ++q) {
       sums[ch][q] += -w_prev * a1[q];
       next[ch][q] += w_prev * a1[q];
@@ -336,15 +345,10 @@ void SplitBoundarySamples(WindowEngine& m, ptrdiff_t t, double w_prev, double w_
 }
 
 // Adds weight·(contribution of tile sample t) to the double sums of every channel.
-void AddSample(WindowEngine& m, ptrdiff_t t, double weight, double (*sums)[kSumCount]) {
-  const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
-  const double c = m.cosr[base], s = m.sinr[base];
-  const size_t nv = m.config.voltages;
+void AddSample(const WindowEngine& m, ptrdiff_t t, double weight, double (*sums)[kSumCount]) {
   for (size_t ch = 0; ch < Channels(m); ++ch) {
-    const double y = ScalarY(m, ch, t);
-    const size_t ref = ch < nv ? (ch + 1) % nv
-                               : (m.config.phase[ch - nv] == kCurrentOnly ? 0 : m.config.phase[ch - nv]);
-    const double a[kSumCount] = {y, y * y, y * double{m.vcal[ref][base]}, y * c, y * s};
+    double a[kSumCount];
+    SampleTerms(m, ch, t, a);
     for (size_t q = 0; q < kSumCount; ++q) sums[ch][q] += weight * a[q];
   }
 }
@@ -442,6 +446,18 @@ void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult*
   m.crossings_in_window = 0;
 }
 
+// Where the open window times out: open time past `sync` (synchronised) or `acquire`
+// (acquiring) samples, or, without voltage, the nominal window end.
+struct TrackLimits {
+  double sync, acquire, nominal_end;
+};
+TrackLimits LimitsOf(const WindowEngine& m) {
+  const double fs = m.config.fs_hz;
+  const uint32_t k_cycles = m.cycles_per_window;
+  return {k_cycles * fs / kMinTrackHz, 2.0 * fs / kMinTrackHz,
+          m.window_start + k_cycles * fs / m.config.nominal_hz};
+}
+
 // Runs the tracker on tile frame t; returns true and fills *bd when a window ends there.
 bool Track(WindowEngine& m, size_t t, Boundary* bd) {
   const double fs = m.config.fs_hz;
@@ -495,22 +511,20 @@ bool Track(WindowEngine& m, size_t t, Boundary* bd) {
     return true;
   }
   const double open = t_abs - m.window_start;
-  if (m.mode == kSync && open > k_cycles * fs / kMinTrackHz) {
+  const TrackLimits lim = LimitsOf(m);
+  if (m.mode == kSync && open > lim.sync) {
     m.mode = kNominal;
     *bd = Boundary{t_abs - 0.5, kFlagIncomplete | (present ? kFlagFreqOutOfRange : kFlagNoVoltage), 0u};
     return true;
   }
-  if (m.mode == kAcquire && open > 2.0 * fs / kMinTrackHz) {
+  if (m.mode == kAcquire && open > lim.acquire) {
     m.mode = kNominal;
     *bd = Boundary{t_abs - 0.5, kFlagIncomplete | kFlagNoVoltage, 0u};
     return true;
   }
-  if (m.mode == kNominal) {
-    const double end = m.window_start + k_cycles * fs / m.config.nominal_hz;
-    if (end < t_abs) {
-      *bd = Boundary{end, kFlagNoVoltage, 0u};
-      return true;
-    }
+  if (m.mode == kNominal && lim.nominal_end < t_abs) {
+    *bd = Boundary{lim.nominal_end, kFlagNoVoltage, 0u};
+    return true;
   }
   return false;
 }
@@ -520,7 +534,8 @@ bool Track(WindowEngine& m, size_t t, Boundary* bd) {
 // through Track itself with the state written back, so the results are Track's exactly.
 struct FastTracker {
   const float* vrow;  // reference voltage, tile index
-  double dc, decay, env, window_start, lim_sync, lim_acquire, nominal_end;
+  double dc, decay, env, window_start;
+  TrackLimits lim;
   float prev_v;
   uint8_t armed, mode;
 
@@ -531,11 +546,7 @@ struct FastTracker {
     decay = m.env_decay;
     env = m.env;
     window_start = m.window_start;
-    const double fs = m.config.fs_hz;
-    const uint32_t k_cycles = m.cycles_per_window;
-    lim_sync = k_cycles * fs / kMinTrackHz;  // the expressions of Track, for equal roundings
-    lim_acquire = 2.0 * fs / kMinTrackHz;
-    nominal_end = m.window_start + k_cycles * fs / m.config.nominal_hz;
+    lim = LimitsOf(m);  // Track's own limits
     prev_v = m.prev_v;
     armed = m.armed;
     mode = m.mode;
@@ -550,7 +561,7 @@ struct FastTracker {
     const float v = static_cast<float>(vrow[t] - dc);
     if (armed && v >= 0.0f && prev_v < 0.0f) return false;  // a crossing: Track decides
     const double open = t_abs - window_start;
-    if (mode == kSync ? open > lim_sync : mode == kAcquire ? open > lim_acquire : nominal_end < t_abs) {
+    if (mode == kSync ? open > lim.sync : mode == kAcquire ? open > lim.acquire : lim.nominal_end < t_abs) {
       return false;  // a timeout or a nominal window end
     }
     env = std::max(std::fabs(double{v}), env * decay);
