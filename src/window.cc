@@ -161,32 +161,41 @@ double HatCdf(double u) {
 }
 
 // Parameters of the sums → results step, shared by the stream and by Measure().
+// Refers to the configuration instead of copying it (the stream builds one per window).
 struct FinalizeParams {
   size_t voltages, currents;
   const uint8_t* phase;
-  bool v_dc[kMaxVoltages];
-  bool i_dc[kMaxCurrents];
-  double min_on[kMaxCurrents];
+  const ChannelCalibration* voltage_cal;  // dc_removal per channel; nullptr: DC removed on all
+  const ChannelCalibration* current_cal;
+  const double* min_on;  // minimum ON current per channel; nullptr: min_on_all for every one
+  double min_on_all;
   double min_voltage_peak;
   AngleReference angle_reference;
+  bool VoltageDc(size_t k) const { return voltage_cal == nullptr || voltage_cal[k].dc_removal; }
+  bool CurrentDc(size_t k) const { return current_cal == nullptr || current_cal[k].dc_removal; }
+  double MinOn(size_t k) const { return min_on == nullptr ? min_on_all : min_on[k]; }
 };
 
-// Angles of phasors relative to others, collected per window and computed in one SIMD pass
-// (a scalar atan2 per channel was 9 % of the whole chain).
+// Angles of phasors relative to others, collected and computed kMaxLanes at a time in SIMD
+// (a scalar atan2 per channel was 9 % of the whole chain). Every angle takes the same lane
+// arithmetic, so the values do not depend on the batching; 16 entries keep the stack small.
 struct AngleBatch {
+  static constexpr size_t kCapacity = kMaxLanes;
   size_t count = 0;
-  double im[kMaxChannels], re[kMaxChannels];
-  double* dst[kMaxChannels];
+  double im[kCapacity], re[kCapacity];
+  double* dst[kCapacity];
   // *dst will receive the angle of a relative to b in degrees, (−180, 180]: arg(a·conj(b)).
   void Add(std::complex<double> a, std::complex<double> b, double* out) {
     re[count] = a.real() * b.real() + a.imag() * b.imag();
     im[count] = a.imag() * b.real() - a.real() * b.imag();
     dst[count++] = out;
+    if (count == kCapacity) Run();
   }
   void Run() {
-    double deg[kMaxChannels];
+    double deg[kCapacity];
     AnglesDeg(im, re, count, deg);
     for (size_t k = 0; k < count; ++k) *dst[k] = deg[k];
+    count = 0;
   }
 };
 
@@ -210,9 +219,9 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     const double* s = sums[k];
     const double mean = s[0] * inv_w;
     double ms = s[1] * inv_w;
-    if (fp.v_dc[k]) ms -= mean * mean;
+    if (fp.VoltageDc(k)) ms -= mean * mean;
     r.vrms[k] = std::sqrt(std::max(ms, 0.0));
-    vmean[k] = fp.v_dc[k] ? mean : 0.0;
+    vmean[k] = fp.VoltageDc(k) ? mean : 0.0;
     vph[k] = C(s[3], -s[4]) * (kSqrt2 * inv_w);
     vmag[k] = Magnitude(vph[k]);
     v_on[k] = r.vrms[k] * kSqrt2 >= fp.min_voltage_peak && vmag[k] > 0;
@@ -223,7 +232,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
   for (size_t k = 0; k < pairs; ++k) {
     const size_t j = (k + 1) % fp.voltages;
     double cross = sums[k][2] * inv_w;
-    if (fp.v_dc[k] || fp.v_dc[j]) cross -= vmean_raw(k) * vmean_raw(j);
+    if (fp.VoltageDc(k) || fp.VoltageDc(j)) cross -= vmean_raw(k) * vmean_raw(j);
     const double va2 = r.vrms[k] * r.vrms[k], vb2 = r.vrms[j] * r.vrms[j];
     r.vll_rms[k] = std::sqrt(std::max(va2 + vb2 - 2.0 * cross, 0.0));
   }
@@ -237,10 +246,10 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     const size_t ph = fp.phase[k];
     const double mean = s[0] * inv_w;
     double ms = s[1] * inv_w;
-    if (fp.i_dc[k]) ms -= mean * mean;
+    if (fp.CurrentDc(k)) ms -= mean * mean;
     const double irms = std::sqrt(std::max(ms, 0.0));
     uint32_t flags = r.flags | (clipped[fp.voltages + k] ? kFlagClipped : 0u);
-    if (!(irms >= fp.min_on[k]) || irms == 0.0) {
+    if (!(irms >= fp.MinOn(k)) || irms == 0.0) {
       r.irms[k] = r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
       r.angle_deg[k] = std::nan("");
       r.quadrant[k] = 0;
@@ -259,7 +268,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
       continue;
     }
     double p = s[2] * inv_w;
-    if (fp.i_dc[k] || fp.v_dc[ph]) p -= mean * (sums[ph][0] * inv_w);
+    if (fp.CurrentDc(k) || fp.VoltageDc(ph)) p -= mean * (sums[ph][0] * inv_w);
     (void)vmean;
     const C vi = vph[ph] * std::conj(iph);  // P1 + jQ1, Q1 > 0 when the current lags
     const double sa = r.vrms[ph] * irms;
@@ -286,11 +295,9 @@ FinalizeParams ParamsOf(const WindowConfig& c) {
   fp.voltages = c.voltages;
   fp.currents = c.currents;
   fp.phase = c.phase;
-  for (size_t k = 0; k < c.voltages; ++k) fp.v_dc[k] = c.voltage_cal[k].dc_removal;
-  for (size_t k = 0; k < c.currents; ++k) {
-    fp.i_dc[k] = c.current_cal[k].dc_removal;
-    fp.min_on[k] = c.min_on_current[k];
-  }
+  fp.voltage_cal = c.voltage_cal;
+  fp.current_cal = c.current_cal;
+  fp.min_on = c.min_on_current;
   fp.min_voltage_peak = c.min_voltage;
   fp.angle_reference = c.angle_reference;
   return fp;
@@ -310,38 +317,77 @@ double ScalarY(const WindowEngine& m, size_t ch, ptrdiff_t t) {
   return y;
 }
 
-// The five sum terms of channel ch at tile index t: y, y², y·v (v: the channel's reference
-// row), y·cos, y·sin.
-void SampleTerms(const WindowEngine& m, size_t ch, ptrdiff_t t, double a[kSumCount]) {
+// The five sum terms of channel ch's sample y at tile index t: y, y², y·v (v: the channel's
+// reference row), y·cos, y·sin.
+void SampleTerms(const WindowEngine& m, size_t ch, ptrdiff_t t, double y, double a[kSumCount]) {
   const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
   const size_t nv = m.config.voltages;
   const size_t ref = ch < nv ? (ch + 1) % nv
                              : (m.config.phase[ch - nv] == kCurrentOnly ? 0 : m.config.phase[ch - nv]);
-  const double y = ScalarY(m, ch, t);
   a[0] = y;
   a[1] = y * y;
   a[2] = y * double{m.vcal[ref][base]};
   a[3] = y * double{m.cosr[base]};
   a[4] = y * double{m.sinr[base]};
 }
+void SampleTerms(const WindowEngine& m, size_t ch, ptrdiff_t t, double a[kSumCount]) {
+  SampleTerms(m, ch, t, ScalarY(m, ch, t), a);
+}
 
-// Splits the two samples around a window boundary between the closing window's sums and the
-// next window's: for every channel, sample t−1 moves −w_prev from `sums` to `next` and sample
-// t adds w_cur to `sums` and −w_cur to `next` (each sum in this order, so the result equals
-// four separate passes).
-void SplitBoundarySamples(const WindowEngine& m, ptrdiff_t t, double w_prev, double w_cur,
-                          double (*sums)[kSumCount], double (*next)[kSumCount]) {
+// A window boundary between tile samples t−1 and t splits both between the closing window
+// and the next one: sample t−1 (all in the closing window's sums so far) moves w_prev to the
+// next window, sample t (in neither yet) gives w_cur to the closing window and the rest, −w_cur
+// of it relative to the next window's start, to the next. The filtered samples of both are
+// computed once (y) and used twice: CloseBoundary before the closing window is finalised,
+// OpenBoundary after, which overwrites the sums with the next window's start (no second sums
+// array on the stack).
+struct BoundaryY {
+  ptrdiff_t t;
+  double w_prev, w_cur;
+  double prev[kMaxChannels], cur[kMaxChannels];  // y at t−1 and t, per channel
+};
+
+BoundaryY BoundarySamples(const WindowEngine& m, ptrdiff_t t, double w_prev, double w_cur) {
+  BoundaryY b;
+  b.t = t;
+  b.w_prev = w_prev;
+  b.w_cur = w_cur;
+  for (size_t ch = 0; ch < Channels(m); ++ch) {
+    b.prev[ch] = ScalarY(m, ch, t - 1);
+    b.cur[ch] = ScalarY(m, ch, t);
+  }
+  return b;
+}
+
+// Calls update(sums[ch], terms of sample t−1, terms of sample t) for every channel.
+template <typename Update>
+void ForBoundaryTerms(WindowEngine& m, const BoundaryY& b, const Update& update) {
   for (size_t ch = 0; ch < Channels(m); ++ch) {
     double a1[kSumCount], a0[kSumCount];
-    SampleTerms(m, ch, t - 1, a1);
-    SampleTerms(m, ch, t, a0);
-    for (size_t q = 0; q < kSumCount; ++q) {
-      sums[ch][q] += -w_prev * a1[q];
-      next[ch][q] += w_prev * a1[q];
-      sums[ch][q] += w_cur * a0[q];
-      next[ch][q] += -w_cur * a0[q];
-    }
+    SampleTerms(m, ch, b.t - 1, b.prev[ch], a1);
+    SampleTerms(m, ch, b.t, b.cur[ch], a0);
+    update(m.sums[ch], a1, a0);
   }
+}
+
+void CloseBoundary(WindowEngine& m, const BoundaryY& b) {
+  ForBoundaryTerms(m, b, [&](double* sums, const double* a1, const double* a0) {
+    for (size_t q = 0; q < kSumCount; ++q) {
+      sums[q] += -b.w_prev * a1[q];
+      sums[q] += b.w_cur * a0[q];
+    }
+  });
+}
+
+void OpenBoundary(WindowEngine& m, const BoundaryY& b) {
+  ForBoundaryTerms(m, b, [&](double* sums, const double* a1, const double* a0) {
+    for (size_t q = 0; q < kSumCount; ++q) {
+      double s = 0.0;  // as a sum from zero (keeps the sign of zero terms as before)
+      s += b.w_prev * a1[q];
+      s += -b.w_cur * a0[q];
+      sums[q] = s;
+    }
+  });
 }
 
 // Adds weight·(contribution of tile sample t) to the double sums of every channel.
@@ -389,10 +435,10 @@ void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult*
   const double t_abs = static_cast<double>(m.tile_start) + static_cast<double>(t);
   // Split samples t−1 (fully in the old window so far) and t (not yet in either) by their
   // linear-interpolation weights; the new window starts with the complements.
-  double next[kMaxChannels][kSumCount] = {};
   const double w_prev_old = HatCdf(bd.at - (t_abs - 1.0));  // part of sample t−1 before bd
   const double w_cur_old = HatCdf(bd.at - t_abs);
-  SplitBoundarySamples(m, t, 1.0 - w_prev_old, w_cur_old, m.sums, next);
+  const BoundaryY boundary = BoundarySamples(m, t, 1.0 - w_prev_old, w_cur_old);
+  CloseBoundary(m, boundary);
 
   const double w = bd.at - m.window_start;
   WindowResult& r = out[*count];
@@ -440,7 +486,7 @@ void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult*
   const double norm = 1.0 / std::hypot(m.osc_cos, m.osc_sin);
   m.osc_cos *= norm;
   m.osc_sin *= norm;
-  std::memcpy(m.sums, next, sizeof(double) * kSumCount * Channels(m));
+  OpenBoundary(m, boundary);
   std::memset(m.clipped, 0, sizeof(m.clipped));
   m.window_start = bd.at;
   m.crossings_in_window = 0;
@@ -970,11 +1016,7 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
   fp.voltages = nv;
   fp.currents = nc;
   fp.phase = c.phase;
-  for (size_t k = 0; k < nv; ++k) fp.v_dc[k] = true;
-  for (size_t k = 0; k < nc; ++k) {
-    fp.i_dc[k] = true;
-    fp.min_on[k] = c.min_on_current;
-  }
+  fp.min_on_all = c.min_on_current;  // null calibration and min_on: DC removal and one minimum
   fp.min_voltage_peak = 0.0;
   fp.angle_reference = c.angle_reference;
   const double w = b - a;
