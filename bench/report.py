@@ -56,7 +56,7 @@ def main(build):
     ref = rate(wb["BM_PlainScalarReference"])
     best = targets[0]
     chain = rate(wb[f"ChainFramesI16/{best}"])
-    dram = wb["BM_ChainDram"]
+    dram = wb["BM_ChainDram/2560"]
     roof = wb["BM_RooflineRead/dram"]
     numpy = (build / "numpy_compare.txt").read_text() if (build / "numpy_compare.txt").exists() else ""
     m = re.search(r"speed-up: ([0-9.]+)x", numpy)
@@ -89,6 +89,21 @@ def main(build):
             f"{n} → {rate(wb[f'BM_BlockLength/{n}']) / 1e9:.2f}" for n in (1, 16, 256, 2560, 25600)
             if f"BM_BlockLength/{n}" in wb) + " G/s.",
     ]
+    # DRAM-resident input of every layout next to the read roofline and the in-cache chain.
+    dram_rows = ["| input, 256 MiB in DRAM | block (frames) | chain GB/s | % of read roofline | "
+                 "G channel-samples/s | vs the same chain in cache |", "|---|---|---|---|---|---|"]
+    for label, name, cached in (("int16 frames", "BM_ChainDram/2560", "ChainFramesI16"),
+                                ("int32 frames", "BM_ChainDramI32/2560", "ChainFramesI32"),
+                                ("float32 planar", "BM_ChainDramF32/2560", "ChainPlanarF32"),
+                                ("float32 planar", "BM_ChainDramF32/256", "ChainPlanarF32"),
+                                ("float64 planar", "BM_ChainDramF64/2560", "ChainPlanarF64"),
+                                ("float64 planar", "BM_ChainDramF64/256", "ChainPlanarF64")):
+        b = wb.get(name)
+        if b is None:
+            continue
+        dram_rows.append(f"| {label} | {name.split('/')[-1]} | {b['bytes_per_second'] / 1e9:.2f} | "
+                         f"{100 * b['bytes_per_second'] / roof['bytes_per_second']:.0f} % | {rate(b) / 1e9:.2f} | "
+                         f"{100 * rate(b) / rate(wb[f'{cached}/{best}']):.0f} % |")
     sizes = (build / "state_sizes.txt").read_text().strip() if (build / "state_sizes.txt").exists() else ""
     profile = (build / "profile.txt").read_text().strip() if (build / "profile.txt").exists() else ""
     # Plot: throughput per target vs channel count, with the DRAM roofline in the same units.
@@ -112,7 +127,7 @@ def main(build):
     text = out.read_text()
     start, end = text.index("<!-- results -->"), text.index("<!-- /results -->")
     body = "\n".join(["<!-- results -->", "", "G channel-samples per second, one core, medians of the run:", "",
-                      *lines, "", *summary, "", profile, "", sizes, "", "![throughput](throughput.png)", ""])
+                      *lines, "", *summary, "", *dram_rows, "", profile, "", sizes, "", "![throughput](throughput.png)", ""])
     out.write_text(text[:start] + body + text[end:])
     print("\n".join(lines + [""] + summary))
 

@@ -158,10 +158,10 @@ void BM_FrontEndPlanar(benchmark::State& state, int64_t target, const std::vecto
 // The full chain (window engine → energy → demand → events) in the layout `make_block` gives.
 // `calibrated`: every current has its own skew correction (a 4-tap fractional-delay filter per
 // channel), as a calibrated meter in the field does.
-template <typename MakeBlock>
-void BM_Chain(benchmark::State& state, int64_t target, MakeBlock make_block, bool calibrated) {
-  hwy::SetSupportedTargetsForTest(target);
-  const auto block = make_block(GetData());
+// The meter of the chain benchmarks: 92 currents on three phases; `calibrated`: every current
+// has its own skew correction (a 4-tap fractional-delay filter per channel), as a calibrated
+// meter in the field does.
+std::unique_ptr<meterdsp::Meter> MakeChainMeter(bool calibrated) {
   auto cfg = std::make_unique<meterdsp::MeterConfig>();
   cfg->window.fs_hz = kFs;
   cfg->window.currents = kNc;
@@ -171,6 +171,15 @@ void BM_Chain(benchmark::State& state, int64_t target, MakeBlock make_block, boo
   }
   auto m = std::make_unique<meterdsp::Meter>();
   if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
+  return m;
+}
+
+// The full chain (window engine → energy → demand → events) in the layout `make_block` gives.
+template <typename MakeBlock>
+void BM_Chain(benchmark::State& state, int64_t target, MakeBlock make_block, bool calibrated) {
+  hwy::SetSupportedTargetsForTest(target);
+  const auto block = make_block(GetData());
+  auto m = MakeChainMeter(calibrated);
   std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(m->window, kFrames));
   size_t done = 0;
   for (auto _ : state) {
@@ -352,18 +361,47 @@ BENCHMARK(BM_BlockLength)->Arg(1)->Arg(16)->Arg(256)->Arg(2560)->Arg(25600)->Uni
 
 // Memory-read roofline: int16 frames far larger than the caches (256 MiB, 9.6 min of a panel),
 // read by the simplest SIMD reduction the compiler makes of a sum, and by the full chain.
-std::vector<int16_t>& BigFrames() {
-  static std::vector<int16_t> big = [] {
+// DRAM-resident input: 256 MiB of one layout, made of copies of the one-second test signal.
+constexpr size_t kBigBytes = size_t{256} << 20;
+
+template <typename Code>
+const std::vector<Code>& BigFrames() {
+  static const std::vector<Code> big = [] {
+    const std::vector<Code>& one = [] {
+      if constexpr (sizeof(Code) == 2) return GetData().frames;
+      else return GetData().frames32;
+    }();
+    std::vector<Code> b(kBigBytes / sizeof(Code) / one.size() * one.size());
+    for (size_t k = 0; k < b.size(); k += one.size()) std::memcpy(&b[k], one.data(), one.size() * sizeof(Code));
+    return b;
+  }();
+  return big;
+}
+
+// Planar rows of a whole number of seconds each: voltages [kNv][frames], then currents.
+template <typename Sample>
+struct BigPlanar {
+  std::vector<Sample> rows;
+  size_t frames = 0;
+};
+template <typename Sample>
+const BigPlanar<Sample>& BigPlanarRows() {
+  static const BigPlanar<Sample> big = [] {
     const Data& d = GetData();
-    std::vector<int16_t> b((size_t{256} << 20) / sizeof(int16_t) / ((kNv + kNc) * kFrames) * ((kNv + kNc) * kFrames));
-    for (size_t k = 0; k < b.size(); k += d.frames.size()) std::memcpy(&b[k], d.frames.data(), d.frames.size() * 2);
+    BigPlanar<Sample> b;
+    b.frames = kBigBytes / sizeof(Sample) / (kNv + kNc) / kFrames * kFrames;
+    b.rows.resize((kNv + kNc) * b.frames);
+    for (size_t ch = 0; ch < kNv + kNc; ++ch) {
+      const float* src = ch < kNv ? &d.v[ch * kFrames] : &d.i[(ch - kNv) * kFrames];
+      for (size_t t = 0; t < b.frames; ++t) b.rows[ch * b.frames + t] = static_cast<Sample>(src[t % kFrames]);
+    }
     return b;
   }();
   return big;
 }
 
 void BM_RooflineRead(benchmark::State& state, bool dram) {
-  const std::vector<int16_t>& big = BigFrames();
+  const std::vector<int16_t>& big = BigFrames<int16_t>();
   const size_t n = dram ? big.size() : size_t{1} << 16;  // 128 KiB: cache-resident
   int64_t sum = 0;
   for (auto _ : state) {
@@ -380,29 +418,50 @@ void BM_RooflineRead(benchmark::State& state, bool dram) {
 BENCHMARK_CAPTURE(BM_RooflineRead, dram, true)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
 BENCHMARK_CAPTURE(BM_RooflineRead, cache, false)->Repetitions(5)->ReportAggregatesOnly(true);
 
-void BM_ChainDram(benchmark::State& state) {
-  const std::vector<int16_t>& big = BigFrames();
-  const size_t frames = big.size() / (kNv + kNc);
-  auto cfg = std::make_unique<meterdsp::MeterConfig>();
-  cfg->window.fs_hz = kFs;
-  cfg->window.currents = kNc;
-  auto m = std::make_unique<meterdsp::Meter>();
-  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
-  std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(m->window, kFrames));
+// The full chain of BM_Chain (same configuration) streaming 256 MiB of one layout in blocks of
+// state.range(0) frames: `block_at(pos, n)` is the block of frames [pos, pos + n).
+template <typename BlockAt>
+void RunChainDram(benchmark::State& state, size_t frames, size_t bytes, const BlockAt& block_at) {
+  const size_t block = static_cast<size_t>(state.range(0));
+  auto m = MakeChainMeter(false);
+  std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(m->window, block));
   size_t done = 0;
   for (auto _ : state) {
-    for (size_t pos = 0; pos < frames; pos += kFrames) {
-      auto s = meterdsp::Process(*m, meterdsp::FrameBlock<int16_t>{big.data() + pos * (kNv + kNc), kFrames, kNv + kNc},
-                                 out.data(), out.size(), &done);
+    for (size_t pos = 0; pos + block <= frames; pos += block) {
+      auto s = meterdsp::Process(*m, block_at(pos, block), out.data(), out.size(), &done);
       benchmark::DoNotOptimize(s);
     }
   }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(big.size() * sizeof(int16_t)));
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(big.size()));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(frames * (kNv + kNc)));
   state.counters["panels_per_core"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * static_cast<double>(frames) / kFs, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ChainDram)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
+
+template <typename Code>
+void BM_ChainDramFrames(benchmark::State& state) {
+  const std::vector<Code>& big = BigFrames<Code>();
+  RunChainDram(state, big.size() / (kNv + kNc), big.size() * sizeof(Code), [&](size_t pos, size_t n) {
+    return meterdsp::FrameBlock<Code>{big.data() + pos * (kNv + kNc), n, kNv + kNc};
+  });
+}
+
+template <typename Sample>
+void BM_ChainDramPlanar(benchmark::State& state) {
+  const BigPlanar<Sample>& big = BigPlanarRows<Sample>();
+  const size_t stride = big.frames;
+  RunChainDram(state, stride, big.rows.size() * sizeof(Sample), [&](size_t pos, size_t n) {
+    return meterdsp::PlanarBlock<Sample>{big.rows.data() + pos, stride, big.rows.data() + kNv * stride + pos, stride, n};
+  });
+}
+// One-second blocks; planar also in 256-frame blocks (the block's finite check then leaves it in
+// L2 for the conversion, docs/performance.md).
+#define METERDSP_DRAM_BENCH(fn, name) \
+  BENCHMARK(fn)->Name(name)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true)
+METERDSP_DRAM_BENCH(BM_ChainDramFrames<int16_t>, "BM_ChainDram")->Arg(kFrames);
+METERDSP_DRAM_BENCH(BM_ChainDramFrames<int32_t>, "BM_ChainDramI32")->Arg(kFrames);
+METERDSP_DRAM_BENCH(BM_ChainDramPlanar<float>, "BM_ChainDramF32")->Arg(kFrames)->Arg(256);
+METERDSP_DRAM_BENCH(BM_ChainDramPlanar<double>, "BM_ChainDramF64")->Arg(kFrames)->Arg(256);
 
 int Register() {
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
