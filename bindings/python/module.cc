@@ -241,16 +241,15 @@ class PyMeter {
                             " and " + std::to_string(nc));
     }
     if (nvn != ncn && c.currents > 0) throw py::value_error("v and i must have the same number of samples");
-    const meterdsp::PlanarBlock<float> whole{vf.data(), nvn, inf.data(), ncn, nvn};
-    bool finite;
-    {
-      py::gil_scoped_release release;
-      finite = meterdsp::AllFinite(whole, c.voltages, c.currents);
-    }
-    if (!finite) Check(Status::kNonFiniteInput);  // before any state changes
-    return Chunked(nvn, [&](size_t first, size_t n) {
-      return meterdsp::PlanarBlock<float>{vf.data() + first, nvn, inf.data() + first, ncn, n};
-    });
+    // Process checks every chunk for NaN/Inf right before consuming it (while it is in cache:
+    // one pass over the arrays from memory, not two); a bad sample in a later chunk puts the
+    // meter back as it was before the call.
+    return Chunked(
+        nvn,
+        [&](size_t first, size_t n) {
+          return meterdsp::PlanarBlock<float>{vf.data() + first, nvn, inf.data() + first, ncn, n};
+        },
+        /*may_fail=*/true);
   }
 
   py::dict ProcessFrames(const py::array& frames) {
@@ -575,12 +574,20 @@ class PyMeter {
     }
     return std::vector<double>(a.data(), a.data() + n);
   }
-  // Feeds [0, frames) in chunks so the result buffer stays proportional to the windows found
-  // (results do not depend on the cut). Inputs were validated whole, so no chunk can fail
-  // half-way; the GIL is released throughout.
+  // Feeds [0, frames) in chunks of 512 frames (results do not depend on the cut): a chunk of
+  // 95 float32 rows (190 KB) stays in L2 from Process's finite check to its conversion, and the
+  // result buffer stays proportional to the windows found. `may_fail`: a chunk may be rejected
+  // (NaN/Inf in planar input) after earlier ones were consumed; the meter is then restored from
+  // a copy taken before the first, so a failed call changes nothing. The GIL is released
+  // throughout.
   template <typename MakeBlock>
-  py::dict Chunked(size_t frames, const MakeBlock& make_block) {
-    constexpr size_t kChunk = size_t{1} << 16;
+  py::dict Chunked(size_t frames, const MakeBlock& make_block, bool may_fail = false) {
+    constexpr size_t kChunk = 512;
+    const bool restore = may_fail && frames > kChunk;
+    if (restore) {
+      if (!before_) before_ = std::make_unique<meterdsp::Meter>();
+      *before_ = *m_;
+    }
     std::vector<meterdsp::WindowResult> all, out(meterdsp::MaxWindowsPerBlock(m_->window, kChunk));
     Status s = Status::kOk;
     {
@@ -592,6 +599,7 @@ class PyMeter {
         all.insert(all.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(done));
       }
     }
+    if (s != Status::kOk && restore) *m_ = *before_;
     Check(s);
     if (!all.empty()) last_ = std::make_unique<meterdsp::WindowResult>(all.back());
     return Results(all, all.size());
@@ -755,6 +763,7 @@ class PyMeter {
   }
 
   std::unique_ptr<meterdsp::Meter> m_;
+  std::unique_ptr<meterdsp::Meter> before_;  // the meter before a multi-chunk call (restored on error)
   std::unique_ptr<meterdsp::MeterConfig> config_;
   std::unique_ptr<meterdsp::PanelConfig> panel_;
   std::unique_ptr<meterdsp::WindowResult> last_;

@@ -230,15 +230,20 @@ def test_meter_skew_calibration():
     np.testing.assert_allclose(cal.p[ok][:, 0], 575, rtol=3e-4)
 
 
-def test_meter_errors_leave_state_unchanged():
+# A NaN in the first 512-frame chunk of a call is rejected before anything is consumed; one in a
+# later chunk (700, 1499), after earlier chunks went through the chain, restores the meter.
+@pytest.mark.parametrize("row,pos", [("v", 10), ("i", 700), ("v", 1499)])
+def test_meter_errors_leave_state_unchanged(row, pos):
     n = 3000
     v, i, phase = three_phase(n)
     meter = meterdsp.Meter(FS, 3, 6, phase=phase)
     first = meter.process(v[:, :1500], i[:, :1500])
-    bad = v[:, 1500:].copy()
-    bad[1, 10] = np.nan
+    bad_v, bad_i = v[:, 1500:].copy(), i[:, 1500:].copy()
+    (bad_v if row == "v" else bad_i)[1, pos] = np.nan
+    before = meter.now_s
     with pytest.raises(ValueError, match="NaN"):
-        meter.process(bad, i[:, 1500:])
+        meter.process(bad_v, bad_i)
+    assert meter.now_s == before
     with pytest.raises(ValueError, match="rows"):
         meter.process(v[:2, 1500:], i[:, 1500:])
     with pytest.raises(TypeError):
@@ -248,8 +253,11 @@ def test_meter_errors_leave_state_unchanged():
     with pytest.raises(TypeError, match="int16"):
         meter.process_frames(np.zeros((10, 9), dtype=np.float32))
     rest = meter.process(v[:, 1500:], i[:, 1500:])
-    fresh = meterdsp.Meter(FS, 3, 6, phase=phase).process(v, i)
+    fresh_meter = meterdsp.Meter(FS, 3, 6, phase=phase)
+    fresh = fresh_meter.process(v, i)
     np.testing.assert_array_equal(np.concatenate([first.p, rest.p]), fresh.p)
+    np.testing.assert_array_equal(meter.energy()["wh_import"], fresh_meter.energy()["wh_import"])
+    assert meter.now_s == fresh_meter.now_s
 
 
 @pytest.mark.parametrize("kwargs,msg", [
