@@ -62,6 +62,7 @@ def main(build):
     m = re.search(r"speed-up: ([0-9.]+)x", numpy)
     mp = re.search(r"= ([0-9]+) 92-channel panels per core in real time", numpy)
     ml = re.search(r"DRAM-resident recording: .* for ([0-9.]+) s \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
+    ml64 = re.search(r"DRAM-resident float64 recording: .* \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
     summary = [
         f"- Kernel {best} vs SCALAR: {rate(kb[f'Kernel/{best}']) / rate(kb['Kernel/SCALAR']):.1f}×; "
         f"window engine {best} vs the plain scalar reference: {rate(wb[f'ProcessPlanarF32/{best}']) / ref:.0f}×.",
@@ -82,8 +83,9 @@ def main(build):
         f"all per-window work almost no time (profile below).",
         f"- `meterdsp.measure` vs NumPy on the same work: {m.group(1)}×." if m else "- NumPy comparison: not run.",
         f"- `Meter.process` from Python on float32 (whole chain): {mp.group(1)} panels per core in real time "
-        "(target 5,000)" + (f"; on a {ml.group(1)}-s recording ({ml.group(2)} MiB, DRAM-resident) {ml.group(3)}."
-                            if ml else ".") if mp else "- Meter.process from Python: not run.",
+        "(target 5,000)" + (f"; on a {ml.group(1)}-s recording ({ml.group(2)} MiB, DRAM-resident) {ml.group(3)}"
+                            if ml else "") + (f", as float64 ({ml64.group(1)} MiB, read in place) {ml64.group(2)}"
+                                              if ml64 else "") + "." if mp else "- Meter.process from Python: not run.",
         f"- Later stages per 200-ms window of 92 channels: energy {wb['BM_StageEnergy']['real_time']:.0f} ns, "
         f"demand {wb['BM_StageDemand']['real_time']:.0f} ns, events {wb['BM_StageEvents']['real_time']:.0f} ns; "
         f"a full register-map read {rate(wb['BM_StageRegisterMaps']) / 1e6:.1f} M registers/s.",

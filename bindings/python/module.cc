@@ -22,11 +22,15 @@ void Check(Status s) {
   if (s != Status::kOk) throw py::value_error(std::string("meterdsp: ") + meterdsp::ToString(s));
 }
 
-using F32 = py::array_t<float, py::array::c_style | py::array::forcecast>;
+template <typename T>
+using Rows = py::array_t<T, py::array::c_style | py::array::forcecast>;
+using F32 = Rows<float>;
 
-// A float32 C-contiguous 2-D view of `obj`: float32 C-contiguous input is used in place;
-// float64 / int16 / int32 are converted (ints keep their code values). 1-D becomes (1, n).
-F32 AsRows(const py::handle& obj, const char* name, size_t* rows, size_t* cols) {
+// A C-contiguous 2-D view of `obj` as T (float or double): input of that type and C-contiguous
+// is used in place; float32 / float64 / int16 / int32 are converted (ints keep their code
+// values). 1-D becomes (1, n).
+template <typename T>
+Rows<T> AsRowsOf(const py::handle& obj, const char* name, size_t* rows, size_t* cols) {
   if (!py::isinstance<py::array>(obj)) {
     throw py::type_error(std::string(name) + " must be a NumPy array");
   }
@@ -42,11 +46,19 @@ F32 AsRows(const py::handle& obj, const char* name, size_t* rows, size_t* cols) 
   if (a.ndim() != 1 && a.ndim() != 2) {
     throw py::value_error(std::string(name) + " must be 1-D (n,) or 2-D (channels, n)");
   }
-  F32 f = F32::ensure(a);  // no copy when already float32 and C-contiguous
-  if (!f) throw py::type_error(std::string(name) + ": cannot view as float32");
+  Rows<T> f = Rows<T>::ensure(a);  // no copy when already of type T and C-contiguous
+  if (!f) throw py::type_error(std::string(name) + ": cannot convert to " + (sizeof(T) == 4 ? "float32" : "float64"));
   *rows = a.ndim() == 1 ? 1 : static_cast<size_t>(a.shape(0));
   *cols = static_cast<size_t>(a.shape(a.ndim() - 1));
   return f;
+}
+F32 AsRows(const py::handle& obj, const char* name, size_t* rows, size_t* cols) {
+  return AsRowsOf<float>(obj, name, rows, cols);
+}
+
+bool IsFloat64(const py::handle& obj) {
+  return py::isinstance<py::array>(obj) && py::reinterpret_borrow<py::array>(obj).dtype().kind() == 'f' &&
+         py::reinterpret_borrow<py::array>(obj).dtype().itemsize() == 8;
 }
 
 std::vector<uint8_t> PhaseOf(const py::object& phase, size_t nv, size_t nc) {
@@ -230,10 +242,18 @@ class PyMeter {
     config_ = std::move(mc);
   }
 
+  // float64 arrays go to the core's float64 path in place (NumPy's default type: no float32
+  // copy of the recording); anything else is read as float32 (in place when it is float32).
   py::dict Process(const py::object& v, const py::object& i) {
+    if (IsFloat64(v) && IsFloat64(i)) return ProcessRows<double>(v, i);
+    return ProcessRows<float>(v, i);
+  }
+
+  template <typename T>
+  py::dict ProcessRows(const py::object& v, const py::object& i) {
     size_t nv = 0, nvn = 0, nc = 0, ncn = 0;
-    F32 vf = AsRows(v, "v", &nv, &nvn);
-    F32 inf = AsRows(i, "i", &nc, &ncn);
+    Rows<T> va = AsRowsOf<T>(v, "v", &nv, &nvn);
+    Rows<T> ia = AsRowsOf<T>(i, "i", &nc, &ncn);
     const auto& c = m_->window.config;
     if (nv != c.voltages || (nc != c.currents && !(c.currents == 0 && ncn == 0))) {
       throw py::value_error("expected v with " + std::to_string(c.voltages) + " rows and i with " +
@@ -247,7 +267,7 @@ class PyMeter {
     return Chunked(
         nvn,
         [&](size_t first, size_t n) {
-          return meterdsp::PlanarBlock<float>{vf.data() + first, nvn, inf.data() + first, ncn, n};
+          return meterdsp::PlanarBlock<T>{va.data() + first, nvn, ia.data() + first, ncn, n};
         },
         /*may_fail=*/true);
   }
@@ -777,10 +797,12 @@ PYBIND11_MODULE(_core, mod) {
   mod.attr("__version__") = METERDSP_VERSION;
   mod.def("simd_target", [] { return std::string(meterdsp::SimdTarget()); },
           "Name of the SIMD target the dispatcher selects on this CPU, e.g. 'AVX3'.");
-  mod.def("_input_address", [](const py::object& a) {
+  mod.def("_input_address", [](const py::object& a, bool float64) {
             size_t r = 0, c = 0;
-            return reinterpret_cast<uintptr_t>(AsRows(a, "a", &r, &c).data());
-          }, "Test hook: address of the float32 data the core would read for `a`.");
+            return float64 ? reinterpret_cast<uintptr_t>(AsRowsOf<double>(a, "a", &r, &c).data())
+                           : reinterpret_cast<uintptr_t>(AsRows(a, "a", &r, &c).data());
+          }, py::arg("a"), py::arg("float64") = false,
+          "Test hook: address of the float32 (float64: of the float64) data the core would read for `a`.");
   mod.def("measure", &Measure, py::arg("v"), py::arg("i"), py::arg("fs"), py::kw_only(),
           py::arg("phase") = py::none(), py::arg("nominal_hz") = py::none(),
           py::arg("min_on_current") = 0.0, py::arg("angle_reference") = "v1");

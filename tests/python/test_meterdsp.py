@@ -102,6 +102,25 @@ def test_c_contiguous_float32_is_read_in_place():
     assert meterdsp._core._input_address(f) != f.ctypes.data  # not C-contiguous: converted
 
 
+def test_meter_reads_float64_in_place_and_matches_float32():
+    a = np.zeros((3, 1000))
+    assert meterdsp._core._input_address(a, float64=True) == a.ctypes.data
+    assert meterdsp._core._input_address(a.astype(np.float32), float64=True) != a.ctypes.data
+    n = 3 * 2560 + 77
+    v, i, phase = three_phase(n)
+    m64 = meterdsp.Meter(FS, 3, 6, phase=phase)
+    m32 = meterdsp.Meter(FS, 3, 6, phase=phase)
+    w64 = m64.process(v, i)  # float64 path
+    w32 = m32.process(v.astype(np.float32), i.astype(np.float32))
+    assert len(w64) == len(w32) >= 10
+    np.testing.assert_allclose(w64.p, w32.p, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(w64.q, w32.q, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(m64.energy()["wh_import"], m32.energy()["wh_import"], rtol=1e-6)
+    # Mixed float64 / float32 rows are read as float32.
+    mixed = meterdsp.Meter(FS, 3, 6, phase=phase).process(v, i.astype(np.float32))
+    np.testing.assert_array_equal(mixed.p, w32.p)
+
+
 def test_measure_float32_is_not_copied_and_float64_matches():
     n = 5120
     v = sine(230, 0, 50, n)
@@ -232,10 +251,12 @@ def test_meter_skew_calibration():
 
 # A NaN in the first 512-frame chunk of a call is rejected before anything is consumed; one in a
 # later chunk (700, 1499), after earlier chunks went through the chain, restores the meter.
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("row,pos", [("v", 10), ("i", 700), ("v", 1499)])
-def test_meter_errors_leave_state_unchanged(row, pos):
+def test_meter_errors_leave_state_unchanged(row, pos, dtype):
     n = 3000
     v, i, phase = three_phase(n)
+    v, i = v.astype(dtype), i.astype(dtype)
     meter = meterdsp.Meter(FS, 3, 6, phase=phase)
     first = meter.process(v[:, :1500], i[:, :1500])
     bad_v, bad_i = v[:, 1500:].copy(), i[:, 1500:].copy()

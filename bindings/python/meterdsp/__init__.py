@@ -171,7 +171,10 @@ class Meter:
 
     def process(self, v: _npt.ArrayLike, i: _npt.ArrayLike) -> Windows:
         """Feed planar blocks v (voltages, n) [V] and i (currents, n) [A]; float or int.
-        Returns the windows completed in this block. On error the state is unchanged."""
+        C-contiguous float32 or float64 arrays (both the same type) are read in place, others
+        converted to float32. Any length: the core gets 512-frame chunks, each checked for
+        NaN/Inf just before it is used. Returns the windows completed in this block. On error
+        (shape, dtype, NaN/Inf anywhere) the state is unchanged."""
         return Windows(self._m.process(v, i))
 
     def process_frames(self, frames: _npt.NDArray) -> Windows:
