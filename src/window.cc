@@ -84,6 +84,40 @@ void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, 
   }
 }
 
+// Measure() on float64 rows: demotes samples [0, len) of every row x[ch] (voltages first) to
+// float32 and accumulates them as MeasureChunkImpl does; ref[ch] is the voltage row of channel
+// ch's Σy·v. Precondition: len ≤ kMeasureChunkF64.
+void MeasureChunkF64Impl(const double* const* x, const uint8_t* ref, size_t nv, size_t nch, size_t len,
+                         const float* cosr, const float* sinr, double* sums) {
+  const hn::ScalableTag<double> d;
+  const hn::Rebind<float, decltype(d)> df;
+  const size_t N = hn::Lanes(d);
+  auto demote = [&](const double* HWY_RESTRICT src, float* HWY_RESTRICT dst) {
+    size_t j = 0;
+    for (; j + N <= len; j += N) hn::StoreU(hn::DemoteTo(df, hn::LoadU(d, src + j)), df, dst + j);
+    for (; j < len; ++j) dst[j] = static_cast<float>(src[j]);
+  };
+  HWY_ALIGN float v[kMaxVoltages][kMeasureChunkF64];
+  HWY_ALIGN float y[kMeasureChunkF64];
+  for (size_t k = 0; k < nv; ++k) demote(x[k], v[k]);
+  HWY_ALIGN float lanes[kSumCount * kMaxLanes];
+  for (size_t ch = 0; ch < nch; ++ch) {
+    KernelRows r;
+    if (ch < nv) {
+      r.x = v[ch];
+    } else {
+      demote(x[ch], y);
+      r.x = y;
+    }
+    r.ref = v[ref[ch]];
+    r.cosr = cosr;
+    r.sinr = sinr;
+    for (float& l : lanes) l = 0.0f;
+    AccumulateSpanUnpadded(r, 0, len, lanes, sums + ch * kSumCount);
+    ReduceLanesToDouble(lanes, sums + ch * kSumCount);
+  }
+}
+
 // Moves every channel's lane partial sums into its double window sums (lanes widened to
 // double and added in the target's fixed order) and clears them.
 void FlushLanesImpl(WindowEngine& m) {
@@ -127,6 +161,7 @@ HWY_AFTER_NAMESPACE();
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <type_traits>
 
 #include "meterdsp/window.h"
 #include "src/angles.h"
@@ -137,6 +172,7 @@ namespace {
 HWY_EXPORT(AccumulateTileImpl);
 HWY_EXPORT(DelayVoltagesImpl);
 HWY_EXPORT(MeasureChunkImpl);
+HWY_EXPORT(MeasureChunkF64Impl);
 HWY_EXPORT(TargetNameImpl);
 HWY_EXPORT(FlushLanesImpl);
 HWY_EXPORT(LanesImpl);
@@ -875,8 +911,13 @@ Status Process(WindowEngine& m, const PlanarBlock<double>& b, WindowResult* out,
 
 // ---------------------------------------------------------------- one-shot measurement
 
-Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
-               WindowResult& r) noexcept {
+namespace {
+
+// Measure() on float32 or float64 rows. float64 rows are read in place by the crossing search
+// and the weighted ends and converted to float32 a chunk at a time for the accumulation kernel
+// (the stream's front end converts them the same way).
+template <typename Sample>
+Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowResult& r) {
   if (Status s = ValidateCommon(c.fs_hz, c.voltages, c.currents, c.phase); s != Status::kOk) {
     return s;
   }
@@ -896,7 +937,7 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
   size_t ref = 0;
   double mean = 0, peak = 0;
   for (size_t k = 0; k < nv; ++k) {
-    const float* row = in.v + k * in.v_stride;
+    const Sample* row = in.v + k * in.v_stride;
     double sum = 0;
     for (size_t t = 0; t < n; ++t) sum += row[t];
     const double mk = sum / static_cast<double>(n);
@@ -910,7 +951,7 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
     }
   }
   // Rising zero crossings with 10 % hysteresis; keep the first and the last.
-  const float* vr = in.v + ref * in.v_stride;
+  const Sample* vr = in.v + ref * in.v_stride;
   double first = -1, last = -1;
   uint32_t crossings = 0;
   bool armed = false;
@@ -944,7 +985,6 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
   const double omega = 2.0 * kPi * freq / fs;
 
   // Rows of every channel (voltages first).
-  KernelRows rows[kMaxChannels];
   double sums[kMaxChannels][kSumCount] = {};
   auto row_of = [&](size_t ch) {
     return ch < nv ? in.v + ch * in.v_stride : in.i + (ch - nv) * in.i_stride;
@@ -976,7 +1016,8 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
   for (size_t t = lo; t < full_lo; ++t) add_weighted(t);
   for (size_t t = std::max(full_hi, full_lo); t <= std::min(hi + 1, n - 1); ++t) add_weighted(t);
 
-  constexpr size_t kChunk = 1024;
+  constexpr bool kInPlace = std::is_same_v<Sample, float>;
+  constexpr size_t kChunk = kInPlace ? 1024 : kMeasureChunkF64;
   alignas(64) float cbuf[kChunk], sbuf[kChunk];
   for (size_t c0 = full_lo; c0 < full_hi; c0 += kChunk) {
     const size_t len = std::min(kChunk, full_hi - c0);
@@ -990,20 +1031,32 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
       os = os * dc + oc * ds;
       oc = nc_;
     }
-    for (size_t ch = 0; ch < nch; ++ch) {
-      rows[ch].x = row_of(ch) + c0;
-      rows[ch].ref = ref_of(ch) + c0;
-      rows[ch].cosr = cbuf;
-      rows[ch].sinr = sbuf;
-      rows[ch].filter = nullptr;
+    if constexpr (kInPlace) {
+      KernelRows rows[kMaxChannels];
+      for (size_t ch = 0; ch < nch; ++ch) {
+        rows[ch].x = row_of(ch) + c0;
+        rows[ch].ref = ref_of(ch) + c0;
+        rows[ch].cosr = cbuf;
+        rows[ch].sinr = sbuf;
+        rows[ch].filter = nullptr;
+      }
+      HWY_DYNAMIC_DISPATCH(MeasureChunkImpl)(rows, nch, 0, len, &sums[0][0]);
+    } else {
+      const double* x[kMaxChannels];
+      uint8_t ref_row[kMaxChannels];
+      for (size_t ch = 0; ch < nch; ++ch) {
+        x[ch] = row_of(ch) + c0;
+        ref_row[ch] = static_cast<uint8_t>(ch < nv ? (ch + 1) % nv
+                                           : (c.phase[ch - nv] == kCurrentOnly ? 0 : c.phase[ch - nv]));
+      }
+      HWY_DYNAMIC_DISPATCH(MeasureChunkF64Impl)(x, ref_row, nv, nch, len, cbuf, sbuf, &sums[0][0]);
     }
-    HWY_DYNAMIC_DISPATCH(MeasureChunkImpl)(rows, nch, 0, len, &sums[0][0]);
   }
   // Non-finite samples inside the span poison the sums; the few outside it (less than a
   // cycle at each end) are checked directly.
   for (size_t ch = 0; ch < nch; ++ch) {
     if (!std::isfinite(sums[ch][1]) || !std::isfinite(sums[ch][2])) return Status::kNonFiniteInput;
-    const float* row = row_of(ch);
+    const Sample* row = row_of(ch);
     for (size_t t = 0; t < std::min(lo, n); ++t) {
       if (!std::isfinite(row[t])) return Status::kNonFiniteInput;
     }
@@ -1032,6 +1085,15 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c,
   r.index = 0;
   FinalizeChannels(fp, sums, w, clipped, r);
   return Status::kOk;
+}
+
+}  // namespace
+
+Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c, WindowResult& r) noexcept {
+  return MeasureT(in, c, r);
+}
+Status Measure(const PlanarBlock<double>& in, const MeasureConfig& c, WindowResult& r) noexcept {
+  return MeasureT(in, c, r);
 }
 
 const char* SimdTarget() noexcept { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }

@@ -564,6 +564,55 @@ TEST_P(WindowTest, MeasureFindsWholeCyclesAndFrequency) {
   }
 }
 
+// float64 rows: read in place, converted a chunk at a time (256 frames) for the kernel; the
+// results equal the float32 path's on the same (float32-representable) samples to float
+// rounding, for odd lengths, a current-only channel and both chunk tails.
+TEST_P(WindowTest, MeasureFloat64MatchesFloat32) {
+  for (size_t n : {size_t{601}, size_t{2560}, size_t{5119}}) {
+    const double f = 50.3;
+    std::vector<float> v(3 * n), i(4 * n);
+    for (size_t p = 0; p < 3; ++p) {
+      const auto vp = Synth({{1, 230, -2.0943951 * static_cast<double>(p)}, {5, 9, 0.3}}, f, kFs, n, 0.2);
+      for (size_t t = 0; t < n; ++t) v[p * n + t] = static_cast<float>(vp[t]);
+    }
+    for (size_t k = 0; k < 4; ++k) {
+      const auto ik = Sine(1.0 + static_cast<double>(k), 25.0 * static_cast<double>(k), f, kFs, n, 0.2);
+      for (size_t t = 0; t < n; ++t) i[k * n + t] = static_cast<float>(ik[t]);
+    }
+    std::vector<double> vd(v.begin(), v.end()), id(i.begin(), i.end());
+    MeasureConfig c;
+    c.fs_hz = kFs;
+    c.voltages = 3;
+    c.currents = 4;
+    const uint8_t phase[4] = {0, 1, 2, kCurrentOnly};
+    std::copy(phase, phase + 4, c.phase);
+    WindowResult r32, r64;
+    ASSERT_EQ(Measure(PlanarBlock<float>{v.data(), n, i.data(), n, n}, c, r32), Status::kOk);
+    ASSERT_EQ(Measure(PlanarBlock<double>{vd.data(), n, id.data(), n, n}, c, r64), Status::kOk);
+    EXPECT_EQ(r64.cycles, r32.cycles);
+    EXPECT_GE(r64.cycles, 10u);
+    EXPECT_NEAR(r64.frequency_hz, r32.frequency_hz, 1e-9);
+    for (size_t k = 0; k < 3; ++k) EXPECT_NEAR(r64.vrms[k], r32.vrms[k], 1e-6 * r32.vrms[k]) << n;
+    for (size_t k = 0; k < 4; ++k) {
+      EXPECT_NEAR(r64.irms[k], r32.irms[k], 1e-6 * r32.irms[k]) << n << " " << k;
+      EXPECT_NEAR(r64.p[k], r32.p[k], 1e-6 * r32.s[k] + 1e-9) << n << " " << k;
+      EXPECT_NEAR(r64.q[k], r32.q[k], 1e-6 * r32.s[k] + 1e-9) << n << " " << k;
+      EXPECT_NEAR(r64.angle_deg[k], r32.angle_deg[k], 1e-4) << n << " " << k;
+    }
+    EXPECT_NEAR(r64.irms[3], 4.0, 4e-4);  // the current-only channel keeps its current
+    // A NaN in a float64 row — at the start, inside a chunk, at the very end — is reported.
+    for (size_t at : {size_t{0}, n / 2, n - 1}) {
+      for (std::vector<double>* rows : {&vd, &id}) {
+        const double keep = (*rows)[n + at];
+        (*rows)[n + at] = std::nan("");
+        EXPECT_EQ(Measure(PlanarBlock<double>{vd.data(), n, id.data(), n, n}, c, r64), Status::kNonFiniteInput)
+            << n << " " << at;
+        (*rows)[n + at] = keep;
+      }
+    }
+  }
+}
+
 TEST_P(WindowTest, BadInputChangesNothing) {
   WindowConfig c = OneChannel();
   auto m = std::make_unique<WindowEngine>();

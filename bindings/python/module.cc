@@ -147,13 +147,15 @@ double CheckFs(double fs) {
   return fs;
 }
 
-py::dict Measure(const py::object& v, const py::object& i, double fs, const py::object& phase,
-                 const py::object& nominal_hz, double min_on_current,
-                 const std::string& angle_reference) {
-  CheckFs(fs);
+// float64 rows (both v and i) are measured in place by the core's float64 path; anything else
+// is read as float32 (in place when it is float32).
+template <typename T>
+py::dict MeasureRows(const py::object& v, const py::object& i, double fs, const py::object& phase,
+                     const py::object& nominal_hz, double min_on_current,
+                     const std::string& angle_reference) {
   size_t nv = 0, nvn = 0, nc = 0, ncn = 0;
-  F32 vf = AsRows(v, "v", &nv, &nvn);
-  F32 inf = AsRows(i, "i", &nc, &ncn);
+  Rows<T> va = AsRowsOf<T>(v, "v", &nv, &nvn);
+  Rows<T> ia = AsRowsOf<T>(i, "i", &nc, &ncn);
   if (nvn != ncn) {
     throw py::value_error("v and i must have the same number of samples (" + std::to_string(nvn) +
                           " vs " + std::to_string(ncn) + ")");
@@ -174,10 +176,20 @@ py::dict Measure(const py::object& v, const py::object& i, double fs, const py::
   Status s;
   {
     py::gil_scoped_release release;
-    s = meterdsp::Measure(meterdsp::PlanarBlock<float>{vf.data(), nvn, inf.data(), ncn, nvn}, c, r);
+    s = meterdsp::Measure(meterdsp::PlanarBlock<T>{va.data(), nvn, ia.data(), ncn, nvn}, c, r);
   }
   Check(s);
   return ToDict({&r}, nv, nc, true);
+}
+
+py::dict Measure(const py::object& v, const py::object& i, double fs, const py::object& phase,
+                 const py::object& nominal_hz, double min_on_current,
+                 const std::string& angle_reference) {
+  CheckFs(fs);
+  if (IsFloat64(v) && IsFloat64(i)) {
+    return MeasureRows<double>(v, i, fs, phase, nominal_hz, min_on_current, angle_reference);
+  }
+  return MeasureRows<float>(v, i, fs, phase, nominal_hz, min_on_current, angle_reference);
 }
 
 // Streaming meter owning its fixed-size state.

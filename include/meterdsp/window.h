@@ -185,12 +185,16 @@ struct MeasureConfig {
   AngleReference angle_reference = AngleReference::kV1;
 };
 
-// Measures float32 rows over the largest whole number of fundamental cycles of the reference
-// voltage (V1, else the first row with a signal) and writes one WindowResult. Without
-// crossings the whole block is used and kFlagNoVoltage is set. Inputs are read in place.
-// Returns kNonFiniteInput if a used row holds NaN/Inf (detected from the sums, no extra pass).
-// Never allocates or throws.
+// Measures float32 or float64 rows over the largest whole number of fundamental cycles of the
+// reference voltage (V1, else the first row with a signal) and writes one WindowResult.
+// Without crossings the whole block is used and kFlagNoVoltage is set. Inputs are read in
+// place (float64 rows are converted to float32 a chunk at a time for the accumulation, as the
+// stream does; values beyond the float32 range count as non-finite). Returns kNonFiniteInput
+// if a used row holds NaN/Inf (detected from the sums, no extra pass). Never allocates or
+// throws.
 Status Measure(const PlanarBlock<float>& block, const MeasureConfig& config,
+               WindowResult& result) noexcept;
+Status Measure(const PlanarBlock<double>& block, const MeasureConfig& config,
                WindowResult& result) noexcept;
 
 // Float lanes of the dispatched SIMD target (1 for SCALAR, 16 for AVX3).

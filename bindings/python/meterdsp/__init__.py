@@ -94,7 +94,7 @@ def measure(v: _npt.ArrayLike, i: _npt.ArrayLike, fs: float, *,
 
     v: (n,) or (nv, n) voltages; i: (n,) or (nc, n) currents. float32 / float64 in
     engineering units, or int16 / int32 raw codes (results then in code units).
-    C-contiguous float32 input is read in place. phase: (nc,) voltage row of each current
+    C-contiguous float32 or float64 input (v and i of the same type) is read in place. phase: (nc,) voltage row of each current
     (default: row k when nv == nc, else row 0). nominal_hz: 50, 60 or None (nearest).
     Raises TypeError / ValueError on bad input. The GIL is released while computing.
     """

@@ -12,6 +12,9 @@
 #include "meterdsp/window.h"
 
 namespace meterdsp {
+// Frames per chunk of Measure() on float64 rows (demoted to float32 scratch rows of this length).
+inline constexpr size_t kMeasureChunkF64 = 512;
+
 // Rows one channel's accumulation reads, all indexed by the same time index t.
 struct KernelRows {
   const float* x = nullptr;       // input row (scaled samples)
