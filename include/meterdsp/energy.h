@@ -50,7 +50,10 @@ inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j,
     acc.remainder_j = total;
     return;
   }
-  const double whole = __builtin_floor(total * inv_quantum);
+  // floor() of a non-negative quotient: below 2^52 a truncating integer conversion gives it
+  // exactly (baseline x86-64 has no rounding instruction; the library floor is slower).
+  const double t = total * inv_quantum;
+  const double whole = t < 4503599627370496.0 ? static_cast<double>(static_cast<int64_t>(t)) : __builtin_floor(t);
   acc.quanta += static_cast<int64_t>(whole);
   acc.remainder_j = total - whole * quantum_j;
   if (acc.remainder_j < 0) {  // the rounded quotient overshot by one
