@@ -616,10 +616,10 @@ bool Track(WindowEngine& m, size_t t, Boundary* bd) {
 // through Track itself with the state written back, so the results are Track's exactly.
 struct FastTracker {
   const float* vrow;  // reference voltage, tile index
-  double dc, decay, env, window_start;
-  TrackLimits lim;
+  double dc, decay, env;
+  double deadline;  // no timeout can fire at frames ≤ deadline (absolute time)
   float prev_v;
-  uint8_t armed, mode;
+  uint8_t armed;
 
   explicit FastTracker(const WindowEngine& m) { Load(m); }
   void Load(const WindowEngine& m) {
@@ -627,11 +627,16 @@ struct FastTracker {
     dc = m.dc_estimate;
     decay = m.env_decay;
     env = m.env;
-    window_start = m.window_start;
-    lim = LimitsOf(m);  // Track's own limits
+    // Track's own limits as one bound on the frame time. Track times out when open time
+    // t − window_start exceeds the limit (sync / acquire) or when t > nominal_end; the bound
+    // is one frame early for the first two (window_start + limit is rounded), so a timeout is
+    // never missed — the frames in between simply go through Track.
+    const TrackLimits lim = LimitsOf(m);
+    deadline = m.mode == kSync      ? m.window_start + lim.sync - 1.0
+               : m.mode == kAcquire ? m.window_start + lim.acquire - 1.0
+                                    : lim.nominal_end;
     prev_v = m.prev_v;
     armed = m.armed;
-    mode = m.mode;
   }
   void Store(WindowEngine& m) const {
     m.env = env;
@@ -642,10 +647,8 @@ struct FastTracker {
   bool Quiet(size_t t, double t_abs) {
     const float v = static_cast<float>(vrow[t] - dc);
     if (armed && v >= 0.0f && prev_v < 0.0f) return false;  // a crossing: Track decides
-    const double open = t_abs - window_start;
-    if (mode == kSync ? open > lim.sync : mode == kAcquire ? open > lim.acquire : lim.nominal_end < t_abs) {
-      return false;  // a timeout or a nominal window end
-    }
+    if (t_abs > deadline) return false;  // a timeout or a nominal window end may be due
+
     env = std::max(std::fabs(double{v}), env * decay);
     if (v < -0.1 * env) armed = 1;
     prev_v = v;
@@ -660,15 +663,17 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, si
   // The oscillator and the tracker run in registers; the state is written back before Track
   // and CloseWindow (which renormalises the oscillator) and at the end.
   double oc = m.osc_cos, os = m.osc_sin;
+  double step_c = m.osc_step_cos, step_s = m.osc_step_sin;  // Track may change the step
   FastTracker ft(m);
-  for (size_t t = b; t < e; ++t) {
+  double t_abs_d = static_cast<double>(m.tile_start + b);  // frame time as a double, exact
+  for (size_t t = b; t < e; ++t, t_abs_d += 1.0) {
     m.cosr[kHistoryFrames + t] = static_cast<float>(oc);
     m.sinr[kHistoryFrames + t] = static_cast<float>(os);
     const double c = oc, sn = os;
-    oc = c * m.osc_step_cos - sn * m.osc_step_sin;
-    os = sn * m.osc_step_cos + c * m.osc_step_sin;
+    oc = c * step_c - sn * step_s;
+    os = sn * step_c + c * step_s;
     const uint64_t t_abs = m.tile_start + t;
-    if (t_abs != 0 && ft.Quiet(t, static_cast<double>(t_abs))) continue;
+    if (t_abs != 0 && ft.Quiet(t, t_abs_d)) continue;
     ft.Store(m);
     Boundary bd;
     const bool closes = Track(m, t, &bd);
@@ -688,6 +693,8 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, si
       os = m.osc_sin;
     }
     ft.Load(m);
+    step_c = m.osc_step_cos;
+    step_s = m.osc_step_sin;
   }
   ft.Store(m);
   m.osc_cos = oc;
