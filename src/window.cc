@@ -28,13 +28,20 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
     r.ref = m.vcal[(k + 1) % nv] + kHistoryFrames;  // Σ v_k·v_k+1 gives the line-to-line RMS
     AccumulateSpan(r, b, e, &m.lanes[k][0][0]);
   }
-  for (size_t k = 0; k < nc; ++k) {
-    const size_t ch = nv + k;
-    r.x = m.x[ch] + kHistoryFrames;
-    r.filter = &m.delay[ch];
-    r.ref = m.vcal[VoltageOf(m.config, k)] + kHistoryFrames;
-    AccumulateSpan(r, b, e, &m.lanes[ch][0][0], /*aligned=*/true);
+  auto current_rows = [&](size_t k) {
+    KernelRows c = r;
+    c.x = m.x[nv + k] + kHistoryFrames;
+    c.filter = &m.delay[nv + k];
+    c.ref = m.vcal[VoltageOf(m.config, k)] + kHistoryFrames;
+    return c;
+  };
+  size_t k = 0;
+#ifdef METERDSP_PAIRED_KERNEL
+  for (; k + 1 < nc; k += 2) {
+    AccumulatePair(current_rows(k), current_rows(k + 1), b, e, &m.lanes[nv + k][0][0], &m.lanes[nv + k + 1][0][0]);
   }
+#endif
+  for (; k < nc; ++k) AccumulateSpan(current_rows(k), b, e, &m.lanes[nv + k][0][0], /*aligned=*/true);
 }
 
 // Writes the delay-corrected voltages of tile frames [b, e), referred to the virtual

@@ -37,6 +37,7 @@ struct KernelRows {
 #include "hwy/highway.h"
 
 #undef METERDSP_ALIGNED_FILTER  // per target
+#undef METERDSP_PAIRED_KERNEL   // per target
 
 HWY_BEFORE_NAMESPACE();
 namespace meterdsp {
@@ -142,6 +143,86 @@ HWY_INLINE void AccumulateSpan(const KernelRows& r, size_t b, size_t e, float* H
 #endif
   AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAt(d, r.x, r.filter, t); });
 }
+
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+#define METERDSP_PAIRED_KERNEL 1
+// Two channels in one pass: each sum is a chain of dependent multiply-adds (one per vector),
+// so one channel leaves the FMA pipes waiting on latency; interleaving two channels' chains
+// fills them. Each channel's lanes take exactly the operations of AccumulateSpanWith, in the
+// same order, so the sums are bit-identical. Only on AVX-512 (32 registers hold both
+// channels' ten sums, rows and filter operands).
+template <class D, class FilteredA, class FilteredB>
+HWY_INLINE void AccumulatePairWith(D d, const KernelRows& ra, const KernelRows& rb, size_t b, size_t e,
+                                   float* HWY_RESTRICT acc_a, float* HWY_RESTRICT acc_b,
+                                   const FilteredA& filtered_a, const FilteredB& filtered_b) {
+  const size_t N = hn::Lanes(d);
+  auto a0 = hn::Load(d, acc_a + 0 * kMaxLanes), b0 = hn::Load(d, acc_b + 0 * kMaxLanes);
+  auto a1 = hn::Load(d, acc_a + 1 * kMaxLanes), b1 = hn::Load(d, acc_b + 1 * kMaxLanes);
+  auto a2 = hn::Load(d, acc_a + 2 * kMaxLanes), b2 = hn::Load(d, acc_b + 2 * kMaxLanes);
+  auto a3 = hn::Load(d, acc_a + 3 * kMaxLanes), b3 = hn::Load(d, acc_b + 3 * kMaxLanes);
+  auto a4 = hn::Load(d, acc_a + 4 * kMaxLanes), b4 = hn::Load(d, acc_b + 4 * kMaxLanes);
+  for (size_t t = b / N * N; t < e; t += N) {
+    auto ya = filtered_a(static_cast<ptrdiff_t>(t));
+    auto yb = filtered_b(static_cast<ptrdiff_t>(t));
+    if (t < b || t + N > e) {  // partial vector: zero the lanes outside [b, e)
+      const size_t lo = b > t ? b - t : 0;
+      const size_t hi = e - t < N ? e - t : N;
+      const auto keep = hn::AndNot(hn::FirstN(d, lo), hn::FirstN(d, hi));
+      ya = hn::IfThenElseZero(keep, ya);
+      yb = hn::IfThenElseZero(keep, yb);
+    }
+    const auto cs = hn::LoadU(d, ra.cosr + t), sn = hn::LoadU(d, ra.sinr + t);
+    a0 = hn::Add(a0, ya);
+    b0 = hn::Add(b0, yb);
+    a1 = hn::MulAdd(ya, ya, a1);
+    b1 = hn::MulAdd(yb, yb, b1);
+    a2 = hn::MulAdd(ya, hn::LoadU(d, ra.ref + t), a2);
+    b2 = hn::MulAdd(yb, hn::LoadU(d, rb.ref + t), b2);
+    a3 = hn::MulAdd(ya, cs, a3);
+    b3 = hn::MulAdd(yb, cs, b3);
+    a4 = hn::MulAdd(ya, sn, a4);
+    b4 = hn::MulAdd(yb, sn, b4);
+  }
+  hn::Store(a0, d, acc_a + 0 * kMaxLanes);
+  hn::Store(a1, d, acc_a + 1 * kMaxLanes);
+  hn::Store(a2, d, acc_a + 2 * kMaxLanes);
+  hn::Store(a3, d, acc_a + 3 * kMaxLanes);
+  hn::Store(a4, d, acc_a + 4 * kMaxLanes);
+  hn::Store(b0, d, acc_b + 0 * kMaxLanes);
+  hn::Store(b1, d, acc_b + 1 * kMaxLanes);
+  hn::Store(b2, d, acc_b + 2 * kMaxLanes);
+  hn::Store(b3, d, acc_b + 3 * kMaxLanes);
+  hn::Store(b4, d, acc_b + 4 * kMaxLanes);
+}
+
+// AccumulateSpan for two channels sharing the cos/sin rows (the engine's tile rows, 64-byte
+// aligned): both 4-tap filters with the same tap0 take the aligned AVX-512 filter, any other
+// combination the generic one (same values).
+HWY_INLINE void AccumulatePair(const KernelRows& ra, const KernelRows& rb, size_t b, size_t e,
+                               float* HWY_RESTRICT acc_a, float* HWY_RESTRICT acc_b) {
+  const hn::ScalableTag<float> d;
+  const DelayFilter *fa = ra.filter, *fb = rb.filter;
+  if (fa != nullptr && fb != nullptr && fa->ntaps == 4 && fb->ntaps == 4 && fa->tap0 == fb->tap0) {
+    switch (fa->tap0) {
+#define METERDSP_PAIR_CASE(k)                                                                        \
+  case k:                                                                                            \
+    return AccumulatePairWith(                                                                       \
+        d, ra, rb, b, e, acc_a, acc_b, [&](ptrdiff_t t) { return FilteredAligned<k>(d, ra.x, fa, t); }, \
+        [&](ptrdiff_t t) { return FilteredAligned<k>(d, rb.x, fb, t); });
+      METERDSP_PAIR_CASE(0)
+      METERDSP_PAIR_CASE(1)
+      METERDSP_PAIR_CASE(2)
+      METERDSP_PAIR_CASE(3)
+      METERDSP_PAIR_CASE(4)
+#undef METERDSP_PAIR_CASE
+      default:
+        break;
+    }
+  }
+  AccumulatePairWith(d, ra, rb, b, e, acc_a, acc_b, [&](ptrdiff_t t) { return FilteredAt(d, ra.x, fa, t); },
+                     [&](ptrdiff_t t) { return FilteredAt(d, rb.x, fb, t); });
+}
+#endif
 
 // As AccumulateSpan for rows that are readable only on [b, e) (caller-owned arrays) and
 // need no delay filter: whole vectors go to the lanes, the head and tail samples are added
