@@ -18,7 +18,7 @@ const char* ToString(Status status) noexcept {
     case Status::kBadThreshold:
       return "thresholds (min ON current, min voltage) must be finite and >= 0";
     case Status::kBadBlock: return "block shape, stride or frame count is inconsistent";
-    case Status::kNonFiniteInput: return "input contains NaN or infinite samples";
+    case Status::kNonFiniteInput: return "input contains NaN or infinite samples (or float64 values beyond the float32 range)";
     case Status::kOutputTooSmall:
       return "output capacity is smaller than the windows this block may complete";
     case Status::kNotInitialized: return "state not initialised (call Init first)";

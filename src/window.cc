@@ -1,5 +1,8 @@
 // Window engine: per-target SIMD accumulation (dispatched once per segment), and the scalar
 // frequency tracker, window tiling and per-window finalisation.
+#include <cmath>
+#include <limits>
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "src/window.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -99,10 +102,12 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* ref, size_t nv, 
   const hn::ScalableTag<double> d;
   const hn::Rebind<float, decltype(d)> df;
   const size_t N = hn::Lanes(d);
+  // A value beyond the float32 range demotes to ±Inf (x86) or ±FLT_MAX (SCALAR); either way
+  // its square overflows, Σy² reads Inf and Measure reports kNonFiniteInput.
   auto demote = [&](const double* HWY_RESTRICT src, float* HWY_RESTRICT dst) {
     size_t j = 0;
     for (; j + N <= len; j += N) hn::StoreU(hn::DemoteTo(df, hn::LoadU(d, src + j)), df, dst + j);
-    for (; j < len; ++j) dst[j] = static_cast<float>(src[j]);
+    for (; j < len; ++j) dst[j] = ToFloat32(src[j]);
   };
   HWY_ALIGN float v[kMaxVoltages][kMeasureChunkF64];
   HWY_ALIGN float y[kMeasureChunkF64];
@@ -1019,7 +1024,8 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
     const double th = omega * (static_cast<double>(t) - a);
     const double cs = std::cos(th), sn = std::sin(th);
     for (size_t ch = 0; ch < nch; ++ch) {
-      const double y = row_of(ch)[t], v = ref_of(ch)[t];
+      // As float32, like the kernel's samples (float64 rows: beyond the range reads as Inf).
+      const double y = ToFloat32(row_of(ch)[t]), v = ToFloat32(ref_of(ch)[t]);
       sums[ch][0] += w * y;
       sums[ch][1] += w * y * y;
       sums[ch][2] += w * y * v;
@@ -1071,11 +1077,12 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   for (size_t ch = 0; ch < nch; ++ch) {
     if (!std::isfinite(sums[ch][1]) || !std::isfinite(sums[ch][2])) return Status::kNonFiniteInput;
     const Sample* row = row_of(ch);
+    auto finite = [](Sample x) { return std::isfinite(ToFloat32(x)); };
     for (size_t t = 0; t < std::min(lo, n); ++t) {
-      if (!std::isfinite(row[t])) return Status::kNonFiniteInput;
+      if (!finite(row[t])) return Status::kNonFiniteInput;
     }
     for (size_t t = std::min(hi + 2, n); t < n; ++t) {
-      if (!std::isfinite(row[t])) return Status::kNonFiniteInput;
+      if (!finite(row[t])) return Status::kNonFiniteInput;
     }
   }
 

@@ -81,27 +81,33 @@ TEST_P(FrontendTest, Int32FramesMatchTheScalarFormulaForEveryShape) {
 }
 
 // AllFinite on every target: a NaN or ±Inf at every position of rows of many lengths (vector
-// body, single vectors, scalar tail, in a voltage or a current row) is found; the largest,
-// smallest and subnormal finite values are not flagged.
+// body, single vectors, scalar tail, in a voltage or a current row) is found — for float64
+// rows also values beyond the float32 range the engine computes in; the largest, smallest and
+// subnormal float32 values are not flagged.
 template <typename Sample>
 void CheckFiniteness() {
-  constexpr Sample kBad[] = {std::numeric_limits<Sample>::quiet_NaN(), std::numeric_limits<Sample>::infinity(),
+  using F = std::numeric_limits<float>;
+  std::vector<Sample> bad = {std::numeric_limits<Sample>::quiet_NaN(), std::numeric_limits<Sample>::infinity(),
                              -std::numeric_limits<Sample>::infinity()};
+  if constexpr (sizeof(Sample) == 8) {
+    for (double x : {1e39, -1e39, std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest()}) {
+      bad.push_back(x);
+    }
+  }
   for (size_t n : {1, 3, 15, 16, 17, 63, 64, 65, 100, 257}) {
     std::vector<Sample> v(2 * n), i(3 * n);
-    for (size_t j = 0; j < v.size(); ++j) v[j] = static_cast<Sample>(j % 3 == 0 ? std::numeric_limits<Sample>::max()
-                                                                  : j % 3 == 1 ? -std::numeric_limits<Sample>::denorm_min()
-                                                                               : std::numeric_limits<Sample>::lowest());
+    for (size_t j = 0; j < v.size(); ++j) v[j] = static_cast<Sample>(j % 3 == 0 ? F::max() : j % 3 == 1 ? -F::denorm_min()
+                                                                                                         : F::lowest());
     for (size_t j = 0; j < i.size(); ++j) i[j] = static_cast<Sample>(0.5 * static_cast<double>(j));
     const PlanarBlock<Sample> block{v.data(), n, i.data(), n, n};
     ASSERT_TRUE(AllFinite(block, 2, 3)) << n;
     for (size_t pos = 0; pos < n; ++pos) {
-      for (Sample bad : kBad) {
+      for (Sample b : bad) {
         std::vector<Sample>& row = pos % 2 ? v : i;
         const size_t at = (pos % 2 ? n : 2 * n) + pos;  // the second voltage / third current row
         const Sample keep = row[at];
-        row[at] = bad;
-        ASSERT_FALSE(AllFinite(block, 2, 3)) << "n " << n << " pos " << pos << " value " << bad;
+        row[at] = b;
+        ASSERT_FALSE(AllFinite(block, 2, 3)) << "n " << n << " pos " << pos << " value " << b;
         row[at] = keep;
       }
     }

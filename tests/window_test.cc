@@ -600,14 +600,19 @@ TEST_P(WindowTest, MeasureFloat64MatchesFloat32) {
       EXPECT_NEAR(r64.angle_deg[k], r32.angle_deg[k], 1e-4) << n << " " << k;
     }
     EXPECT_NEAR(r64.irms[3], 4.0, 4e-4);  // the current-only channel keeps its current
-    // A NaN in a float64 row — at the start, inside a chunk, at the very end — is reported.
-    for (size_t at : {size_t{0}, n / 2, n - 1}) {
-      for (std::vector<double>* rows : {&vd, &id}) {
-        const double keep = (*rows)[n + at];
-        (*rows)[n + at] = std::nan("");
-        EXPECT_EQ(Measure(PlanarBlock<double>{vd.data(), n, id.data(), n, n}, c, r64), Status::kNonFiniteInput)
-            << n << " " << at;
-        (*rows)[n + at] = keep;
+    // A NaN, or a value beyond float32, in a float64 row — at the start, in the weighted first
+    // and last samples, inside a chunk, at the very end — is reported.
+    const auto lo = static_cast<size_t>(r32.start_samples);  // the weighted end samples
+    const auto hi = static_cast<size_t>(r32.start_samples + r32.length_samples);
+    for (size_t at : {size_t{0}, lo, lo + 1, n / 2, hi, hi + 1, n - 1}) {
+      for (double bad : {std::nan(""), 1e39}) {
+        for (std::vector<double>* rows : {&vd, &id}) {
+          const double keep = (*rows)[n + at];
+          (*rows)[n + at] = bad;
+          EXPECT_EQ(Measure(PlanarBlock<double>{vd.data(), n, id.data(), n, n}, c, r64), Status::kNonFiniteInput)
+              << n << " " << at << " " << bad;
+          (*rows)[n + at] = keep;
+        }
       }
     }
   }

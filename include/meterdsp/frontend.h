@@ -102,7 +102,8 @@ void ConvertPlanar(const PlanarBlock<double>& block, size_t voltages, size_t cur
                    size_t first, size_t count, const ChannelScale* scale, float* const* rows,
                    uint8_t* clipped) noexcept;
 
-// True if every sample of the block's used rows is finite. Never allocates or throws.
+// True if every sample of the block's used rows is finite — for float64 rows also within the
+// float32 range the engine computes in (|x| ≤ 3.4e38). Never allocates or throws.
 bool AllFinite(const PlanarBlock<float>& block, size_t voltages, size_t currents) noexcept;
 bool AllFinite(const PlanarBlock<double>& block, size_t voltages, size_t currents) noexcept;
 

@@ -17,7 +17,7 @@ enum class [[nodiscard]] Status : int {
   kBadCalibration,      // gain/offset not finite, gain 0, or skew+phase beyond ±2 samples
   kBadThreshold,        // min ON current / min voltage negative or not finite
   kBadBlock,            // a block's shape, stride or frame count is inconsistent
-  kNonFiniteInput,      // a sample is NaN or ±Inf
+  kNonFiniteInput,      // a sample is NaN or ±Inf (or, float64, beyond the float32 range)
   kOutputTooSmall,      // the result array cannot hold every window the block may complete
   kNotInitialized,      // the state was not initialised by Init
   kBadSnapshot,         // snapshot blob truncated, corrupted or of another version/build

@@ -251,16 +251,17 @@ def test_meter_skew_calibration():
 
 # A NaN in the first 512-frame chunk of a call is rejected before anything is consumed; one in a
 # later chunk (700, 1499), after earlier chunks went through the chain, restores the meter.
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+# 1e39 is beyond float32, the engine's sample type: as unusable as Inf.
+@pytest.mark.parametrize("dtype,bad", [(np.float64, np.nan), (np.float32, np.nan), (np.float64, 1e39)])
 @pytest.mark.parametrize("row,pos", [("v", 10), ("i", 700), ("v", 1499)])
-def test_meter_errors_leave_state_unchanged(row, pos, dtype):
+def test_meter_errors_leave_state_unchanged(row, pos, dtype, bad):
     n = 3000
     v, i, phase = three_phase(n)
     v, i = v.astype(dtype), i.astype(dtype)
     meter = meterdsp.Meter(FS, 3, 6, phase=phase)
     first = meter.process(v[:, :1500], i[:, :1500])
     bad_v, bad_i = v[:, 1500:].copy(), i[:, 1500:].copy()
-    (bad_v if row == "v" else bad_i)[1, pos] = np.nan
+    (bad_v if row == "v" else bad_i)[1, pos] = bad
     before = meter.now_s
     with pytest.raises(ValueError, match="NaN"):
         meter.process(bad_v, bad_i)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "hwy/highway.h"
@@ -52,27 +53,37 @@ HWY_INLINE bool ScaleRow(const Sample* HWY_RESTRICT src, size_t n, float gain, f
   return clip > 0.0f && clipped;
 }
 
-// True if no element of row[0, n) is NaN or ±Inf: x·0 is ±0 for finite x and NaN otherwise,
-// so sums of x·0 (one fused multiply-add per vector, four chains) stay 0 exactly when the
-// row is finite — cheaper than classifying every lane.
+// True if no element of row[0, n) is NaN or ±Inf, and (float64 rows) none lies beyond the
+// float32 range the engine computes in (as unusable as Inf): x·0 is ±0 for finite x and NaN
+// otherwise, so sums of x·0 (one fused multiply-add per vector, four chains) stay 0 exactly
+// when the row is finite — cheaper than classifying every lane; float64 rows also keep the
+// largest |x| (demotion is not used: its out-of-range result differs between targets).
 template <typename Sample>
 HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
+  constexpr bool kWide = sizeof(Sample) == 8;
+  constexpr Sample kMax = kWide ? static_cast<Sample>(std::numeric_limits<float>::max()) : Sample{0};
   const hn::ScalableTag<Sample> d;
   const size_t N = hn::Lanes(d);
   const auto zero = hn::Zero(d);
-  auto a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+  auto a0 = zero, a1 = zero, a2 = zero, a3 = zero, big = zero;
+  auto add = [&](size_t j, hn::Vec<decltype(d)>& a) {
+    const auto x = hn::LoadU(d, row + j);
+    a = hn::MulAdd(x, zero, a);
+    if constexpr (kWide) big = hn::Max(big, hn::Abs(x));
+  };
   size_t j = 0;
   for (; j + 4 * N <= n; j += 4 * N) {
-    a0 = hn::MulAdd(hn::LoadU(d, row + j), zero, a0);
-    a1 = hn::MulAdd(hn::LoadU(d, row + j + N), zero, a1);
-    a2 = hn::MulAdd(hn::LoadU(d, row + j + 2 * N), zero, a2);
-    a3 = hn::MulAdd(hn::LoadU(d, row + j + 3 * N), zero, a3);
+    add(j, a0);
+    add(j + N, a1);
+    add(j + 2 * N, a2);
+    add(j + 3 * N, a3);
   }
-  for (; j + N <= n; j += N) a0 = hn::MulAdd(hn::LoadU(d, row + j), zero, a0);
+  for (; j + N <= n; j += N) add(j, a0);
   const auto sum = hn::Add(hn::Add(a0, a1), hn::Add(a2, a3));
   if (!hn::AllTrue(d, hn::Eq(sum, zero))) return false;
+  if (kWide && !hn::AllTrue(d, hn::Le(big, hn::Set(d, kMax)))) return false;
   for (; j < n; ++j) {
-    if (!std::isfinite(row[j])) return false;
+    if (!std::isfinite(row[j]) || (kWide && std::fabs(row[j]) > kMax)) return false;
   }
   return true;
 }

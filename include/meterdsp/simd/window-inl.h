@@ -8,10 +8,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <limits>
+
 #include "meterdsp/frontend.h"
 #include "meterdsp/window.h"
 
 namespace meterdsp {
+// x as float32, the engine's sample type: ±Inf beyond the float32 range, NaN for NaN (a plain
+// conversion of an out-of-range value is undefined behaviour in C++).
+inline float ToFloat32(double x) {
+  constexpr double kMax = static_cast<double>(std::numeric_limits<float>::max());
+  if (x >= -kMax && x <= kMax) return static_cast<float>(x);
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  return x > 0 ? kInf : x < 0 ? -kInf : std::numeric_limits<float>::quiet_NaN();
+}
+
 // Frames per chunk of Measure() on float64 rows (demoted to float32 scratch rows of this length).
 inline constexpr size_t kMeasureChunkF64 = 512;
 
