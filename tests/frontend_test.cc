@@ -90,14 +90,22 @@ void CheckFiniteness() {
   std::vector<Sample> bad = {std::numeric_limits<Sample>::quiet_NaN(), std::numeric_limits<Sample>::infinity(),
                              -std::numeric_limits<Sample>::infinity()};
   if constexpr (sizeof(Sample) == 8) {
-    for (double x : {1e39, -1e39, std::numeric_limits<double>::max(), std::numeric_limits<double>::lowest()}) {
+    // From the first value that rounds to Inf as float32 (the midpoint above FLT_MAX) upward.
+    const double midpoint = std::ldexp(2.0 - std::ldexp(1.0, -24), 127);
+    for (double x : {midpoint, -midpoint, 1e39, -1e39, std::numeric_limits<double>::max(),
+                     std::numeric_limits<double>::lowest()}) {
       bad.push_back(x);
     }
   }
   for (size_t n : {1, 3, 15, 16, 17, 63, 64, 65, 100, 257}) {
     std::vector<Sample> v(2 * n), i(3 * n);
-    for (size_t j = 0; j < v.size(); ++j) v[j] = static_cast<Sample>(j % 3 == 0 ? F::max() : j % 3 == 1 ? -F::denorm_min()
-                                                                                                         : F::lowest());
+    // FLT_MAX, a float64 just below the midpoint above it (rounds to FLT_MAX), −denorm, lowest.
+    const double below_mid = sizeof(Sample) == 8 ? std::ldexp(2.0 - std::ldexp(1.0, -23) + std::ldexp(1.0, -30), 127)
+                                                 : double{F::max()};
+    for (size_t j = 0; j < v.size(); ++j) {
+      v[j] = static_cast<Sample>(j % 4 == 0 ? double{F::max()} : j % 4 == 1 ? -double{F::denorm_min()}
+                                 : j % 4 == 2 ? below_mid : double{F::lowest()});
+    }
     for (size_t j = 0; j < i.size(); ++j) i[j] = static_cast<Sample>(0.5 * static_cast<double>(j));
     const PlanarBlock<Sample> block{v.data(), n, i.data(), n, n};
     ASSERT_TRUE(AllFinite(block, 2, 3)) << n;

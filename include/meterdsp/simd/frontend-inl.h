@@ -56,34 +56,39 @@ HWY_INLINE bool ScaleRow(const Sample* HWY_RESTRICT src, size_t n, float gain, f
 // True if no element of row[0, n) is NaN or ±Inf, and (float64 rows) none lies beyond the
 // float32 range the engine computes in (as unusable as Inf): x·0 is ±0 for finite x and NaN
 // otherwise, so sums of x·0 (one fused multiply-add per vector, four chains) stay 0 exactly
-// when the row is finite — cheaper than classifying every lane; float64 rows also keep the
-// largest |x| (demotion is not used: its out-of-range result differs between targets).
+// when the row is finite — cheaper than classifying every lane. float64 rows are first scaled
+// by 2^896·(1 + 3·2^-26), which overflows to ±Inf exactly for the values that round to ±Inf as
+// float32 (|x| ≥ (2 − 2^-24)·2^127; FLT_MAX·K stays below DBL_MAX): demotion is not used, its
+// out-of-range result differs between targets.
 template <typename Sample>
 HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
   constexpr bool kWide = sizeof(Sample) == 8;
-  constexpr Sample kMax = kWide ? static_cast<Sample>(std::numeric_limits<float>::max()) : Sample{0};
+  constexpr Sample kStretch = kWide ? static_cast<Sample>(0x1.000000Cp+896) : Sample{1};
   const hn::ScalableTag<Sample> d;
   const size_t N = hn::Lanes(d);
-  const auto zero = hn::Zero(d);
-  auto a0 = zero, a1 = zero, a2 = zero, a3 = zero, big = zero;
-  auto add = [&](size_t j, hn::Vec<decltype(d)>& a) {
+  const auto zero = hn::Zero(d), stretch = hn::Set(d, kStretch);
+  auto load = [&](size_t j) {
     const auto x = hn::LoadU(d, row + j);
-    a = hn::MulAdd(x, zero, a);
-    if constexpr (kWide) big = hn::Max(big, hn::Abs(x));
+    if constexpr (kWide) {
+      return hn::Mul(x, stretch);
+    } else {
+      (void)stretch;
+      return x;
+    }
   };
+  auto a0 = zero, a1 = zero, a2 = zero, a3 = zero;
   size_t j = 0;
   for (; j + 4 * N <= n; j += 4 * N) {
-    add(j, a0);
-    add(j + N, a1);
-    add(j + 2 * N, a2);
-    add(j + 3 * N, a3);
+    a0 = hn::MulAdd(load(j), zero, a0);
+    a1 = hn::MulAdd(load(j + N), zero, a1);
+    a2 = hn::MulAdd(load(j + 2 * N), zero, a2);
+    a3 = hn::MulAdd(load(j + 3 * N), zero, a3);
   }
-  for (; j + N <= n; j += N) add(j, a0);
+  for (; j + N <= n; j += N) a0 = hn::MulAdd(load(j), zero, a0);
   const auto sum = hn::Add(hn::Add(a0, a1), hn::Add(a2, a3));
   if (!hn::AllTrue(d, hn::Eq(sum, zero))) return false;
-  if (kWide && !hn::AllTrue(d, hn::Le(big, hn::Set(d, kMax)))) return false;
   for (; j < n; ++j) {
-    if (!std::isfinite(row[j]) || (kWide && std::fabs(row[j]) > kMax)) return false;
+    if (!std::isfinite(row[j] * kStretch)) return false;
   }
   return true;
 }
