@@ -14,11 +14,12 @@
 #include "meterdsp/window.h"
 
 namespace meterdsp {
-// x as float32, the engine's sample type: ±Inf beyond the float32 range, NaN for NaN (a plain
-// conversion of an out-of-range value is undefined behaviour in C++).
+// x as float32, the engine's sample type: ±Inf from the rounding midpoint above FLT_MAX on (as
+// IEEE rounding gives, and as the front end's finite check rejects), NaN for NaN, without the
+// undefined behaviour of a plain out-of-range conversion in C++.
 inline float ToFloat32(double x) {
-  constexpr double kMax = static_cast<double>(std::numeric_limits<float>::max());
-  if (x >= -kMax && x <= kMax) return static_cast<float>(x);
+  constexpr double kMid = 0x1.ffffffp+127;  // (2 − 2^-24)·2^127
+  if (x > -kMid && x < kMid) return static_cast<float>(x);
   constexpr float kInf = std::numeric_limits<float>::infinity();
   return x > 0 ? kInf : x < 0 ? -kInf : std::numeric_limits<float>::quiet_NaN();
 }
