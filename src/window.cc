@@ -66,23 +66,6 @@ void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
   }
 }
 
-// Adds the N lanes of acc[kSumCount][kMaxLanes], widened to double, to sums[kSumCount].
-HWY_INLINE void ReduceLanesToDouble(const float* HWY_RESTRICT acc, double* HWY_RESTRICT sums) {
-  for (size_t q = 0; q < kSumCount; ++q) {
-#if HWY_TARGET == HWY_SCALAR
-    sums[q] += double{acc[q * kMaxLanes]};
-#else
-    const hn::ScalableTag<float> d;
-    const hn::Half<decltype(d)> dh;
-    const hn::Rebind<double, decltype(dh)> dd;
-    const auto v = hn::Load(d, acc + q * kMaxLanes);
-    const auto wide = hn::Add(hn::PromoteTo(dd, hn::LowerHalf(dh, v)),
-                              hn::PromoteTo(dd, hn::UpperHalf(dh, v)));
-    sums[q] += hn::GetLane(hn::SumOfLanes(dd, wide));
-#endif
-  }
-}
-
 // Measure(): accumulates samples [b, e) (relative to the chunk origin) of every row into
 // sums[row][kSumCount] (lanes for whole vectors, double for the head and tail).
 void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, double* sums) {
@@ -135,9 +118,18 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* ref, size_t nv, 
 void FlushLanesImpl(WindowEngine& m) {
   const hn::ScalableTag<float> d;
   const size_t nch = m.config.voltages + m.config.currents;
-  for (size_t ch = 0; ch < nch; ++ch) {
-    ReduceLanesToDouble(&m.lanes[ch][0][0], m.sums[ch]);
-    for (size_t q = 0; q < kSumCount; ++q) hn::Store(hn::Zero(d), d, m.lanes[ch][q]);
+  size_t i = 0;  // flat index ch·kSumCount + q of the lanes and of the sums
+  float* lanes = &m.lanes[0][0][0];
+  double* sums = &m.sums[0][0];
+#ifdef METERDSP_REDUCE_EIGHT
+  for (; i + 8 <= nch * kSumCount; i += 8) {
+    _mm512_storeu_pd(sums + i, _mm512_add_pd(_mm512_loadu_pd(sums + i), ReduceEightLanes(lanes + i * kMaxLanes)));
+    for (size_t k = 0; k < 8; ++k) hn::Store(hn::Zero(d), d, lanes + (i + k) * kMaxLanes);
+  }
+#endif
+  for (; i < nch * kSumCount; ++i) {
+    ReduceLanesToDouble(lanes + i * kMaxLanes, sums + i, 1);
+    hn::Store(hn::Zero(d), d, lanes + i * kMaxLanes);
   }
 }
 

@@ -50,6 +50,7 @@ struct KernelRows {
 
 #undef METERDSP_ALIGNED_FILTER  // per target
 #undef METERDSP_PAIRED_KERNEL   // per target
+#undef METERDSP_REDUCE_EIGHT    // per target
 
 HWY_BEFORE_NAMESPACE();
 namespace meterdsp {
@@ -278,6 +279,54 @@ HWY_INLINE void DelayRow(const float* HWY_RESTRICT x, const DelayFilter* f, size
     }
   }
 }
+
+// Adds the N lanes of acc[count][kMaxLanes], widened to double, to sums[count].
+HWY_INLINE void ReduceLanesToDouble(const float* HWY_RESTRICT acc, double* HWY_RESTRICT sums,
+                                    size_t count = kSumCount) {
+  for (size_t q = 0; q < count; ++q) {
+#if HWY_TARGET == HWY_SCALAR
+    sums[q] += double{acc[q * kMaxLanes]};
+#else
+    const hn::ScalableTag<float> d;
+    const hn::Half<decltype(d)> dh;
+    const hn::Rebind<double, decltype(dh)> dd;
+    const auto v = hn::Load(d, acc + q * kMaxLanes);
+    const auto wide = hn::Add(hn::PromoteTo(dd, hn::LowerHalf(dh, v)),
+                              hn::PromoteTo(dd, hn::UpperHalf(dh, v)));
+    sums[q] += hn::GetLane(hn::SumOfLanes(dd, wide));
+#endif
+  }
+}
+
+#ifdef METERDSP_ALIGNED_FILTER  // AVX-512
+#define METERDSP_REDUCE_EIGHT 1
+// Eight consecutive lane vectors acc[0..8) (16 floats each) → their eight totals, each added in
+// exactly ReduceLanesToDouble's order — halves widened and added, then the tree of
+// _mm512_reduce_add_pd (256-bit halves, 128-bit halves, the last pair) — but for eight sums
+// at once, transposed, instead of one horizontal reduction each.
+HWY_INLINE __m512d ReduceEightLanes(const float* HWY_RESTRICT acc) {
+  __m512d w[8];
+  for (int k = 0; k < 8; ++k) {
+    const __m512 v = _mm512_load_ps(acc + k * kMaxLanes);
+    const __m256 lo = _mm512_castps512_ps256(v);
+    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    w[k] = _mm512_add_pd(_mm512_cvtps_pd(lo), _mm512_cvtps_pd(hi));
+  }
+  __m512d u[4];  // u[j] = [hi256 + lo256 of w[2j] | of w[2j+1]]
+  for (int j = 0; j < 4; ++j) {
+    u[j] = _mm512_add_pd(_mm512_shuffle_f64x2(w[2 * j], w[2 * j + 1], _MM_SHUFFLE(3, 2, 3, 2)),
+                         _mm512_shuffle_f64x2(w[2 * j], w[2 * j + 1], _MM_SHUFFLE(1, 0, 1, 0)));
+  }
+  __m512d z[2];  // z[j] = per 128-bit block b: hi128 + lo128 of u's sum 4j + b
+  for (int j = 0; j < 2; ++j) {
+    z[j] = _mm512_add_pd(_mm512_shuffle_f64x2(u[2 * j], u[2 * j + 1], _MM_SHUFFLE(3, 1, 3, 1)),
+                         _mm512_shuffle_f64x2(u[2 * j], u[2 * j + 1], _MM_SHUFFLE(2, 0, 2, 0)));
+  }
+  // Per block b: [total b, total 4 + b]; then in sum order.
+  const __m512d r = _mm512_add_pd(_mm512_unpacklo_pd(z[0], z[1]), _mm512_unpackhi_pd(z[0], z[1]));
+  return _mm512_permutexvar_pd(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), r);
+}
+#endif
 
 // atan2(y, x) in degrees, (−180, 180], per lane. Argument reduction to |t| ≤ tan(π/8), then
 // a degree-10 polynomial in t² (least squares on Chebyshev nodes against a long-double
