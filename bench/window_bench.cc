@@ -367,7 +367,7 @@ constexpr size_t kBigBytes = size_t{256} << 20;
 template <typename Code>
 const std::vector<Code>& BigFrames() {
   static const std::vector<Code> big = [] {
-    const std::vector<Code>& one = [] {
+    const std::vector<Code>& one = []() -> const std::vector<Code>& {
       if constexpr (sizeof(Code) == 2) return GetData().frames;
       else return GetData().frames32;
     }();

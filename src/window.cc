@@ -14,11 +14,6 @@ namespace meterdsp {
 namespace HWY_NAMESPACE {
 namespace {
 
-// Voltage row a current's P product uses (V1 for current-only channels: P is then ignored).
-inline size_t VoltageOf(const WindowConfig& c, size_t current) {
-  return c.phase[current] == kCurrentOnly ? 0 : c.phase[current];
-}
-
 // Accumulates tile frames [b, e) of every channel into its lane sums.
 void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
   const size_t nv = m.config.voltages, nc = m.config.currents;
@@ -28,14 +23,14 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
   for (size_t k = 0; k < nv; ++k) {
     r.x = m.vcal[k] + kHistoryFrames;  // already delay-corrected
     r.filter = nullptr;
-    r.ref = m.vcal[(k + 1) % nv] + kHistoryFrames;  // Σ v_k·v_k+1 gives the line-to-line RMS
+    r.ref = m.vcal[ReferenceRow(k, nv, m.config.phase)] + kHistoryFrames;  // Σ v_k·v_k+1: line-to-line RMS
     AccumulateSpan(r, b, e, &m.lanes[k][0][0]);
   }
   auto current_rows = [&](size_t k) {
     KernelRows c = r;
     c.x = m.x[nv + k] + kHistoryFrames;
     c.filter = &m.delay[nv + k];
-    c.ref = m.vcal[VoltageOf(m.config, k)] + kHistoryFrames;
+    c.ref = m.vcal[ReferenceRow(nv + k, nv, m.config.phase)] + kHistoryFrames;
     return c;
   };
   size_t k = 0;
@@ -68,19 +63,21 @@ void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
 
 // Measure(): accumulates samples [b, e) (relative to the chunk origin) of every row into
 // sums[row][kSumCount] (lanes for whole vectors, double for the head and tail).
-void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, double* sums) {
+// One row of it into sums[kSumCount].
+HWY_INLINE void MeasureRow(const KernelRows& row, size_t b, size_t e, double* HWY_RESTRICT sums) {
   HWY_ALIGN float lanes[kSumCount * kMaxLanes];
-  for (size_t k = 0; k < count; ++k) {
-    for (float& x : lanes) x = 0.0f;
-    AccumulateSpanUnpadded(rows[k], b, e, lanes, sums + k * kSumCount);
-    ReduceLanesToDouble(lanes, sums + k * kSumCount);
-  }
+  for (float& x : lanes) x = 0.0f;
+  AccumulateSpanUnpadded(row, b, e, lanes, sums);
+  ReduceLanesToDouble(lanes, sums);
+}
+void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, double* sums) {
+  for (size_t k = 0; k < count; ++k) MeasureRow(rows[k], b, e, sums + k * kSumCount);
 }
 
 // Measure() on float64 rows: demotes samples [0, len) of every row x[ch] (voltages first) to
-// float32 and accumulates them as MeasureChunkImpl does; ref[ch] is the voltage row of channel
-// ch's Σy·v. Precondition: len ≤ kMeasureChunkF64.
-void MeasureChunkF64Impl(const double* const* x, const uint8_t* ref, size_t nv, size_t nch, size_t len,
+// float32 and accumulates them as MeasureChunkImpl does (reference rows: ReferenceRow).
+// Precondition: len ≤ kMeasureChunkF64.
+void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv, size_t nch, size_t len,
                          const float* cosr, const float* sinr, double* sums) {
   const hn::ScalableTag<double> d;
   const hn::Rebind<float, decltype(d)> df;
@@ -95,7 +92,6 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* ref, size_t nv, 
   HWY_ALIGN float v[kMaxVoltages][kMeasureChunkF64];
   HWY_ALIGN float y[kMeasureChunkF64];
   for (size_t k = 0; k < nv; ++k) demote(x[k], v[k]);
-  HWY_ALIGN float lanes[kSumCount * kMaxLanes];
   for (size_t ch = 0; ch < nch; ++ch) {
     KernelRows r;
     if (ch < nv) {
@@ -104,12 +100,10 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* ref, size_t nv, 
       demote(x[ch], y);
       r.x = y;
     }
-    r.ref = v[ref[ch]];
+    r.ref = v[ReferenceRow(ch, nv, phase)];
     r.cosr = cosr;
     r.sinr = sinr;
-    for (float& l : lanes) l = 0.0f;
-    AccumulateSpanUnpadded(r, 0, len, lanes, sums + ch * kSumCount);
-    ReduceLanesToDouble(lanes, sums + ch * kSumCount);
+    MeasureRow(r, 0, len, sums + ch * kSumCount);
   }
 }
 
@@ -361,9 +355,7 @@ double ScalarY(const WindowEngine& m, size_t ch, ptrdiff_t t) {
 // reference row), y·cos, y·sin.
 void SampleTerms(const WindowEngine& m, size_t ch, ptrdiff_t t, double y, double a[kSumCount]) {
   const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
-  const size_t nv = m.config.voltages;
-  const size_t ref = ch < nv ? (ch + 1) % nv
-                             : (m.config.phase[ch - nv] == kCurrentOnly ? 0 : m.config.phase[ch - nv]);
+  const size_t ref = ReferenceRow(ch, m.config.voltages, m.config.phase);
   a[0] = y;
   a[1] = y * y;
   a[2] = y * double{m.vcal[ref][base]};
@@ -1000,11 +992,7 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   auto row_of = [&](size_t ch) {
     return ch < nv ? in.v + ch * in.v_stride : in.i + (ch - nv) * in.i_stride;
   };
-  auto ref_of = [&](size_t ch) {
-    if (ch < nv) return row_of((ch + 1) % nv);
-    const uint8_t ph = c.phase[ch - nv];
-    return in.v + (ph == kCurrentOnly ? 0 : ph) * in.v_stride;
-  };
+  auto ref_of = [&](size_t ch) { return in.v + ReferenceRow(ch, nv, c.phase) * in.v_stride; };
 
   // Samples with partial weight sit at the two ends; the rest weigh 1.
   const size_t lo = static_cast<size_t>(std::floor(a));
@@ -1055,13 +1043,8 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
       HWY_DYNAMIC_DISPATCH(MeasureChunkImpl)(rows, nch, 0, len, &sums[0][0]);
     } else {
       const double* x[kMaxChannels];
-      uint8_t ref_row[kMaxChannels];
-      for (size_t ch = 0; ch < nch; ++ch) {
-        x[ch] = row_of(ch) + c0;
-        ref_row[ch] = static_cast<uint8_t>(ch < nv ? (ch + 1) % nv
-                                           : (c.phase[ch - nv] == kCurrentOnly ? 0 : c.phase[ch - nv]));
-      }
-      HWY_DYNAMIC_DISPATCH(MeasureChunkF64Impl)(x, ref_row, nv, nch, len, cbuf, sbuf, &sums[0][0]);
+      for (size_t ch = 0; ch < nch; ++ch) x[ch] = row_of(ch) + c0;
+      HWY_DYNAMIC_DISPATCH(MeasureChunkF64Impl)(x, c.phase, nv, nch, len, cbuf, sbuf, &sums[0][0]);
     }
   }
   // Non-finite samples inside the span poison the sums; the few outside it (less than a

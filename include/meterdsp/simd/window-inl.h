@@ -24,6 +24,14 @@ inline float ToFloat32(double x) {
   return x > 0 ? kInf : x < 0 ? -kInf : std::numeric_limits<float>::quiet_NaN();
 }
 
+// Voltage row of channel ch's Σy·v (channels: nv voltages, then currents with voltage index
+// phase[]): the next voltage for a voltage (its line-to-line product), the assigned phase for a
+// current, V1 for a current-only channel (whose P is then ignored).
+inline size_t ReferenceRow(size_t ch, size_t nv, const uint8_t* phase) {
+  if (ch < nv) return (ch + 1) % nv;
+  return phase[ch - nv] == kCurrentOnly ? 0 : phase[ch - nv];
+}
+
 // Frames per chunk of Measure() on float64 rows (demoted to float32 scratch rows of this length).
 inline constexpr size_t kMeasureChunkF64 = 512;
 
