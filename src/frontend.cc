@@ -8,7 +8,7 @@
 #include "meterdsp/simd/frontend-inl.h"
 
 #define METERDSP_FRAMES_ARGS(Code)                                                         \
-  const Code *frames, size_t columns, size_t count, size_t readable, Code lo, Code hi,     \
+  const Code *frames, size_t columns, size_t count, Code lo, Code hi,                     \
       const float *gain, const float *offset, float *const *row_of, uint8_t *clip
 
 #if HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)
@@ -40,17 +40,17 @@ bool RowFiniteF32(const float* row, size_t n) { return RowFinite(row, n); }
 bool RowFiniteF64(const double* row, size_t n) { return RowFinite(row, n); }
 #if HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)
 void FramesI16(METERDSP_FRAMES_ARGS(int16_t)) {
-  N_NEON::FramesI16(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
+  N_NEON::FramesI16(frames, columns, count, lo, hi, gain, offset, row_of, clip);
 }
 void FramesI32(METERDSP_FRAMES_ARGS(int32_t)) {
-  N_NEON::FramesI32(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
+  N_NEON::FramesI32(frames, columns, count, lo, hi, gain, offset, row_of, clip);
 }
 #else
 void FramesI16(METERDSP_FRAMES_ARGS(int16_t)) {
-  TransposeFrames(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
+  TransposeFrames(frames, columns, count, lo, hi, gain, offset, row_of, clip);
 }
 void FramesI32(METERDSP_FRAMES_ARGS(int32_t)) {
-  TransposeFrames(frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
+  TransposeFrames(frames, columns, count, lo, hi, gain, offset, row_of, clip);
 }
 #endif
 
@@ -176,7 +176,7 @@ void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, C
     offset[columns[k]] = scale[k].offset;
     row_of[columns[k]] = rows[k];
   }
-  transpose(block.data + first * nch, nch, count, block.frames - first, lo, hi, gain, offset, row_of, clip);
+  transpose(block.data + first * nch, nch, count, lo, hi, gain, offset, row_of, clip);
   for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
 }
 

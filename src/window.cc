@@ -14,9 +14,17 @@ namespace meterdsp {
 namespace HWY_NAMESPACE {
 namespace {
 
-// Accumulates tile frames [b, e) of every channel into its lane sums.
-void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
+// Accumulates tile frames [b, e) of every channel into its lane sums. Meanwhile the bytes
+// [ahead.begin, ahead.end) (the frames a tile later, for interleaved input) are prefetched into
+// L2, a slice per channel, so that the memory reads spread over the kernel's time.
+void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead) {
   const size_t nv = m.config.voltages, nc = m.config.currents;
+  const size_t lines = ahead.begin < ahead.end ? static_cast<size_t>(ahead.end - ahead.begin + 63) / 64 : 0;
+  size_t fetched = 0;
+  auto prefetch_share = [&](size_t channels_done) {
+    const size_t upto = lines * channels_done / (nv + nc);
+    for (; fetched < upto; ++fetched) __builtin_prefetch(ahead.begin + fetched * 64, 0, 1);
+  };
   KernelRows r;
   r.cosr = m.cosr + kHistoryFrames;
   r.sinr = m.sinr + kHistoryFrames;
@@ -26,6 +34,7 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
     r.ref = m.vcal[ReferenceRow(k, nv, m.config.phase)] + kHistoryFrames;  // Σ v_k·v_k+1: line-to-line RMS
     AccumulateSpan(r, b, e, &m.lanes[k][0][0]);
   }
+  prefetch_share(nv);
   auto current_rows = [&](size_t k) {
     KernelRows c = r;
     c.x = m.x[nv + k] + kHistoryFrames;
@@ -37,9 +46,13 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e) {
 #ifdef METERDSP_PAIRED_KERNEL
   for (; k + 1 < nc; k += 2) {
     AccumulatePair(current_rows(k), current_rows(k + 1), b, e, &m.lanes[nv + k][0][0], &m.lanes[nv + k + 1][0][0]);
+    prefetch_share(nv + k + 2);
   }
 #endif
-  for (; k < nc; ++k) AccumulateSpan(current_rows(k), b, e, &m.lanes[nv + k][0][0], /*aligned=*/true);
+  for (; k < nc; ++k) {
+    AccumulateSpan(current_rows(k), b, e, &m.lanes[nv + k][0][0], /*aligned=*/true);
+    prefetch_share(nv + k + 1);
+  }
 }
 
 // Writes the delay-corrected voltages of tile frames [b, e), referred to the virtual
@@ -653,7 +666,23 @@ struct FastTracker {
 };
 
 // Processes tile frames [b, e) that have just been converted into m.x.
-void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, size_t* count) {
+// The caller's interleaved block, for prefetching the frames a tile ahead (data nullptr: planar
+// input, nothing to prefetch). next_tile: block frame of tile frame 0 of the next tile.
+struct BlockAhead {
+  const char* data = nullptr;
+  size_t frame_bytes = 0, frames = 0, next_tile = 0;
+};
+
+void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk, WindowResult* out,
+                      size_t* count) {
+  auto ahead = [&](size_t from, size_t to) {  // bytes of the next tile's frames [from, to)
+    AheadBytes a;
+    const size_t first = blk.next_tile + from, last = std::min(blk.next_tile + to, blk.frames);
+    if (blk.data == nullptr || first >= last) return a;
+    a.begin = blk.data + first * blk.frame_bytes;
+    a.end = blk.data + last * blk.frame_bytes;
+    return a;
+  };
   HWY_DYNAMIC_DISPATCH(DelayVoltagesImpl)(m, b, e);
   size_t seg = b;
   // The oscillator and the tracker run in registers; the state is written back before Track
@@ -675,12 +704,12 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, si
     const bool closes = Track(m, t, &bd);
     if (t_abs == 0) {
       // The stream starts at sample 0's instant: only the half of its weight after 0 counts.
-      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1);
+      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1, AheadBytes{});
       seg = t + 1;
       AddSample(m, 0, -0.5, m.sums);
     }
     if (closes && bd.at > m.window_start) {
-      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t);
+      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t, ahead(seg, t));
       seg = t;
       m.osc_cos = oc;
       m.osc_sin = os;
@@ -695,7 +724,7 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, WindowResult* out, si
   ft.Store(m);
   m.osc_cos = oc;
   m.osc_sin = os;
-  if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e);
+  if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, ahead(seg, e));
 }
 
 // Ends a full tile: carry the history rows into the next tile. The lanes are flushed at every
@@ -730,14 +759,16 @@ Status CheckOutput(const WindowEngine& m, size_t frames, const WindowResult* out
 }
 
 template <typename Convert>
-void Run(WindowEngine& m, size_t frames, const Convert& convert, WindowResult* out, size_t* completed) {
+void Run(WindowEngine& m, size_t frames, const Convert& convert, WindowResult* out, size_t* completed,
+         const char* interleaved = nullptr, size_t frame_bytes = 0) {
   size_t done = 0, count = 0;
   while (done < frames) {
     const size_t n = std::min(frames - done, kTileFrames - m.filled);
     float* rows[kMaxChannels];
     for (size_t ch = 0; ch < Channels(m); ++ch) rows[ch] = m.x[ch] + kHistoryFrames + m.filled;
     convert(done, n, rows);
-    ProcessTileRange(m, m.filled, m.filled + n, out, &count);
+    const BlockAhead blk{interleaved, frame_bytes, frames, done + kTileFrames - m.filled};
+    ProcessTileRange(m, m.filled, m.filled + n, blk, out, &count);
     m.filled += n;
     done += n;
     if (m.filled == kTileFrames) RollTile(m);
@@ -760,7 +791,7 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
           ConvertFrames(block, first, n, adc_bits, m.config.frame_column, m.scale, rows, m.clipped);
         }
       },
-      out, completed);
+      out, completed, reinterpret_cast<const char*>(block.data), block.channels * sizeof(Code));
   return Status::kOk;
 }
 

@@ -101,8 +101,7 @@ HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
 // last frame group overlap the previous ones (recomputing identical values) instead of
 // taking a scalar tail; fewer than R frames or 128 bits of columns take the scalar path, with
 // the same arithmetic, so results do not depend on the path. Reads stay in the frames
-// [0, count); while the first column group streams them from memory, the frames a tile
-// later are prefetched into L2 where they lie below `readable` (the rest of the block).
+// [0, count). (The window engine prefetches the frames a tile ahead while it accumulates.)
 #undef METERDSP_HAVE_FRAME_TRANSPOSE  // per target
 #if HWY_TARGET != HWY_SCALAR && !(HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128))
 #define METERDSP_HAVE_FRAME_TRANSPOSE 1
@@ -158,12 +157,10 @@ HWY_INLINE void TransposeBlocks(D d, hn::Vec<D>* r) {
   }
 }
 
-inline constexpr size_t kPrefetchFrames = 256;
-
 // One group of MaxLanes(d) columns starting at c, all frames. Precondition: count ≥ R.
 template <class D>
 HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT frames, size_t columns,
-                                     size_t count, size_t readable, size_t c, hn::TFromD<D> lo, hn::TFromD<D> hi,
+                                     size_t count, size_t c, hn::TFromD<D> lo, hn::TFromD<D> hi,
                                      const float* HWY_RESTRICT gain, const float* HWY_RESTRICT offset,
                                      float* const* row_of, uint8_t* HWY_RESTRICT clip) {
   using Code = hn::TFromD<D>;
@@ -195,11 +192,6 @@ HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT fram
   auto mn = hn::Set(d, hi), mx = hn::Set(d, lo);
   for (size_t j0 = 0;; j0 += R) {
     if (j0 + R > count) j0 = count - R;  // the last group overlaps: same values again
-    if (c == 0 && j0 + kPrefetchFrames + R <= readable) {  // the first column group streams
-      // the frames from memory: fetch the same frames of the next tile into L2 meanwhile
-      const char* ahead = reinterpret_cast<const char*>(frames + (j0 + kPrefetchFrames) * columns);
-      for (size_t b = 0; b < R * columns * sizeof(Code); b += 64) __builtin_prefetch(ahead + b, 0, 1);
-    }
     hn::Vec<D> r[R];
     for (size_t k = 0; k < R; ++k) {
       r[k] = hn::LoadU(d, frames + (j0 + k) * columns + c);  // lane = column c + lane
@@ -237,13 +229,13 @@ HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT fram
 // MaxLanes(d), count ≥ R.
 template <class D>
 HWY_INLINE void TransposeColumns(D d, const hn::TFromD<D>* HWY_RESTRICT frames, size_t columns,
-                                 size_t count, size_t readable, hn::TFromD<D> lo, hn::TFromD<D> hi,
+                                 size_t count, hn::TFromD<D> lo, hn::TFromD<D> hi,
                                  const float* HWY_RESTRICT gain, const float* HWY_RESTRICT offset,
                                  float* const* row_of, uint8_t* HWY_RESTRICT clip) {
   constexpr size_t N = hn::MaxLanes(D());
   for (size_t c = 0;; c += N) {
     if (c + N > columns) c = columns - N;
-    TransposeColumnGroup(d, frames, columns, count, readable, c, lo, hi, gain, offset, row_of, clip);
+    TransposeColumnGroup(d, frames, columns, count, c, lo, hi, gain, offset, row_of, clip);
     if (c + N == columns) break;
   }
 }
@@ -251,7 +243,7 @@ HWY_INLINE void TransposeColumns(D d, const hn::TFromD<D>* HWY_RESTRICT frames, 
 
 template <typename Code>
 HWY_INLINE void TransposeFrames(const Code* HWY_RESTRICT frames, size_t columns, size_t count,
-                                size_t readable, Code lo, Code hi, const float* HWY_RESTRICT gain,
+                                Code lo, Code hi, const float* HWY_RESTRICT gain,
                                 const float* HWY_RESTRICT offset, float* const* row_of,
                                 uint8_t* HWY_RESTRICT clip) {
 #ifdef METERDSP_HAVE_FRAME_TRANSPOSE
@@ -261,14 +253,13 @@ HWY_INLINE void TransposeFrames(const Code* HWY_RESTRICT frames, size_t columns,
     const hn::ScalableTag<Code> d;
     const hn::Full128<Code> d128;
     if (columns >= hn::MaxLanes(d)) {
-      return TransposeColumns(d, frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
+      return TransposeColumns(d, frames, columns, count, lo, hi, gain, offset, row_of, clip);
     }
     if (columns >= hn::MaxLanes(d128)) {
-      return TransposeColumns(d128, frames, columns, count, readable, lo, hi, gain, offset, row_of, clip);
+      return TransposeColumns(d128, frames, columns, count, lo, hi, gain, offset, row_of, clip);
     }
   }
 #endif
-  (void)readable;  // the scalar path does not prefetch
   for (size_t c = 0; c < columns; ++c) {
     const float g = gain[c], o = offset[c];
     float* dst = row_of[c];

@@ -43,6 +43,12 @@ struct KernelRows {
   const float* cosr = nullptr;    // fundamental reference cos θ_t
   const float* sinr = nullptr;    // fundamental reference sin θ_t
 };
+
+// Bytes of the caller's block to prefetch while a tile is accumulated (empty: none).
+struct AheadBytes {
+  const char* begin = nullptr;
+  const char* end = nullptr;
+};
 }  // namespace meterdsp
 #endif  // METERDSP_SIMD_WINDOW_ROWS_H_
 
