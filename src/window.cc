@@ -665,24 +665,25 @@ struct FastTracker {
   }
 };
 
-// Processes tile frames [b, e) that have just been converted into m.x.
 // The caller's interleaved block, for prefetching the frames a tile ahead (data nullptr: planar
 // input, nothing to prefetch). next_tile: block frame of tile frame 0 of the next tile.
 struct BlockAhead {
   const char* data = nullptr;
   size_t frame_bytes = 0, frames = 0, next_tile = 0;
+  // The bytes of the next tile's frames [from, to) that lie in the block.
+  AheadBytes Frames(size_t from, size_t to) const {
+    AheadBytes a;
+    const size_t first = next_tile + from, last = std::min(next_tile + to, frames);
+    if (data == nullptr || first >= last) return a;
+    a.begin = data + first * frame_bytes;
+    a.end = data + last * frame_bytes;
+    return a;
+  }
 };
 
+// Processes tile frames [b, e) that have just been converted into m.x.
 void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk, WindowResult* out,
                       size_t* count) {
-  auto ahead = [&](size_t from, size_t to) {  // bytes of the next tile's frames [from, to)
-    AheadBytes a;
-    const size_t first = blk.next_tile + from, last = std::min(blk.next_tile + to, blk.frames);
-    if (blk.data == nullptr || first >= last) return a;
-    a.begin = blk.data + first * blk.frame_bytes;
-    a.end = blk.data + last * blk.frame_bytes;
-    return a;
-  };
   HWY_DYNAMIC_DISPATCH(DelayVoltagesImpl)(m, b, e);
   size_t seg = b;
   // The oscillator and the tracker run in registers; the state is written back before Track
@@ -709,7 +710,7 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
       AddSample(m, 0, -0.5, m.sums);
     }
     if (closes && bd.at > m.window_start) {
-      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t, ahead(seg, t));
+      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t, blk.Frames(seg, t));
       seg = t;
       m.osc_cos = oc;
       m.osc_sin = os;
@@ -724,7 +725,7 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
   ft.Store(m);
   m.osc_cos = oc;
   m.osc_sin = os;
-  if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, ahead(seg, e));
+  if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, blk.Frames(seg, e));
 }
 
 // Ends a full tile: carry the history rows into the next tile. The lanes are flushed at every
