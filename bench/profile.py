@@ -11,7 +11,7 @@ import sys
 
 # Symbol substrings → stage, first match wins (the stages of DESIGN.md §1).
 STAGES = [
-    ("front end: frames → rows", ("FramesI16", "FramesI32", "ConvertFrames")),
+    ("front end: frames → tile (rows or frame-major lanes)", ("FramesI16", "FramesI32", "ConvertFrames")),
     ("window engine: accumulation kernel", ("AccumulateTileImpl", "DelayVoltagesImpl")),
     ("window engine: per-frame tracker and oscillator", ("ProcessTileRange", "RollTile", "Track")),
     ("window engine: window close and finalisation",

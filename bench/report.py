@@ -43,6 +43,8 @@ def main(build):
     row("kernel + skew filter", "KernelDelayFiltered/{}", kb)
     row("front end alone, int16 frames → rows", "FrontEndI16/{}")
     row("front end alone, int32 frames → rows", "FrontEndI32/{}")
+    row("front end alone, int16 frames → frame-major lanes", "FrontEndLanesI16/{}")
+    row("front end alone, int32 frames → frame-major lanes", "FrontEndLanesI32/{}")
     row("front end alone, float32 planar (finite check + scale)", "FrontEndF32/{}")
     row("front end alone, float64 planar (finite check + scale)", "FrontEndF64/{}")
     row("window engine, float32 planar", "ProcessPlanarF32/{}")

@@ -136,6 +136,29 @@ void BM_FrontEnd(benchmark::State& state, int64_t target, const std::vector<Code
   hwy::SetSupportedTargetsForTest(0);
 }
 
+// The same frames → the frame-major tile (lane = frame column), as Process converts interleaved
+// frames on AVX-512.
+template <typename Code>
+void BM_FrontEndLanes(benchmark::State& state, int64_t target, const std::vector<Code>* frames) {
+  hwy::SetSupportedTargetsForTest(target);
+  TileRows t;
+  std::vector<float> store(TileRows::kTile * meterdsp::kLaneStride);
+  auto* lanes = reinterpret_cast<float(*)[meterdsp::kLaneStride]>(store.data());
+  const meterdsp::FrameBlock<Code> block{frames->data(), kFrames, TileRows::kCh};
+  for (auto _ : state) {
+    for (size_t first = 0; first < kFrames; first += TileRows::kTile) {
+      if constexpr (sizeof(Code) == 2) {
+        meterdsp::ConvertFramesToLanes(block, first, TileRows::kTile, t.columns, t.scale, lanes, t.clipped);
+      } else {
+        meterdsp::ConvertFramesToLanes(block, first, TileRows::kTile, 24, t.columns, t.scale, lanes, t.clipped);
+      }
+    }
+    benchmark::ClobberMemory();
+  }
+  Finish(state);
+  hwy::SetSupportedTargetsForTest(0);
+}
+
 // The front end alone on planar rows: the whole-block finite check, then scaling into 95 float
 // rows in 256-frame tile pieces, as Process does.
 template <typename Sample>
@@ -470,6 +493,8 @@ int Register() {
     benchmark::RegisterBenchmark(("ProcessPlanarF32_skewcal/" + name).c_str(), BM_Process<decltype(&Planar)>, target, true, &Planar);
     benchmark::RegisterBenchmark(("FrontEndI16/" + name).c_str(), BM_FrontEnd<int16_t>, target, &GetData().frames);
     benchmark::RegisterBenchmark(("FrontEndI32/" + name).c_str(), BM_FrontEnd<int32_t>, target, &GetData().frames32);
+    benchmark::RegisterBenchmark(("FrontEndLanesI16/" + name).c_str(), BM_FrontEndLanes<int16_t>, target, &GetData().frames);
+    benchmark::RegisterBenchmark(("FrontEndLanesI32/" + name).c_str(), BM_FrontEndLanes<int32_t>, target, &GetData().frames32);
     benchmark::RegisterBenchmark(("FrontEndF32/" + name).c_str(), BM_FrontEndPlanar<float>, target, &GetData().v, &GetData().i);
     benchmark::RegisterBenchmark(("FrontEndF64/" + name).c_str(), BM_FrontEndPlanar<double>, target, &GetData().vd, &GetData().id);
     benchmark::RegisterBenchmark(("ProcessFramesI16/" + name).c_str(), BM_Process<decltype(&Frames)>, target, false, &Frames);

@@ -54,6 +54,23 @@ void FramesI32(METERDSP_FRAMES_ARGS(int32_t)) {
 }
 #endif
 
+void LaneFramesI16(const int16_t* frames, size_t columns, size_t count, size_t readable, int16_t lo, int16_t hi, const float* gain,
+                   const float* offset, float (*dst)[kLaneStride], uint8_t* clip) {
+  FramesToLanes(frames, columns, count, readable, lo, hi, gain, offset, dst, clip);
+}
+void LaneFramesI32(const int32_t* frames, size_t columns, size_t count, size_t readable, int32_t lo, int32_t hi, const float* gain,
+                   const float* offset, float (*dst)[kLaneStride], uint8_t* clip) {
+  FramesToLanes(frames, columns, count, readable, lo, hi, gain, offset, dst, clip);
+}
+void RowsToLanesF32(const float* const* rows, size_t n, const float* gain, const float* offset, const float* clip,
+                    float (*dst)[kLaneStride], size_t lane, uint8_t* clipped) {
+  FourRowsToLanes(rows, n, gain, offset, clip, dst, lane, clipped);
+}
+void RowsToLanesF64(const double* const* rows, size_t n, const float* gain, const float* offset, const float* clip,
+                    float (*dst)[kLaneStride], size_t lane, uint8_t* clipped) {
+  FourRowsToLanes(rows, n, gain, offset, clip, dst, lane, clipped);
+}
+
 }  // namespace
 }  // namespace HWY_NAMESPACE
 }  // namespace meterdsp
@@ -120,6 +137,10 @@ HWY_EXPORT(RowFiniteF32);
 HWY_EXPORT(RowFiniteF64);
 HWY_EXPORT(FramesI16);
 HWY_EXPORT(FramesI32);
+HWY_EXPORT(LaneFramesI16);
+HWY_EXPORT(LaneFramesI32);
+HWY_EXPORT(RowsToLanesF32);
+HWY_EXPORT(RowsToLanesF64);
 
 bool DispatchScale(const float* src, size_t n, float g, float o, float clip, float* dst) {
   return HWY_DYNAMIC_DISPATCH(ScaleRowF32)(src, n, g, o, clip, dst);
@@ -195,6 +216,90 @@ void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count,
   const int64_t half = int64_t{1} << (adc_bits - 1);
   ConvertFramesT<int32_t>(block, first, count, static_cast<int32_t>(-half), static_cast<int32_t>(half - 1),
                           columns, scale, rows, clipped, HWY_DYNAMIC_DISPATCH(FramesI32));
+}
+
+template <typename Code, typename ToLanes>
+void ConvertFramesToLanesT(const FrameBlock<Code>& block, size_t first, size_t count, Code lo, Code hi,
+                           const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
+                           uint8_t* clipped, ToLanes to_lanes) noexcept {
+  const size_t nch = block.channels;
+  HWY_ALIGN float gain[kLaneStride] = {}, offset[kLaneStride] = {};
+  uint8_t clip[kLaneStride] = {};
+  for (size_t k = 0; k < nch; ++k) {
+    gain[columns[k]] = scale[k].gain;
+    offset[columns[k]] = scale[k].offset;
+  }
+  to_lanes(block.data + first * nch, nch, count, block.frames - first, lo, hi, gain, offset, lanes, clip);
+  for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
+}
+
+void ConvertFramesToLanes(const FrameBlock<int16_t>& block, size_t first, size_t count,
+                          const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
+                          uint8_t* clipped) noexcept {
+  ConvertFramesToLanesT<int16_t>(block, first, count, -32768, 32767, columns, scale, lanes, clipped,
+                                 HWY_DYNAMIC_DISPATCH(LaneFramesI16));
+}
+
+void ConvertFramesToLanes(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
+                          const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
+                          uint8_t* clipped) noexcept {
+  const int64_t half = int64_t{1} << (adc_bits - 1);
+  ConvertFramesToLanesT<int32_t>(block, first, count, static_cast<int32_t>(-half),
+                                 static_cast<int32_t>(half - 1), columns, scale, lanes, clipped,
+                                 HWY_DYNAMIC_DISPATCH(LaneFramesI32));
+}
+
+namespace {
+void DispatchRowsToLanes(const float* const* rows, size_t n, const float* gain, const float* offset,
+                         const float* clip, float (*dst)[kLaneStride], size_t lane, uint8_t* clipped) {
+  HWY_DYNAMIC_DISPATCH(RowsToLanesF32)(rows, n, gain, offset, clip, dst, lane, clipped);
+}
+void DispatchRowsToLanes(const double* const* rows, size_t n, const float* gain, const float* offset,
+                         const float* clip, float (*dst)[kLaneStride], size_t lane, uint8_t* clipped) {
+  HWY_DYNAMIC_DISPATCH(RowsToLanesF64)(rows, n, gain, offset, clip, dst, lane, clipped);
+}
+
+// Planar rows → lanes: four rows whose lanes are adjacent go across together in SIMD; any other
+// row alone through `scratch` (scaled as ConvertPlanar does, then copied into its lane).
+template <typename Sample>
+void ConvertPlanarToLanesT(const PlanarBlock<Sample>& b, size_t nv, size_t nc, size_t first, size_t count,
+                           const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
+                           float* scratch, uint8_t* clipped) noexcept {
+  const size_t nch = nv + nc;
+  auto row = [&](size_t k) {
+    return k < nv ? b.v + k * b.v_stride + first : b.i + (k - nv) * b.i_stride + first;
+  };
+  for (size_t k = 0; k < nch;) {
+    if (k + 4 <= nch && columns[k + 1] == columns[k] + 1 && columns[k + 2] == columns[k] + 2 &&
+        columns[k + 3] == columns[k] + 3) {
+      const Sample* rows[4];
+      float gain[4], offset[4], clip[4];
+      for (size_t i = 0; i < 4; ++i) {
+        rows[i] = row(k + i);
+        gain[i] = scale[k + i].gain;
+        offset[i] = scale[k + i].offset;
+        clip[i] = static_cast<float>(scale[k + i].clip_level);
+      }
+      DispatchRowsToLanes(rows, count, gain, offset, clip, lanes, columns[k], clipped + k);
+      k += 4;
+    } else {
+      ConvertRow(row(k), count, scale[k], scratch, &clipped[k]);
+      for (size_t j = 0; j < count; ++j) lanes[j][columns[k]] = scratch[j];
+      k += 1;
+    }
+  }
+}
+}  // namespace
+
+void ConvertPlanarToLanes(const PlanarBlock<float>& block, size_t voltages, size_t currents, size_t first,
+                          size_t count, const uint8_t* columns, const ChannelScale* scale,
+                          float (*lanes)[kLaneStride], float* scratch, uint8_t* clipped) noexcept {
+  ConvertPlanarToLanesT(block, voltages, currents, first, count, columns, scale, lanes, scratch, clipped);
+}
+void ConvertPlanarToLanes(const PlanarBlock<double>& block, size_t voltages, size_t currents, size_t first,
+                          size_t count, const uint8_t* columns, const ChannelScale* scale,
+                          float (*lanes)[kLaneStride], float* scratch, uint8_t* clipped) noexcept {
+  ConvertPlanarToLanesT(block, voltages, currents, first, count, columns, scale, lanes, scratch, clipped);
 }
 
 void ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t currents,

@@ -14,9 +14,11 @@ namespace meterdsp {
 namespace HWY_NAMESPACE {
 namespace {
 
-// Accumulates tile frames [b, e) of every channel into its lane sums. Meanwhile the bytes
-// [ahead.begin, ahead.end) (the frames a tile later, for interleaved input) are prefetched into
-// L2, a slice per channel, so that the memory reads spread over the kernel's time.
+// Accumulates tile frames [b, e) of every channel: the voltages row by row into their lane
+// sums, the currents likewise (rows layout) or frame by frame, all side by side, into their
+// frame-major lane sums (lanes layout). Rows layout: meanwhile the bytes [ahead.begin,
+// ahead.end) are prefetched into L2, a slice after each channel (interleaved frames converted
+// into rows prefetch the next tile this way; in the lanes layout the conversion does).
 void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead) {
   const size_t nv = m.config.voltages, nc = m.config.currents;
   const size_t lines = ahead.begin < ahead.end ? static_cast<size_t>(ahead.end - ahead.begin + 63) / 64 : 0;
@@ -34,10 +36,24 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead) {
     r.ref = m.vcal[ReferenceRow(k, nv, m.config.phase)] + kHistoryFrames;  // Σ v_k·v_k+1: line-to-line RMS
     AccumulateSpan(r, b, e, &m.lanes[k][0][0]);
   }
+  if (nc == 0) return;
+  if (m.tile_layout == kLayoutLanes) {
+    LaneTile t;
+    t.x = m.lane + kHistoryFrames;
+    t.vref = m.vref + kHistoryFrames;
+    t.cosr = r.cosr;
+    t.sinr = r.sinr;
+    t.weight = m.lag_plain ? nullptr : m.lag_weight;
+    t.ref = m.ref_index;
+    t.lag_lo = m.lag_lo;
+    t.lag_hi = m.lag_hi;
+    AccumulateLanes(t, nv + nc, b, e, m.lane_sums);
+    return;
+  }
   prefetch_share(nv);
   auto current_rows = [&](size_t k) {
     KernelRows c = r;
-    c.x = m.x[nv + k] + kHistoryFrames;
+    c.x = m.crow[k] + kHistoryFrames;
     c.filter = &m.delay[nv + k];
     c.ref = m.vcal[ReferenceRow(nv + k, nv, m.config.phase)] + kHistoryFrames;
     return c;
@@ -58,7 +74,8 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead) {
 // Writes the delay-corrected voltages of tile frames [b, e), referred to the virtual
 // neutral for 3-wire delta.
 void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
-  for (size_t k = 0; k < m.config.voltages; ++k) {
+  const size_t nv = m.config.voltages;
+  for (size_t k = 0; k < nv; ++k) {
     DelayRow(m.x[k] + kHistoryFrames, &m.delay[k], b, e, m.vcal[k] + kHistoryFrames);
   }
   if (m.config.virtual_neutral && m.config.voltages == 3) {
@@ -71,6 +88,10 @@ void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
       vb[t] -= vn;
       vc[t] -= vn;
     }
+  }
+  for (size_t t = b; t < e; ++t) {  // frame-major copy for the current lanes' Σy·v
+    float* v = m.vref[kHistoryFrames + t];
+    for (size_t k = 0; k < nv; ++k) v[k] = m.vcal[k][kHistoryFrames + t];
   }
 }
 
@@ -120,14 +141,14 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
   }
 }
 
-// Moves every channel's lane partial sums into its double window sums (lanes widened to
-// double and added in the target's fixed order) and clears them.
-void FlushLanesImpl(WindowEngine& m) {
+// Moves the lane partial sums of channels [first, first + nch) into their double window sums
+// (lanes widened to double and added in the target's fixed order, the same for every grouping)
+// and clears them.
+void FlushLanesImpl(WindowEngine& m, size_t first, size_t nch) {
   const hn::ScalableTag<float> d;
-  const size_t nch = m.config.voltages + m.config.currents;
-  size_t i = 0;  // flat index ch·kSumCount + q of the lanes and of the sums
-  float* lanes = &m.lanes[0][0][0];
-  double* sums = &m.sums[0][0];
+  size_t i = 0;  // flat index (ch − first)·kSumCount + q of the lanes and of the sums
+  float* lanes = &m.lanes[first][0][0];
+  double* sums = &m.sums[first][0];
 #ifdef METERDSP_REDUCE_EIGHT
   for (; i + 8 <= nch * kSumCount; i += 8) {
     _mm512_storeu_pd(sums + i, _mm512_add_pd(_mm512_loadu_pd(sums + i), ReduceEightLanes(lanes + i * kMaxLanes)));
@@ -160,6 +181,13 @@ void AnglesDegImpl(const double* HWY_RESTRICT y, const double* HWY_RESTRICT x, s
 
 size_t LanesImpl() { return hn::Lanes(hn::ScalableTag<float>()); }
 
+// Layout of the tiles interleaved frames start: frame-major lanes where they are faster than
+// the transpose into rows (AVX-512: int16 chain +21 %); elsewhere rows (AVX2 −13 %: the
+// fifteen accumulators of the three-group pass do not fit in 16 registers).
+uint32_t FramesLayoutImpl() {
+  return HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL ? kLayoutLanes : kLayoutRows;
+}
+
 const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
 
 }  // namespace
@@ -187,6 +215,7 @@ HWY_EXPORT(MeasureChunkF64Impl);
 HWY_EXPORT(TargetNameImpl);
 HWY_EXPORT(FlushLanesImpl);
 HWY_EXPORT(LanesImpl);
+HWY_EXPORT(FramesLayoutImpl);
 HWY_EXPORT(AnglesDegImpl);
 
 constexpr double kPi = 3.14159265358979323846;
@@ -360,7 +389,13 @@ double ScalarY(const WindowEngine& m, size_t ch, ptrdiff_t t) {
   if (ch < m.config.voltages) return m.vcal[ch][base];
   const DelayFilter& f = m.delay[ch];
   double y = 0;
-  for (int j = 0; j < f.ntaps; ++j) y += double{f.taps[j]} * m.x[ch][base - f.tap0 - j];
+  if (m.tile_layout == kLayoutLanes) {
+    const size_t lane = m.config.frame_column[ch];
+    for (int j = 0; j < f.ntaps; ++j) y += double{f.taps[j]} * m.lane[base - f.tap0 - j][lane];
+  } else {
+    const float* row = m.crow[ch - m.config.voltages];
+    for (int j = 0; j < f.ntaps; ++j) y += double{f.taps[j]} * row[base - f.tap0 - j];
+  }
   return y;
 }
 
@@ -444,7 +479,26 @@ void AddSample(const WindowEngine& m, ptrdiff_t t, double weight, double (*sums)
   }
 }
 
-void FlushLanes(WindowEngine& m) { HWY_DYNAMIC_DISPATCH(FlushLanesImpl)(m); }
+// Moves the currents' frame-major lane sums into their double window sums and clears them.
+void FlushCurrentLanes(WindowEngine& m) {
+  const size_t nv = m.config.voltages;
+  for (size_t k = 0; k < m.config.currents; ++k) {
+    const size_t lane = m.config.frame_column[nv + k];
+    for (size_t q = 0; q < kSumCount; ++q) m.sums[nv + k][q] += double{m.lane_sums[q][lane]};
+  }
+  std::memset(m.lane_sums, 0, sizeof(m.lane_sums));
+}
+
+// The row kernel's lane sums of the channels it accumulates in the tile's layout.
+void FlushRowLanes(WindowEngine& m) {
+  const size_t n = m.config.voltages + (m.tile_layout == kLayoutRows ? m.config.currents : 0);
+  HWY_DYNAMIC_DISPATCH(FlushLanesImpl)(m, 0, n);
+}
+
+void FlushLanes(WindowEngine& m) {
+  FlushRowLanes(m);
+  if (m.tile_layout == kLayoutLanes) FlushCurrentLanes(m);
+}
 
 void SetOscillatorHz(WindowEngine& m, double hz) {
   m.osc_step = 2.0 * kPi * hz / m.config.fs_hz;
@@ -728,19 +782,27 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
   if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, blk.Frames(seg, e));
 }
 
-// Ends a full tile: carry the history rows into the next tile. The lanes are flushed at every
-// window end and at least every 256 terms per lane (every N tiles for N lanes), at absolute
-// stream positions, so precision and results do not depend on the block cut.
+// Ends a full tile: carry the history rows into the next tile. The voltages' lanes are flushed
+// at every window end and at least every 256 terms per lane (every N tiles for N lanes), the
+// currents' frame-major lane sums at every window end and tile end, at absolute stream
+// positions, so precision and results do not depend on the block cut.
 void RollTile(WindowEngine& m) {
   const uint64_t flush_frames = kTileFrames * HWY_DYNAMIC_DISPATCH(LanesImpl)();
-  if ((m.tile_start + kTileFrames) % flush_frames == 0) FlushLanes(m);
+  if ((m.tile_start + kTileFrames) % flush_frames == 0) FlushRowLanes(m);
+  if (m.tile_layout == kLayoutLanes) FlushCurrentLanes(m);
   const size_t keep = kHistoryFrames;
-  for (size_t ch = 0; ch < Channels(m); ++ch) {
-    std::memcpy(m.x[ch], m.x[ch] + kTileFrames, keep * sizeof(float));
-  }
   for (size_t k = 0; k < m.config.voltages; ++k) {
+    std::memcpy(m.x[k], m.x[k] + kTileFrames, keep * sizeof(float));
     std::memcpy(m.vcal[k], m.vcal[k] + kTileFrames, keep * sizeof(float));
   }
+  if (m.tile_layout == kLayoutLanes) {
+    std::memcpy(m.lane, m.lane + kTileFrames, keep * sizeof(m.lane[0]));
+  } else {
+    for (size_t k = 0; k < m.config.currents; ++k) {
+      std::memcpy(m.crow[k], m.crow[k] + kTileFrames, keep * sizeof(float));
+    }
+  }
+  std::memcpy(m.vref, m.vref + kTileFrames, keep * sizeof(m.vref[0]));
   std::memcpy(m.cosr, m.cosr + kTileFrames, keep * sizeof(float));
   std::memcpy(m.sinr, m.sinr + kTileFrames, keep * sizeof(float));
   const double norm = 1.0 / std::hypot(m.osc_cos, m.osc_sin);
@@ -759,16 +821,63 @@ Status CheckOutput(const WindowEngine& m, size_t frames, const WindowResult* out
   return Status::kOk;
 }
 
+// Puts the currents of a new tile (nothing received yet) in `layout`: the history frames move
+// across, the currents' partial sums of the old layout go to the window sums first. The
+// voltages are rows in both layouts and keep their flush schedule, so their sums, and with them
+// the tracker and the window boundaries, do not depend on the input types.
+void SwitchLayout(WindowEngine& m, uint32_t layout) {
+  const size_t nv = m.config.voltages, nc = m.config.currents;
+  if (m.tile_layout == kLayoutRows) {
+    HWY_DYNAMIC_DISPATCH(FlushLanesImpl)(m, nv, nc);
+  } else {
+    FlushCurrentLanes(m);
+  }
+  for (size_t t = 0; t < kHistoryFrames; ++t) {
+    for (size_t k = 0; k < nc; ++k) {
+      m.history_swap[t][k] = m.tile_layout == kLayoutLanes ? m.lane[t][m.config.frame_column[nv + k]] : m.crow[k][t];
+    }
+  }
+  m.tile_layout = layout;
+  for (size_t t = 0; t < kHistoryFrames; ++t) {
+    for (size_t k = 0; k < nc; ++k) {
+      if (layout == kLayoutLanes) {
+        m.lane[t][m.config.frame_column[nv + k]] = m.history_swap[t][k];
+      } else {
+        m.crow[k][t] = m.history_swap[t][k];
+      }
+    }
+  }
+}
+
+// Rows of the rows layout as the converters want them: voltages, then currents.
+void TileRows(WindowEngine& m, float** rows) {
+  for (size_t k = 0; k < m.config.voltages; ++k) rows[k] = m.x[k] + kHistoryFrames + m.filled;
+  for (size_t k = 0; k < m.config.currents; ++k) {
+    rows[m.config.voltages + k] = m.crow[k] + kHistoryFrames + m.filled;
+  }
+}
+
+// The voltages of lanes-layout rows [filled, filled + n) into their rows (the tracker's).
+void VoltageRowsFromLanes(WindowEngine& m, size_t n) {
+  for (size_t k = 0; k < m.config.voltages; ++k) {
+    float* row = m.x[k] + kHistoryFrames + m.filled;
+    const size_t lane = m.config.frame_column[k];
+    for (size_t j = 0; j < n; ++j) row[j] = m.lane[kHistoryFrames + m.filled + j][lane];
+  }
+}
+
+// convert(first, n) writes block frames [first, first + n) into the tile at `filled`, in the
+// tile's layout; a tile takes the layout `layout` of the input that starts it.
 template <typename Convert>
-void Run(WindowEngine& m, size_t frames, const Convert& convert, WindowResult* out, size_t* completed,
-         const char* interleaved = nullptr, size_t frame_bytes = 0) {
+void Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert, WindowResult* out,
+         size_t* completed, const char* interleaved = nullptr, size_t frame_bytes = 0) {
   size_t done = 0, count = 0;
   while (done < frames) {
+    if (m.filled == 0 && m.tile_layout != layout) SwitchLayout(m, layout);
     const size_t n = std::min(frames - done, kTileFrames - m.filled);
-    float* rows[kMaxChannels];
-    for (size_t ch = 0; ch < Channels(m); ++ch) rows[ch] = m.x[ch] + kHistoryFrames + m.filled;
-    convert(done, n, rows);
-    const BlockAhead blk{interleaved, frame_bytes, frames, done + kTileFrames - m.filled};
+    convert(done, n);
+    const bool rows_frames = m.tile_layout == kLayoutRows && interleaved != nullptr;
+    const BlockAhead blk{rows_frames ? interleaved : nullptr, frame_bytes, frames, done + kTileFrames - m.filled};
     ProcessTileRange(m, m.filled, m.filled + n, blk, out, &count);
     m.filled += n;
     done += n;
@@ -783,13 +892,25 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
   if (Status s = CheckOutput(m, block.frames, out, cap, completed); s != Status::kOk) return s;
   if (block.frames > 0 && block.data == nullptr) return Status::kNullPointer;
   if (block.channels != Channels(m)) return Status::kBadBlock;
-  Run(m, block.frames,
-      [&](size_t first, size_t n, float* const* rows) {
-        if constexpr (sizeof(Code) == 2) {
-          (void)adc_bits;
-          ConvertFrames(block, first, n, m.config.frame_column, m.scale, rows, m.clipped);
-        } else {
-          ConvertFrames(block, first, n, adc_bits, m.config.frame_column, m.scale, rows, m.clipped);
+  Run(m, block.frames, HWY_DYNAMIC_DISPATCH(FramesLayoutImpl)(),
+      [&](size_t first, size_t n) {
+        (void)adc_bits;
+        if (m.tile_layout == kLayoutLanes) {
+          float (*lanes)[kLaneStride] = m.lane + kHistoryFrames + m.filled;
+          if constexpr (sizeof(Code) == 2) {
+            ConvertFramesToLanes(block, first, n, m.config.frame_column, m.scale, lanes, m.clipped);
+          } else {
+            ConvertFramesToLanes(block, first, n, adc_bits, m.config.frame_column, m.scale, lanes, m.clipped);
+          }
+          VoltageRowsFromLanes(m, n);
+        } else {  // a tile that planar input started
+          float* rows[kMaxChannels];
+          TileRows(m, rows);
+          if constexpr (sizeof(Code) == 2) {
+            ConvertFrames(block, first, n, m.config.frame_column, m.scale, rows, m.clipped);
+          } else {
+            ConvertFrames(block, first, n, adc_bits, m.config.frame_column, m.scale, rows, m.clipped);
+          }
         }
       },
       out, completed, reinterpret_cast<const char*>(block.data), block.channels * sizeof(Code));
@@ -808,11 +929,17 @@ Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowR
     }
     if (!AllFinite(block, nv, nc)) return Status::kNonFiniteInput;
   }
-  Run(m, block.frames,
-      [&](size_t first, size_t n, float* const* rows) {
-        ConvertPlanar(block, nv, nc, first, n, m.scale, rows, m.clipped);
-      },
-      out, completed);
+  Run(m, block.frames, kLayoutRows, [&](size_t first, size_t n) {
+    if (m.tile_layout == kLayoutRows) {
+      float* rows[kMaxChannels];
+      TileRows(m, rows);
+      ConvertPlanar(block, nv, nc, first, n, m.scale, rows, m.clipped);
+    } else {  // a tile that interleaved frames started
+      ConvertPlanarToLanes(block, nv, nc, first, n, m.config.frame_column, m.scale, m.lane + kHistoryFrames + m.filled,
+                           m.scratch, m.clipped);
+      VoltageRowsFromLanes(m, n);
+    }
+  }, out, completed);
   return Status::kOk;
 }
 
@@ -881,6 +1008,24 @@ Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
                          : ChannelScale{};
   }
   m.base_delay = base;
+  // The currents' delay filters as per-lane weights of the frames lag_lo .. lag_hi back.
+  std::memset(m.lag_weight, 0, sizeof(m.lag_weight));
+  std::memset(m.ref_index, 0, sizeof(m.ref_index));
+  int32_t lo = kMaxLag, hi = 0;
+  bool plain = true;
+  for (size_t k = c.voltages; k < nch; ++k) {
+    const DelayFilter& f = m.delay[k];
+    const size_t lane = c.frame_column[k];
+    for (int32_t j = 0; j < f.ntaps; ++j) m.lag_weight[f.tap0 + j][lane] = f.taps[j];
+    m.ref_index[lane] = static_cast<int32_t>(ReferenceRow(k, c.voltages, c.phase));
+    lo = std::min(lo, f.tap0);
+    hi = std::max(hi, f.tap0 + f.ntaps - 1);
+    plain = plain && f.ntaps == 1 && f.taps[0] == 1.0f && f.tap0 == m.delay[c.voltages].tap0;
+  }
+  if (c.currents == 0) lo = hi = 0;
+  m.lag_lo = static_cast<uint32_t>(lo);
+  m.lag_hi = static_cast<uint32_t>(hi);
+  m.lag_plain = plain ? 1u : 0u;
   m.cycles_per_window = c.nominal_hz == 50.0 ? 10u : 12u;
   m.initialized = kInitMagic;
   Reset(m);
@@ -890,6 +1035,10 @@ Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
 void Reset(WindowEngine& m) noexcept {
   std::memset(m.x, 0, sizeof(m.x));
   std::memset(m.vcal, 0, sizeof(m.vcal));
+  std::memset(m.lane, 0, sizeof(m.lane));  // and crow (same storage)
+  m.tile_layout = kLayoutRows;
+  std::memset(m.vref, 0, sizeof(m.vref));
+  std::memset(m.lane_sums, 0, sizeof(m.lane_sums));
   std::memset(m.cosr, 0, sizeof(m.cosr));
   std::memset(m.sinr, 0, sizeof(m.sinr));
   std::memset(m.lanes, 0, sizeof(m.lanes));
@@ -1137,6 +1286,7 @@ void FoldAllLanes(WindowEngine& m) noexcept {
       std::memset(m.lanes[ch][q], 0, sizeof(m.lanes[ch][q]));
     }
   }
+  FlushCurrentLanes(m);  // target-independent layout: as any target flushes them
 }
 
 }  // namespace meterdsp

@@ -1,6 +1,7 @@
-// Front-end tests: interleaved frames → scaled rows, on every compiled SIMD target, against
-// the plain scalar formula, for every shape class the transpose distinguishes (fewer than 8
-// columns or frames, one register group, overlapping last groups, permuted columns).
+// Front-end tests: interleaved frames → scaled rows and → frame-major lanes, on every compiled
+// SIMD target, against the plain scalar formula, for every shape class the conversions
+// distinguish (fewer than 8 columns or frames, one register group, overlapping last groups,
+// permuted columns); planar rows → lanes against the row conversion.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -59,6 +60,28 @@ void CheckShape(size_t channels, size_t count, uint32_t seed, int adc_bits) {
     EXPECT_EQ(rows[k][count], -1.0f) << "wrote past the end of row " << k;
     EXPECT_EQ(clipped[k] != 0, want_clip) << "channels " << channels << " count " << count << " row " << k;
   }
+  // The frame-major conversion: lanes[j][columns[k]] holds rows[k][j], the same clip flags, and
+  // nothing is written to the lanes past the channels or to the row after the last frame.
+  std::vector<float> lane_store((count + 1) * kLaneStride, -1.0f);
+  auto* lanes = reinterpret_cast<float(*)[kLaneStride]>(lane_store.data());
+  uint8_t lane_clipped[kMaxChannels] = {};
+  if constexpr (sizeof(Code) == 2) {
+    ConvertFramesToLanes(block, first, count, columns, scale, lanes, lane_clipped);
+  } else {
+    ConvertFramesToLanes(block, first, count, adc_bits, columns, scale, lanes, lane_clipped);
+  }
+  for (size_t k = 0; k < channels; ++k) {
+    for (size_t j = 0; j < count; ++j) {
+      ASSERT_EQ(lanes[j][columns[k]], rows[k][j]) << "channels " << channels << " count " << count
+                                                 << " lane " << int{columns[k]} << " frame " << j;
+    }
+    EXPECT_EQ(lane_clipped[k], clipped[k]) << "channels " << channels << " count " << count << " channel " << k;
+  }
+  for (size_t j = 0; j <= count; ++j) {
+    for (size_t c = j < count ? channels : 0; c < kLaneStride; ++c) {
+      ASSERT_EQ(lanes[j][c], -1.0f) << "wrote lane " << c << " of frame " << j << " (channels " << channels << ")";
+    }
+  }
 }
 
 const size_t kChannelCounts[] = {1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 95};
@@ -78,6 +101,52 @@ TEST_P(FrontendTest, Int32FramesMatchTheScalarFormulaForEveryShape) {
       for (size_t n : kFrameCounts) CheckShape<int32_t>(ch, n, seed++, bits);
     }
   }
+}
+
+// Planar rows → frame-major lanes on every target: lanes[j][columns[k]] is the value the row
+// conversion gives rows[k][j], bit for bit, with the same clip flags, for every voltage and
+// current count class (fewer than four rows, whole and partial groups of four) and odd lengths.
+template <typename Sample>
+void CheckPlanarToLanes() {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> x(-400.0, 400.0);
+  std::uniform_real_distribution<float> gain(0.5f, 2.0f), offset(-1.0f, 1.0f);
+  for (size_t nv : {1, 3}) {
+    for (size_t nc : {0, 1, 2, 3, 4, 5, 9, 92}) {
+      const size_t nch = nv + nc;
+      for (size_t count : {1, 3, 4, 15, 16, 17, 255, 256}) {
+        const size_t first = 2, len = first + count;
+        std::vector<Sample> v(nv * len), i(std::max<size_t>(nc, 1) * len);
+        for (Sample& s : v) s = static_cast<Sample>(x(rng));
+        for (Sample& s : i) s = static_cast<Sample>(x(rng) / 10);
+        const PlanarBlock<Sample> block{v.data(), len, i.data(), len, len};
+        uint8_t columns[kMaxChannels];
+        for (size_t k = 0; k < nch; ++k) columns[k] = static_cast<uint8_t>(k);
+        std::shuffle(columns, columns + nch, rng);
+        ChannelScale scale[kMaxChannels];
+        for (size_t k = 0; k < nch; ++k) scale[k] = ChannelScale{gain(rng), offset(rng), k % 3 == 0 ? 300.0 : 0.0};
+        std::vector<std::vector<float>> rows(nch, std::vector<float>(count));
+        float* row_ptr[kMaxChannels];
+        for (size_t k = 0; k < nch; ++k) row_ptr[k] = rows[k].data();
+        uint8_t clipped[kMaxChannels] = {}, lane_clipped[kMaxChannels] = {};
+        ConvertPlanar(block, nv, nc, first, count, scale, row_ptr, clipped);
+        std::vector<float> lane_store(count * kLaneStride, -1.0f), scratch(count);
+        auto* lanes = reinterpret_cast<float(*)[kLaneStride]>(lane_store.data());
+        ConvertPlanarToLanes(block, nv, nc, first, count, columns, scale, lanes, scratch.data(), lane_clipped);
+        for (size_t k = 0; k < nch; ++k) {
+          for (size_t j = 0; j < count; ++j) {
+            ASSERT_EQ(lanes[j][columns[k]], rows[k][j]) << nv << "+" << nc << " count " << count << " channel " << k;
+          }
+          EXPECT_EQ(lane_clipped[k], clipped[k]) << nv << "+" << nc << " count " << count << " channel " << k;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(FrontendTest, PlanarRowsToLanesMatchTheRowConversion) {
+  CheckPlanarToLanes<float>();
+  CheckPlanarToLanes<double>();
 }
 
 // AllFinite on every target: a NaN or ±Inf at every position of rows of many lengths (vector

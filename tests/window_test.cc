@@ -120,6 +120,19 @@ TEST_P(WindowTest, ResultsAreBitIdenticalHoweverTheStreamIsCut) {
     ASSERT_EQ(cut.size(), whole.size());
     for (size_t w = 0; w < whole.size(); ++w) EXPECT_TRUE(SameBits(cut[w], whole[w])) << w;
   }
+  // Interleaved frames (frame-major tiles on AVX-512), 16-bit codes of the same load.
+  std::vector<std::vector<int16_t>> codes;
+  for (size_t k = 0; k < load.rows.size(); ++k) {
+    const double lsb = (k < load.config.voltages ? 400.0 : 20.0) / 32768.0;
+    codes.emplace_back();
+    for (double x : load.rows[k]) codes.back().push_back(static_cast<int16_t>(std::lround(x / lsb)));
+  }
+  const auto frames = RunFrames<int16_t>(load.config, codes, 1 << 20);
+  for (size_t cut : {1, 17, 255, 257, 4096}) {
+    const auto got = RunFrames<int16_t>(load.config, codes, cut);
+    ASSERT_EQ(got.size(), frames.size());
+    for (size_t w = 0; w < frames.size(); ++w) EXPECT_TRUE(SameBits(got[w], frames[w])) << "cut " << cut << " window " << w;
+  }
 }
 
 TEST_P(WindowTest, WindowsTileTheStreamExactly) {
@@ -736,6 +749,80 @@ TEST_P(WindowTest, FrameColumnMapReordersInputs) {
   c.frame_column[2] = 1;  // not a permutation
   auto m = std::make_unique<WindowEngine>();
   EXPECT_EQ(Init(c, *m), Status::kBadBlock);
+}
+
+// Interleaved frames and planar rows of the same codes, fed alone and alternating in blocks
+// that end mid-tile (so tiles switch between the frame-major and the row layout, history and
+// partial sums moving across, with 4-tap skew filters on some currents): the same windows at
+// the same boundaries, values within the reference tolerance of the planar run, and bit for
+// bit the planar run's on the targets where frames also take row tiles (all but AVX-512).
+TEST_P(WindowTest, MixedInputLayoutsGiveTheSameWindows) {
+  MixedLoad load = MakeMixedLoad(50.21, static_cast<size_t>(3 * kFs) + 11);
+  WindowConfig& c = load.config;
+  const size_t nv = c.voltages, nch = nv + c.currents, len = load.rows[0].size();
+  std::vector<std::vector<int16_t>> codes(nch, std::vector<int16_t>(len));
+  Rows exact(nch, std::vector<double>(len));  // the codes as planar samples
+  for (size_t k = 0; k < nch; ++k) {
+    double peak = 0;
+    for (double x : load.rows[k]) peak = std::max(peak, std::fabs(x));
+    const double gain = peak / 30000.0;
+    (k < nv ? c.voltage_cal[k] : c.current_cal[k - nv]).gain = gain;
+    for (size_t t = 0; t < len; ++t) {
+      codes[k][t] = static_cast<int16_t>(std::lround(load.rows[k][t] / gain));
+      exact[k][t] = codes[k][t];
+    }
+  }
+  const auto planar = RunPlanar(c, exact, {777});
+  const auto frames = RunFrames<int16_t>(c, codes, 777);
+  auto m = std::make_unique<WindowEngine>();
+  ASSERT_EQ(Init(c, *m), Status::kOk);
+  std::vector<int16_t> interleaved(nch * len);
+  for (size_t t = 0; t < len; ++t) {
+    for (size_t k = 0; k < nch; ++k) interleaved[t * nch + k] = codes[k][t];
+  }
+  std::vector<float> v(nv * len), i(c.currents * len);
+  for (size_t k = 0; k < nch; ++k) {
+    float* row = k < nv ? &v[k * len] : &i[(k - nv) * len];
+    for (size_t t = 0; t < len; ++t) row[t] = static_cast<float>(exact[k][t]);
+  }
+  std::vector<WindowResult> mixed;
+  const size_t cuts[] = {300, 517, 1000, 45, 2, 256, 700, 1};
+  for (size_t pos = 0, n = 0, j = 0; pos < len; pos += n, ++j) {
+    n = std::min(cuts[j % 8], len - pos);
+    std::vector<WindowResult> out(MaxWindowsPerBlock(*m, n));
+    size_t done = 0;
+    if (j % 2 == 0) {
+      ASSERT_EQ(Process(*m, FrameBlock<int16_t>{&interleaved[pos * nch], n, nch}, out.data(), out.size(), &done),
+                Status::kOk);
+    } else {
+      ASSERT_EQ(Process(*m, PlanarBlock<float>{&v[pos], len, &i[pos], len, n}, out.data(), out.size(), &done),
+                Status::kOk);
+    }
+    mixed.insert(mixed.end(), out.begin(), out.begin() + static_cast<ptrdiff_t>(done));
+  }
+  const bool row_tiles_only = std::strcmp(SimdTarget(), "AVX3") != 0 && std::strcmp(SimdTarget(), "AVX3_DL") != 0;
+  ASSERT_GE(planar.size(), 14u);
+  for (const std::vector<WindowResult>* run : {&frames, static_cast<const std::vector<WindowResult>*>(&mixed)}) {
+    ASSERT_EQ(run->size(), planar.size());
+    for (size_t w = 0; w < planar.size(); ++w) {
+      const WindowResult& g = (*run)[w];
+      const WindowResult& r = planar[w];
+      ASSERT_EQ(g.start_samples, r.start_samples) << w;
+      ASSERT_EQ(g.length_samples, r.length_samples) << w;
+      EXPECT_EQ(g.flags, r.flags) << w;
+      if (row_tiles_only) {
+        EXPECT_TRUE(SameBits(g, r)) << w;
+      }
+      for (size_t k = 0; k < nv; ++k) EXPECT_LT(Rel(g.vrms[k], r.vrms[k], 230), 2e-6) << w;
+      for (size_t k = 0; k < c.currents; ++k) {
+        const double scale = std::max(r.s[k], 1e-3);
+        EXPECT_LT(Rel(g.irms[k], r.irms[k], std::max(r.irms[k], 1e-3)), 2e-6) << w << " ch" << k;
+        EXPECT_LT(Rel(g.p[k], r.p[k], scale), 2e-6) << w << " ch" << k;
+        EXPECT_LT(Rel(g.q[k], r.q[k], scale), 2e-6) << w << " ch" << k;
+        EXPECT_NEAR(g.pf[k], r.pf[k], 2e-6) << w << " ch" << k;
+      }
+    }
+  }
 }
 
 #ifdef METERDSP_FIRMWARE_EXPECT_AVX2

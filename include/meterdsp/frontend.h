@@ -19,6 +19,8 @@ namespace meterdsp {
 inline constexpr size_t kMaxVoltages = 3;
 inline constexpr size_t kMaxCurrents = 92;
 inline constexpr size_t kMaxChannels = kMaxVoltages + kMaxCurrents;
+// Floats per frame-major row (one lane per frame column; kMaxChannels rounded up to 3 × 32).
+inline constexpr size_t kLaneStride = 96;
 // Largest |skew + phase| correction, in samples, that a channel may request.
 inline constexpr double kMaxCorrectionSamples = 2.0;
 
@@ -101,6 +103,26 @@ void ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t curr
 void ConvertPlanar(const PlanarBlock<double>& block, size_t voltages, size_t currents,
                    size_t first, size_t count, const ChannelScale* scale, float* const* rows,
                    uint8_t* clipped) noexcept;
+
+// As ConvertFrames and ConvertPlanar, into a frame-major tile: lanes[j][columns[k]] receives
+// channel k of frame first + j (the window engine accumulates every channel of a frame side by
+// side; on AVX-512 interleaved frames go this way, without a transpose). Planar: channel k of
+// the block is its k-th row (voltages, then currents); `scratch` (count floats) holds a scaled
+// row on its way. Same values and clip flags as ConvertFrames / ConvertPlanar. Preconditions as
+// there; lanes has count rows of kLaneStride floats and columns[k] < kLaneStride. Never
+// allocates or throws.
+void ConvertFramesToLanes(const FrameBlock<int16_t>& block, size_t first, size_t count,
+                          const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
+                          uint8_t* clipped) noexcept;
+void ConvertFramesToLanes(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
+                          const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
+                          uint8_t* clipped) noexcept;
+void ConvertPlanarToLanes(const PlanarBlock<float>& block, size_t voltages, size_t currents, size_t first,
+                          size_t count, const uint8_t* columns, const ChannelScale* scale,
+                          float (*lanes)[kLaneStride], float* scratch, uint8_t* clipped) noexcept;
+void ConvertPlanarToLanes(const PlanarBlock<double>& block, size_t voltages, size_t currents, size_t first,
+                          size_t count, const uint8_t* columns, const ChannelScale* scale,
+                          float (*lanes)[kLaneStride], float* scratch, uint8_t* clipped) noexcept;
 
 // True if every sample of the block's used rows is finite — for float64 rows also within the
 // float32 range the engine computes in (|x| ≤ 3.4e38). Never allocates or throws.

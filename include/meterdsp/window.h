@@ -28,6 +28,7 @@ inline constexpr size_t kHistoryFrames = 16;  // delay-filter history kept befor
 inline constexpr size_t kMaxLanes = 16;       // float lanes of the widest target (AVX-512)
 inline constexpr size_t kRowLength = kHistoryFrames + kTileFrames;
 inline constexpr size_t kSumCount = 5;        // Σy, Σy², Σy·v, Σy·cos, Σy·sin
+inline constexpr size_t kMaxLag = 7;          // delay filter reach: tap0 + 3 ≤ 4 + 3 frames
 
 // Frequency range the tracker accepts; windows outside [42.5, 69] Hz are flagged.
 inline constexpr double kMinTrackHz = 40.0;
@@ -116,17 +117,39 @@ struct alignas(64) WindowEngine {
   uint32_t initialized = 0;
 
   // Tile scratch: index kHistoryFrames + j holds tile frame j; the first kHistoryFrames
-  // entries repeat the end of the previous tile.
-  alignas(64) float x[kMaxChannels][kRowLength];       // scaled input
+  // entries repeat the end of the previous tile. Voltages are rows (the tracker scans them).
+  // The currents are in one of two layouts (tile_layout), taken from the input that starts the
+  // tile: kLayoutRows, a row per current, for planar input (and for interleaved frames below
+  // AVX-512, transposed); kLayoutLanes, frame-major with one lane per frame column, for
+  // interleaved frames on AVX-512, whose channels are accumulated side by side.
+  alignas(64) float x[kMaxVoltages][kRowLength];       // scaled voltages
   alignas(64) float vcal[kMaxVoltages][kRowLength];    // delay-corrected voltages
+  union alignas(64) {
+    float crow[kMaxCurrents][kRowLength];              // kLayoutRows: current k's samples
+    float lane[kRowLength][kLaneStride];               // kLayoutLanes: lane = frame column
+  };
+  alignas(64) float vref[kRowLength][4];               // vcal frame-major (4th entry 0)
   alignas(64) float cosr[kRowLength];                  // fundamental reference
   alignas(64) float sinr[kRowLength];
+  alignas(64) float scratch[kTileFrames];              // a planar row on its way to `lane`
+  float history_swap[kHistoryFrames][kMaxCurrents];    // the history across a layout change
   uint64_t tile_start = 0;  // absolute frame index of tile frame 0
   size_t filled = 0;        // frames of the current tile received
+  uint32_t tile_layout = 0; // kLayoutRows or kLayoutLanes (window.cc)
 
-  // Window accumulators: float lane partial sums (flushed to double at every tile end and
-  // window end, in a fixed order) and the window's double sums.
+  // Frame-major accumulation (set by Init): the currents' delay filters as per-lane weights of
+  // the samples lag_lo .. lag_hi frames back (lag_plain: one lag of weight 1 for every lane,
+  // no filter), and each lane's reference voltage (index into vref).
+  alignas(64) float lag_weight[kMaxLag + 1][kLaneStride];
+  alignas(64) int32_t ref_index[kLaneStride];
+  uint32_t lag_lo = 0, lag_hi = 0, lag_plain = 1;
+
+  // Window accumulators: float partial sums (flushed to double at every window end and at
+  // least every 256 terms per lane, in a fixed order) and the window's double sums. Row kernel
+  // (time in lanes): the voltages, and the currents in the rows layout; frame-major: one
+  // partial sum per lane in the lanes layout.
   alignas(64) float lanes[kMaxChannels][kSumCount][kMaxLanes];
+  alignas(64) float lane_sums[kSumCount][kLaneStride];
   double sums[kMaxChannels][kSumCount];
   uint8_t clipped[kMaxChannels];
 

@@ -32,6 +32,9 @@ inline size_t ReferenceRow(size_t ch, size_t nv, const uint8_t* phase) {
   return phase[ch - nv] == kCurrentOnly ? 0 : phase[ch - nv];
 }
 
+// WindowEngine::tile_layout: currents as rows (planar input) or frame-major lanes (frames).
+inline constexpr uint32_t kLayoutRows = 0, kLayoutLanes = 1;
+
 // Frames per chunk of Measure() on float64 rows (demoted to float32 scratch rows of this length).
 inline constexpr size_t kMeasureChunkF64 = 512;
 
@@ -42,6 +45,17 @@ struct KernelRows {
   const float* ref = nullptr;     // assigned voltage (delay-corrected) for Σy·v
   const float* cosr = nullptr;    // fundamental reference cos θ_t
   const float* sinr = nullptr;    // fundamental reference sin θ_t
+};
+
+// The frame-major tile of the window engine as the lane kernel reads it (WindowEngine fields).
+struct LaneTile {
+  const float (*x)[kLaneStride] = nullptr;       // tile frame 0; kHistoryFrames rows before it
+  const float (*vref)[4] = nullptr;              // reference voltages per frame, same origin
+  const float* cosr = nullptr;                   // same origin
+  const float* sinr = nullptr;
+  const float (*weight)[kLaneStride] = nullptr;  // weight[L][lane] of the sample L frames back
+  const int32_t* ref = nullptr;                  // per lane: index into vref
+  ptrdiff_t lag_lo = 0, lag_hi = 0;
 };
 
 // Bytes of the caller's block to prefetch while a tile is accumulated (empty: none).
@@ -291,6 +305,109 @@ HWY_INLINE void DelayRow(const float* HWY_RESTRICT x, const DelayFilter* f, size
     } else {
       hn::StoreU(v, d, y + t);
     }
+  }
+}
+
+// ---------------------------------------------------------------- frame-major lane kernel
+// Every channel of a frame side by side (lane = frame column): per lane l and tile frame t,
+// y = Σ_{L = lag_lo..lag_hi} weight[L][l]·x[t − L][l] (kPlain: x[t − lag_lo][l], no filter),
+// and sums[q][l] += Σy, Σy², Σy·vref[t][ref[l]], Σy·cos_t, Σy·sin_t, in frame order. Lanes
+// are independent and each adds its frames in order, so the sums do not depend on how [b, e)
+// is split into calls.
+// Vectors of at most 16 lanes (kLaneStride is a multiple of three such groups).
+using LaneTag = hn::CappedTag<float, 16>;
+
+template <bool kPlain, class D>
+HWY_INLINE hn::Vec<D> LaneY(D d, const LaneTile& s, ptrdiff_t t, size_t l) {
+  if constexpr (kPlain) {
+    return hn::Load(d, s.x[t - s.lag_lo] + l);
+  } else {
+    auto y = hn::Mul(hn::Load(d, s.weight[s.lag_lo] + l), hn::Load(d, s.x[t - s.lag_lo] + l));
+    for (ptrdiff_t lag = s.lag_lo + 1; lag <= s.lag_hi; ++lag) {
+      y = hn::MulAdd(hn::Load(d, s.weight[lag] + l), hn::Load(d, s.x[t - lag] + l), y);
+    }
+    return y;
+  }
+}
+
+#if HWY_TARGET == HWY_SCALAR || (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128))
+// Reference voltage per lane by selection (one lane, or sizeless vectors).
+template <class D>
+struct LaneRef {
+  hn::Mask<D> is0, is1;
+  LaneRef(D d, const int32_t* ref) {
+    const hn::RebindToSigned<D> di;
+    const auto r = hn::Load(di, ref);
+    is0 = hn::RebindMask(d, hn::Eq(r, hn::Zero(di)));
+    is1 = hn::RebindMask(d, hn::Eq(r, hn::Set(di, 1)));
+  }
+  hn::Vec<D> At(D d, const float* v) const {
+    return hn::IfThenElse(is0, hn::Set(d, v[0]), hn::IfThenElse(is1, hn::Set(d, v[1]), hn::Set(d, v[2])));
+  }
+};
+#else
+// Reference voltage per lane by a table lookup in the frame's four voltages.
+template <class D>
+struct LaneRef {
+  decltype(hn::IndicesFromVec(D(), hn::Zero(hn::RebindToSigned<D>()))) idx;
+  LaneRef(D d, const int32_t* ref) : idx(hn::IndicesFromVec(d, hn::Load(hn::RebindToSigned<D>(), ref))) {}
+  hn::Vec<D> At(D d, const float* v) const { return hn::TableLookupLanes(hn::LoadDup128(d, v), idx); }
+};
+#endif
+
+// Three groups of lanes [l, l + 3N), sums in registers across the frames: each sum is a chain
+// of dependent multiply-adds, one per frame; fifteen chains keep the FMA pipes busy where five
+// leave them waiting on latency.
+template <bool kPlain, class D>
+HWY_INLINE void AccumulateLaneTriple(D d, const LaneTile& s, size_t l, size_t b, size_t e,
+                                     float (*HWY_RESTRICT sums)[kLaneStride]) {
+  const size_t N = hn::Lanes(d);
+  const size_t la = l, lb = l + N, lc = l + 2 * N;
+  auto a0 = hn::Load(d, sums[0] + la), a1 = hn::Load(d, sums[1] + la), a2 = hn::Load(d, sums[2] + la);
+  auto a3 = hn::Load(d, sums[3] + la), a4 = hn::Load(d, sums[4] + la);
+  auto b0 = hn::Load(d, sums[0] + lb), b1 = hn::Load(d, sums[1] + lb), b2 = hn::Load(d, sums[2] + lb);
+  auto b3 = hn::Load(d, sums[3] + lb), b4 = hn::Load(d, sums[4] + lb);
+  auto c0 = hn::Load(d, sums[0] + lc), c1 = hn::Load(d, sums[1] + lc), c2 = hn::Load(d, sums[2] + lc);
+  auto c3 = hn::Load(d, sums[3] + lc), c4 = hn::Load(d, sums[4] + lc);
+  const LaneRef<D> ra(d, s.ref + la), rb(d, s.ref + lb), rc(d, s.ref + lc);
+  for (size_t t = b; t < e; ++t) {
+    const ptrdiff_t ti = static_cast<ptrdiff_t>(t);
+    const auto ya = LaneY<kPlain>(d, s, ti, la), yb = LaneY<kPlain>(d, s, ti, lb), yc = LaneY<kPlain>(d, s, ti, lc);
+    const auto cs = hn::Set(d, s.cosr[t]), sn = hn::Set(d, s.sinr[t]);
+    a0 = hn::Add(a0, ya), b0 = hn::Add(b0, yb), c0 = hn::Add(c0, yc);
+    a1 = hn::MulAdd(ya, ya, a1), b1 = hn::MulAdd(yb, yb, b1), c1 = hn::MulAdd(yc, yc, c1);
+    a2 = hn::MulAdd(ya, ra.At(d, s.vref[t]), a2);
+    b2 = hn::MulAdd(yb, rb.At(d, s.vref[t]), b2);
+    c2 = hn::MulAdd(yc, rc.At(d, s.vref[t]), c2);
+    a3 = hn::MulAdd(ya, cs, a3), b3 = hn::MulAdd(yb, cs, b3), c3 = hn::MulAdd(yc, cs, c3);
+    a4 = hn::MulAdd(ya, sn, a4), b4 = hn::MulAdd(yb, sn, b4), c4 = hn::MulAdd(yc, sn, c4);
+  }
+  hn::Store(a0, d, sums[0] + la), hn::Store(a1, d, sums[1] + la), hn::Store(a2, d, sums[2] + la);
+  hn::Store(a3, d, sums[3] + la), hn::Store(a4, d, sums[4] + la);
+  hn::Store(b0, d, sums[0] + lb), hn::Store(b1, d, sums[1] + lb), hn::Store(b2, d, sums[2] + lb);
+  hn::Store(b3, d, sums[3] + lb), hn::Store(b4, d, sums[4] + lb);
+  hn::Store(c0, d, sums[0] + lc), hn::Store(c1, d, sums[1] + lc), hn::Store(c2, d, sums[2] + lc);
+  hn::Store(c3, d, sums[3] + lc), hn::Store(c4, d, sums[4] + lc);
+}
+
+// Lanes [0, lanes) (rounded up to whole triples, ≤ kLaneStride) over tile frames [b, e).
+// Precondition: s.x readable from row
+// b − lag_hi, the rows 64-byte aligned; sums 64-byte aligned.
+template <bool kPlain>
+HWY_INLINE void AccumulateLanesT(const LaneTile& s, size_t lanes, size_t b, size_t e,
+                                 float (*HWY_RESTRICT sums)[kLaneStride]) {
+  const LaneTag d;
+  const size_t N = hn::Lanes(d);
+  // 3N divides kLaneStride (N ≤ 16, a power of two), so whole triples cover [0, lanes).
+  static_assert(kLaneStride % 48 == 0, "lane rows hold whole triples of 16-lane groups");
+  for (size_t l = 0; l < lanes; l += 3 * N) AccumulateLaneTriple<kPlain>(d, s, l, b, e, sums);
+}
+HWY_INLINE void AccumulateLanes(const LaneTile& s, size_t lanes, size_t b, size_t e,
+                                float (*HWY_RESTRICT sums)[kLaneStride]) {
+  if (s.weight == nullptr) {
+    AccumulateLanesT<true>(s, lanes, b, e, sums);
+  } else {
+    AccumulateLanesT<false>(s, lanes, b, e, sums);
   }
 }
 
