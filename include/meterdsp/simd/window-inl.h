@@ -331,17 +331,17 @@ HWY_INLINE hn::Vec<D> LaneY(D d, const LaneTile& s, ptrdiff_t t, size_t l) {
 }
 
 #if HWY_TARGET == HWY_SCALAR || (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128))
-// Reference voltage per lane by selection (one lane, or sizeless vectors).
+// Reference voltage per lane by selection (one lane, or sizeless vectors, which cannot be
+// members: the masks are rebuilt from the lane's reference index at each use).
 template <class D>
 struct LaneRef {
-  hn::Mask<D> is0, is1;
-  LaneRef(D d, const int32_t* ref) {
+  const int32_t* ref;
+  LaneRef(D /*d*/, const int32_t* r) : ref(r) {}
+  hn::Vec<D> At(D d, const float* v) const {
     const hn::RebindToSigned<D> di;
     const auto r = hn::Load(di, ref);
-    is0 = hn::RebindMask(d, hn::Eq(r, hn::Zero(di)));
-    is1 = hn::RebindMask(d, hn::Eq(r, hn::Set(di, 1)));
-  }
-  hn::Vec<D> At(D d, const float* v) const {
+    const auto is0 = hn::RebindMask(d, hn::Eq(r, hn::Zero(di)));
+    const auto is1 = hn::RebindMask(d, hn::Eq(r, hn::Set(di, 1)));
     return hn::IfThenElse(is0, hn::Set(d, v[0]), hn::IfThenElse(is1, hn::Set(d, v[1]), hn::Set(d, v[2])));
   }
 };
