@@ -1,7 +1,6 @@
 // Window engine: per-target SIMD accumulation (dispatched once per segment), and the scalar
 // frequency tracker, window tiling and per-window finalisation.
 #include <cmath>
-#include <limits>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "src/window.cc"
@@ -1122,11 +1121,19 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   double mean = 0, peak = 0;
   for (size_t k = 0; k < nv; ++k) {
     const Sample* row = in.v + k * in.v_stride;
-    double sum = 0;
-    for (size_t t = 0; t < n; ++t) sum += row[t];
-    const double mk = sum / static_cast<double>(n);
-    double pk = 0;
-    for (size_t t = 0; t < n; ++t) pk = std::max(pk, std::fabs(row[t] - mk));
+    // Four partial sums and maxima: four independent chains instead of one latency-bound one.
+    double sum[4] = {0, 0, 0, 0}, pk4[4] = {0, 0, 0, 0};
+    size_t t = 0;
+    for (; t + 4 <= n; t += 4) {
+      for (size_t u = 0; u < 4; ++u) sum[u] += row[t + u];
+    }
+    for (; t < n; ++t) sum[0] += row[t];
+    const double mk = ((sum[0] + sum[1]) + (sum[2] + sum[3])) / static_cast<double>(n);
+    for (t = 0; t + 4 <= n; t += 4) {
+      for (size_t u = 0; u < 4; ++u) pk4[u] = std::max(pk4[u], std::fabs(row[t + u] - mk));
+    }
+    for (; t < n; ++t) pk4[0] = std::max(pk4[0], std::fabs(row[t] - mk));
+    const double pk = std::max(std::max(pk4[0], pk4[1]), std::max(pk4[2], pk4[3]));
     if (pk > 0) {
       ref = k;
       mean = mk;
@@ -1138,20 +1145,25 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   const Sample* vr = in.v + ref * in.v_stride;
   double first = -1, last = -1;
   uint32_t crossings = 0;
-  bool armed = false;
-  double prev = vr[0] - mean;
-  for (size_t t = 1; t < n && peak > 0; ++t) {
-    const double v = vr[t] - mean;
-    if (v < -0.1 * peak) {
-      armed = true;
-    } else if (armed && v >= 0 && prev < 0) {
-      const double tc = static_cast<double>(t) - 1.0 + prev / (prev - v);
-      armed = false;
-      if (first < 0) first = tc;
-      last = tc;
-      ++crossings;
+  // Alternately: look for a sample below −10 % of the peak (arming), then for the first
+  // sample ≥ 0 after a negative one (the crossing, which disarms).
+  const double arm = -0.1 * peak;
+  for (size_t t = 1; t < n && peak > 0;) {
+    while (t < n && !(vr[t] - mean < arm)) ++t;
+    if (t == n) break;
+    double prev = vr[t] - mean;  // armed at t
+    for (++t; t < n; ++t) {
+      const double v = vr[t] - mean;
+      if (v >= 0 && prev < 0) {
+        const double tc = static_cast<double>(t) - 1.0 + prev / (prev - v);
+        if (first < 0) first = tc;
+        last = tc;
+        ++crossings;
+        break;
+      }
+      prev = v;
     }
-    prev = v;
+    ++t;
   }
   double a = 0, b = static_cast<double>(n - 1);
   uint32_t cycles = 0, flags = 0;
@@ -1202,15 +1214,24 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   alignas(64) float cbuf[kChunk], sbuf[kChunk];
   for (size_t c0 = full_lo; c0 < full_hi; c0 += kChunk) {
     const size_t len = std::min(kChunk, full_hi - c0);
-    const double th = omega * (static_cast<double>(c0) - a);
-    double oc = std::cos(th), os = std::sin(th);
-    const double dc = std::cos(omega), ds = std::sin(omega);
-    for (size_t j = 0; j < len; ++j) {
-      cbuf[j] = static_cast<float>(oc);
-      sbuf[j] = static_cast<float>(os);
-      const double nc_ = oc * dc - os * ds;
-      os = os * dc + oc * ds;
-      oc = nc_;
+    // Four oscillators, each on every fourth sample: four independent recurrences.
+    constexpr size_t kOsc = 4;
+    static_assert(kChunk % kOsc == 0, "chunks hold whole oscillator groups");
+    double oc[kOsc], os[kOsc];
+    for (size_t u = 0; u < kOsc; ++u) {
+      const double th = omega * (static_cast<double>(c0 + u) - a);
+      oc[u] = std::cos(th);
+      os[u] = std::sin(th);
+    }
+    const double dc = std::cos(kOsc * omega), ds = std::sin(kOsc * omega);
+    for (size_t j = 0; j < len; j += kOsc) {  // cbuf / sbuf hold whole groups (kChunk % 4 == 0)
+      for (size_t u = 0; u < kOsc; ++u) {
+        cbuf[j + u] = static_cast<float>(oc[u]);
+        sbuf[j + u] = static_cast<float>(os[u]);
+        const double nc_ = oc[u] * dc - os[u] * ds;
+        os[u] = os[u] * dc + oc[u] * ds;
+        oc[u] = nc_;
+      }
     }
     if constexpr (kInPlace) {
       KernelRows rows[kMaxChannels];
@@ -1232,14 +1253,22 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   // cycle at each end) are checked directly.
   for (size_t ch = 0; ch < nch; ++ch) {
     if (!std::isfinite(sums[ch][1]) || !std::isfinite(sums[ch][2])) return Status::kNonFiniteInput;
+    // float32 rows: the SIMD finiteness test of the front end; float64 rows: finite after
+    // the demotion (isfinite(ToFloat32(x))), which float64's own test does not say.
+    auto all_finite = [](const Sample* x, size_t len) {
+      if constexpr (std::is_same_v<Sample, float>) {
+        const PlanarBlock<float> one{x, len, nullptr, len, len};
+        return AllFinite(one, 1, 0);
+      } else {
+        for (size_t t = 0; t < len; ++t) {
+          if (!std::isfinite(ToFloat32(x[t]))) return false;
+        }
+        return true;
+      }
+    };
     const Sample* row = row_of(ch);
-    auto finite = [](Sample x) { return std::isfinite(ToFloat32(x)); };
-    for (size_t t = 0; t < std::min(lo, n); ++t) {
-      if (!finite(row[t])) return Status::kNonFiniteInput;
-    }
-    for (size_t t = std::min(hi + 2, n); t < n; ++t) {
-      if (!finite(row[t])) return Status::kNonFiniteInput;
-    }
+    const size_t tail = std::min(hi + 2, n);
+    if (!all_finite(row, std::min(lo, n)) || !all_finite(row + tail, n - tail)) return Status::kNonFiniteInput;
   }
 
   FinalizeParams fp{};

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <random>
 #include <vector>
@@ -579,7 +580,8 @@ TEST_P(WindowTest, MeasureFindsWholeCyclesAndFrequency) {
 
 // float64 rows: read in place, converted a chunk at a time (256 frames) for the kernel; the
 // results equal the float32 path's on the same (float32-representable) samples to float
-// rounding, for odd lengths, a current-only channel and both chunk tails.
+// rounding, for odd lengths, a current-only channel and both chunk tails. A non-finite sample
+// anywhere in either is reported.
 TEST_P(WindowTest, MeasureFloat64MatchesFloat32) {
   for (size_t n : {size_t{601}, size_t{2560}, size_t{5119}}) {
     const double f = 50.3;
@@ -623,6 +625,16 @@ TEST_P(WindowTest, MeasureFloat64MatchesFloat32) {
           const double keep = (*rows)[n + at];
           (*rows)[n + at] = bad;
           EXPECT_EQ(Measure(PlanarBlock<double>{vd.data(), n, id.data(), n, n}, c, r64), Status::kNonFiniteInput)
+              << n << " " << at << " " << bad;
+          (*rows)[n + at] = keep;
+        }
+      }
+      // The same in float32 rows (NaN or ±Inf).
+      for (float bad : {std::nanf(""), -std::numeric_limits<float>::infinity()}) {
+        for (std::vector<float>* rows : {&v, &i}) {
+          const float keep = (*rows)[n + at];
+          (*rows)[n + at] = bad;
+          EXPECT_EQ(Measure(PlanarBlock<float>{v.data(), n, i.data(), n, n}, c, r32), Status::kNonFiniteInput)
               << n << " " << at << " " << bad;
           (*rows)[n + at] = keep;
         }
