@@ -7,6 +7,7 @@
 #include <limits>
 #include <memory>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "hwy/tests/hwy_gtest.h"
@@ -619,27 +620,23 @@ TEST_P(WindowTest, MeasureFloat64MatchesFloat32) {
     // and last samples, inside a chunk, at the very end — is reported.
     const auto lo = static_cast<size_t>(r32.start_samples);  // the weighted end samples
     const auto hi = static_cast<size_t>(r32.start_samples + r32.length_samples);
-    for (size_t at : {size_t{0}, lo, lo + 1, n / 2, hi, hi + 1, n - 1}) {
-      for (double bad : {std::nan(""), 1e39}) {
-        for (std::vector<double>* rows : {&vd, &id}) {
-          const double keep = (*rows)[n + at];
-          (*rows)[n + at] = bad;
-          EXPECT_EQ(Measure(PlanarBlock<double>{vd.data(), n, id.data(), n, n}, c, r64), Status::kNonFiniteInput)
-              << n << " " << at << " " << bad;
-          (*rows)[n + at] = keep;
+    // The same in float32 rows (NaN or −Inf).
+    auto each_bad_sample = [&](auto& vs, auto& is, auto bads, WindowResult& r) {
+      using Sample = typename std::decay_t<decltype(vs)>::value_type;
+      for (size_t at : {size_t{0}, lo, lo + 1, n / 2, hi, hi + 1, n - 1}) {
+        for (Sample bad : bads) {
+          for (std::vector<Sample>* rows : {&vs, &is}) {
+            const Sample keep = (*rows)[n + at];
+            (*rows)[n + at] = bad;
+            EXPECT_EQ(Measure(PlanarBlock<Sample>{vs.data(), n, is.data(), n, n}, c, r), Status::kNonFiniteInput)
+                << n << " " << at << " " << bad;
+            (*rows)[n + at] = keep;
+          }
         }
       }
-      // The same in float32 rows (NaN or ±Inf).
-      for (float bad : {std::nanf(""), -std::numeric_limits<float>::infinity()}) {
-        for (std::vector<float>* rows : {&v, &i}) {
-          const float keep = (*rows)[n + at];
-          (*rows)[n + at] = bad;
-          EXPECT_EQ(Measure(PlanarBlock<float>{v.data(), n, i.data(), n, n}, c, r32), Status::kNonFiniteInput)
-              << n << " " << at << " " << bad;
-          (*rows)[n + at] = keep;
-        }
-      }
-    }
+    };
+    each_bad_sample(vd, id, std::vector<double>{std::nan(""), 1e39}, r64);
+    each_bad_sample(v, i, std::vector<float>{std::nanf(""), -std::numeric_limits<float>::infinity()}, r32);
   }
 }
 
