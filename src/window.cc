@@ -1,6 +1,7 @@
 // Window engine: per-target SIMD accumulation (dispatched once per segment), and the scalar
 // frequency tracker, window tiling and per-window finalisation.
 #include <cmath>
+#include <limits>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "src/window.cc"
@@ -1251,21 +1252,21 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   }
   // Non-finite samples inside the span poison the sums; the few outside it (less than a
   // cycle at each end) are checked directly.
+  // float32 rows: the SIMD finiteness test of the front end; float64 rows: finite after
+  // the demotion (isfinite(ToFloat32(x))), which float64's own test does not say.
+  auto all_finite = [](const Sample* x, size_t len) {
+    if constexpr (std::is_same_v<Sample, float>) {
+      const PlanarBlock<float> one{x, len, nullptr, len, len};
+      return AllFinite(one, 1, 0);
+    } else {
+      for (size_t t = 0; t < len; ++t) {
+        if (!std::isfinite(ToFloat32(x[t]))) return false;
+      }
+      return true;
+    }
+  };
   for (size_t ch = 0; ch < nch; ++ch) {
     if (!std::isfinite(sums[ch][1]) || !std::isfinite(sums[ch][2])) return Status::kNonFiniteInput;
-    // float32 rows: the SIMD finiteness test of the front end; float64 rows: finite after
-    // the demotion (isfinite(ToFloat32(x))), which float64's own test does not say.
-    auto all_finite = [](const Sample* x, size_t len) {
-      if constexpr (std::is_same_v<Sample, float>) {
-        const PlanarBlock<float> one{x, len, nullptr, len, len};
-        return AllFinite(one, 1, 0);
-      } else {
-        for (size_t t = 0; t < len; ++t) {
-          if (!std::isfinite(ToFloat32(x[t]))) return false;
-        }
-        return true;
-      }
-    };
     const Sample* row = row_of(ch);
     const size_t tail = std::min(hi + 2, n);
     if (!all_finite(row, std::min(lo, n)) || !all_finite(row + tail, n - tail)) return Status::kNonFiniteInput;

@@ -620,7 +620,6 @@ TEST_P(WindowTest, MeasureFloat64MatchesFloat32) {
     // and last samples, inside a chunk, at the very end — is reported.
     const auto lo = static_cast<size_t>(r32.start_samples);  // the weighted end samples
     const auto hi = static_cast<size_t>(r32.start_samples + r32.length_samples);
-    // The same in float32 rows (NaN or −Inf).
     auto each_bad_sample = [&](auto& vs, auto& is, auto bads, WindowResult& r) {
       using Sample = typename std::decay_t<decltype(vs)>::value_type;
       for (size_t at : {size_t{0}, lo, lo + 1, n / 2, hi, hi + 1, n - 1}) {
@@ -636,6 +635,7 @@ TEST_P(WindowTest, MeasureFloat64MatchesFloat32) {
       }
     };
     each_bad_sample(vd, id, std::vector<double>{std::nan(""), 1e39}, r64);
+    // The same in float32 rows (NaN or −Inf).
     each_bad_sample(v, i, std::vector<float>{std::nanf(""), -std::numeric_limits<float>::infinity()}, r32);
   }
 }

@@ -332,7 +332,8 @@ HWY_INLINE hn::Vec<D> LaneY(D d, const LaneTile& s, ptrdiff_t t, size_t l) {
 
 #if HWY_TARGET == HWY_SCALAR || (HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128))
 // Reference voltage per lane by selection (one lane, or sizeless vectors, which cannot be
-// members: the masks are rebuilt from the lane's reference index at each use).
+// members: the masks are rebuilt from the lane's reference index at each use). Only the tests
+// run the frame-major kernel on these targets: frames take row tiles there (FramesLayoutImpl).
 template <class D>
 struct LaneRef {
   const int32_t* ref;
