@@ -60,6 +60,8 @@ def main(build):
     chain = rate(wb[f"ChainFramesI16/{best}"])
     dram = wb["BM_ChainDram/2560"]
     roof = wb["BM_RooflineRead/dram"]
+    floor_cache, floor_dram = kb.get(f"LaneFloorI16/cache/{targets[0]}"), kb.get(f"LaneFloorI16/dram/{targets[0]}")
+    floor_pct = 100 * floor_dram["bytes_per_second"] / roof["bytes_per_second"] if floor_dram else 0.0
     numpy = (build / "numpy_compare.txt").read_text() if (build / "numpy_compare.txt").exists() else ""
     m = re.search(r"speed-up: ([0-9.]+)x", numpy)
     mp = re.search(r"= ([0-9]+) 92-channel panels per core in real time", numpy)
@@ -82,7 +84,13 @@ def main(build):
         f"rows already in cache, nothing else done) runs at {rate(kb[f'Kernel/{best}']) / 1e9:.1f} G samples/s = "
         f"{100 * rate(kb[f'Kernel/{best}']) / roof['items_per_second']:.0f} % of the roofline's "
         f"{roof['items_per_second'] / 1e9:.1f} G int16 samples/s; 70 % would leave the front end, the tracker and "
-        f"all per-window work almost no time (profile below).",
+        f"all per-window work almost no time (profile below)." + (
+            f" The per-sample work alone — int16 frames converted into the frame-major tile and accumulated, tile "
+            f"after tile, no tracker, no window ends, no later stage (`kernel_bench` LaneFloorI16) — reads "
+            f"{floor_cache['bytes_per_second'] / 1e9:.1f} GB/s in cache but {floor_dram['bytes_per_second'] / 1e9:.1f} "
+            f"GB/s from DRAM = {floor_pct:.0f} % of the roofline: "
+            + ("below 70 % before any per-frame or per-window work." if floor_pct < 70 else
+               "room for 70 % if the rest of the chain cost nothing.") if floor_dram and floor_cache else ""),
         f"- `meterdsp.measure` vs NumPy on the same work: {m.group(1)}×." if m else "- NumPy comparison: not run.",
         f"- `Meter.process` from Python on float32 (whole chain): {mp.group(1)} panels per core in real time "
         "(target 5,000)" + (f"; on a {ml.group(1)}-s recording ({ml.group(2)} MiB, DRAM-resident) {ml.group(3)}"
