@@ -91,7 +91,7 @@ constexpr size_t kFloorColumns = 95;  // 3 voltages + 92 currents
 std::vector<int16_t> MakeFloorFrames(bool dram) {
   std::vector<int16_t> one(kFloorColumns * kLen);
   for (size_t t = 0; t < kLen; ++t) {
-    const double th = 2 * 3.14159265358979 * 50.02 * static_cast<double>(t) / 2560.0;
+    const double th = 2 * 3.14159265358979 * 50.02 * static_cast<double>(t) / static_cast<double>(kLen);
     for (size_t c = 0; c < kFloorColumns; ++c) {
       one[t * kFloorColumns + c] = static_cast<int16_t>(8000 * std::sin(th - 0.01 * static_cast<double>(c)));
     }

@@ -60,7 +60,7 @@ def main(build):
     chain = rate(wb[f"ChainFramesI16/{best}"])
     dram = wb["BM_ChainDram/2560"]
     roof = wb["BM_RooflineRead/dram"]
-    floor_cache, floor_dram = kb.get(f"LaneFloorI16/cache/{targets[0]}"), kb.get(f"LaneFloorI16/dram/{targets[0]}")
+    floor_cache, floor_dram = kb.get(f"LaneFloorI16/cache/{best}"), kb.get(f"LaneFloorI16/dram/{best}")
     floor_pct = 100 * floor_dram["bytes_per_second"] / roof["bytes_per_second"] if floor_dram else 0.0
     numpy = (build / "numpy_compare.txt").read_text() if (build / "numpy_compare.txt").exists() else ""
     m = re.search(r"speed-up: ([0-9.]+)x", numpy)
