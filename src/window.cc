@@ -89,7 +89,22 @@ void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
       vc[t] -= vn;
     }
   }
-  for (size_t t = b; t < e; ++t) {  // frame-major copy for the current lanes' Σy·v
+  // Frame-major copy for the current lanes' Σy·v: vref[t] = (v0, v1, v2, 0), a vector of
+  // frames at a time (the entries of absent voltages stay 0).
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  const float* v0 = m.vcal[0] + kHistoryFrames;
+  const float* v1 = m.vcal[nv > 1 ? 1 : 0] + kHistoryFrames;
+  const float* v2 = m.vcal[nv > 2 ? 2 : 0] + kHistoryFrames;
+  float* vref = &m.vref[kHistoryFrames][0];
+  size_t t = b;
+  for (; t + N <= e; t += N) {
+    const auto a = hn::LoadU(d, v0 + t);
+    const auto b1 = nv > 1 ? hn::LoadU(d, v1 + t) : hn::Zero(d);
+    const auto c = nv > 2 ? hn::LoadU(d, v2 + t) : hn::Zero(d);
+    hn::StoreInterleaved4(a, b1, c, hn::Zero(d), d, vref + 4 * t);
+  }
+  for (; t < e; ++t) {
     float* v = m.vref[kHistoryFrames + t];
     for (size_t k = 0; k < nv; ++k) v[k] = m.vcal[k][kHistoryFrames + t];
   }
