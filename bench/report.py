@@ -21,6 +21,14 @@ def load(path):
     return out
 
 
+def spread(path, name):
+    """Coefficient of variation of a repeated benchmark's runs (None if it ran once)."""
+    for b in json.loads(pathlib.Path(path).read_text())["benchmarks"]:
+        if b.get("aggregate_name") == "cv" and b["run_name"].split("/repeats:")[0] == name:
+            return b["real_time"]
+    return None
+
+
 def rate(b):
     return b.get("items_per_second", 0.0)
 
@@ -67,7 +75,14 @@ def main(build):
     mp = re.search(r"= ([0-9]+) 92-channel panels per core in real time", numpy)
     ml = re.search(r"DRAM-resident recording: .* for ([0-9.]+) s \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
     ml64 = re.search(r"DRAM-resident float64 recording: .* \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
-    summary = [
+    cv = spread(build / "window_bench.json", f"ChainFramesI16/{best}")
+    stability = [] if cv is None else [
+        f"- Run stability: the {best} int16 chain's repetitions (interleaved with every other benchmark's) "
+        f"spread by {100 * cv:.1f} % (coefficient of variation)" + (
+            "." if cv <= 0.10 else
+            " — above 10 %: the machine changed speed during the run (a shared VM), so the medians and "
+            "the ratios between benchmarks below mix its speeds; rerun `scripts/bench.sh` for figures to compare.")]
+    summary = stability + [
         f"- Kernel {best} vs SCALAR: {rate(kb[f'Kernel/{best}']) / rate(kb['Kernel/SCALAR']):.1f}×; "
         f"window engine {best} vs the plain scalar reference: {rate(wb[f'ProcessPlanarF32/{best}']) / ref:.0f}×.",
         f"- Full chain on int16 frames ({best}): {chain / 1e9:.2f} G channel-samples/s = "
