@@ -78,6 +78,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include <cmath>
+#include <cstring>
 
 #include "meterdsp/frontend.h"
 
@@ -218,35 +219,65 @@ void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count,
                           columns, scale, rows, clipped, HWY_DYNAMIC_DISPATCH(FramesI32));
 }
 
+void MakeLaneScale(const uint8_t* columns, const ChannelScale* scale, size_t channels,
+                   LaneScale* out) noexcept {
+  std::memset(out, 0, sizeof(*out));
+  for (size_t k = 0; k < channels; ++k) {
+    out->gain[columns[k]] = scale[k].gain;
+    out->offset[columns[k]] = scale[k].offset;
+  }
+}
+
+namespace {
 template <typename Code, typename ToLanes>
 void ConvertFramesToLanesT(const FrameBlock<Code>& block, size_t first, size_t count, Code lo, Code hi,
-                           const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
+                           const uint8_t* columns, const LaneScale& ls, float (*lanes)[kLaneStride],
                            uint8_t* clipped, ToLanes to_lanes) noexcept {
   const size_t nch = block.channels;
-  HWY_ALIGN float gain[kLaneStride] = {}, offset[kLaneStride] = {};
-  uint8_t clip[kLaneStride] = {};
-  for (size_t k = 0; k < nch; ++k) {
-    gain[columns[k]] = scale[k].gain;
-    offset[columns[k]] = scale[k].offset;
+  HWY_ALIGN uint8_t clip[kLaneStride] = {};
+  to_lanes(block.data + first * nch, nch, count, block.frames - first, lo, hi, ls.gain, ls.offset, lanes, clip);
+  uint64_t any = 0;  // a clipped code is rare: look at the flags a word at a time first
+  for (size_t i = 0; i < kLaneStride; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, clip + i, sizeof(word));
+    any |= word;
   }
-  to_lanes(block.data + first * nch, nch, count, block.frames - first, lo, hi, gain, offset, lanes, clip);
+  if (any == 0) return;
   for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
+}
+constexpr int16_t kI16Lo = -32768, kI16Hi = 32767;
+}  // namespace
+
+void ConvertFramesToLanes(const FrameBlock<int16_t>& block, size_t first, size_t count,
+                          const uint8_t* columns, const LaneScale& lane_scale, float (*lanes)[kLaneStride],
+                          uint8_t* clipped) noexcept {
+  ConvertFramesToLanesT<int16_t>(block, first, count, kI16Lo, kI16Hi, columns, lane_scale, lanes, clipped,
+                                 HWY_DYNAMIC_DISPATCH(LaneFramesI16));
+}
+
+void ConvertFramesToLanes(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
+                          const uint8_t* columns, const LaneScale& lane_scale, float (*lanes)[kLaneStride],
+                          uint8_t* clipped) noexcept {
+  const int64_t half = int64_t{1} << (adc_bits - 1);
+  ConvertFramesToLanesT<int32_t>(block, first, count, static_cast<int32_t>(-half),
+                                 static_cast<int32_t>(half - 1), columns, lane_scale, lanes, clipped,
+                                 HWY_DYNAMIC_DISPATCH(LaneFramesI32));
 }
 
 void ConvertFramesToLanes(const FrameBlock<int16_t>& block, size_t first, size_t count,
                           const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
                           uint8_t* clipped) noexcept {
-  ConvertFramesToLanesT<int16_t>(block, first, count, -32768, 32767, columns, scale, lanes, clipped,
-                                 HWY_DYNAMIC_DISPATCH(LaneFramesI16));
+  LaneScale ls;
+  MakeLaneScale(columns, scale, block.channels, &ls);
+  ConvertFramesToLanes(block, first, count, columns, ls, lanes, clipped);
 }
 
 void ConvertFramesToLanes(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
                           const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
                           uint8_t* clipped) noexcept {
-  const int64_t half = int64_t{1} << (adc_bits - 1);
-  ConvertFramesToLanesT<int32_t>(block, first, count, static_cast<int32_t>(-half),
-                                 static_cast<int32_t>(half - 1), columns, scale, lanes, clipped,
-                                 HWY_DYNAMIC_DISPATCH(LaneFramesI32));
+  LaneScale ls;
+  MakeLaneScale(columns, scale, block.channels, &ls);
+  ConvertFramesToLanes(block, first, count, adc_bits, columns, ls, lanes, clipped);
 }
 
 namespace {

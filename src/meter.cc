@@ -10,7 +10,7 @@ namespace {
 
 constexpr char kMagic[8] = {'M', 'D', 'S', 'P', 'S', 'N', 'A', 'P'};
 // Bump when the state layout or its meaning changes; sizeof(Meter) is checked as well.
-constexpr uint32_t kSnapshotVersion = 2;  // 2: the window engine's two tile layouts
+constexpr uint32_t kSnapshotVersion = 3;  // 2: the window engine's two tile layouts; 3: its lane scale
 
 struct SnapshotHeader {
   char magic[8];

@@ -414,8 +414,7 @@ void Retopologise(RegisterContext& c) {
   WindowConfig& wc = c.meter_config->window;
   if (ApplyPanel(*c.panel, wc) != Status::kOk) return;  // validated by the caller
   Meter& m = *c.meter;
-  std::memcpy(m.window.config.phase, wc.phase, sizeof(wc.phase));
-  std::memcpy(m.window.config.frame_column, wc.frame_column, sizeof(wc.frame_column));
+  if (SetTopology(m.window, wc.phase, wc.frame_column) != Status::kOk) return;
   std::memcpy(m.energy.phase, wc.phase, sizeof(m.energy.phase));
   std::memcpy(m.events.phase, wc.phase, sizeof(m.events.phase));
 }
@@ -480,10 +479,8 @@ void Apply(RegisterContext& c, size_t unit, uint32_t reg, uint16_t value) {
       const size_t ch = reg - 72, k = channel(ch);
       const double ratio = static_cast<double>(value) / c.settings->ct_size_a[unit][ch - 1];
       c.settings->ct_size_a[unit][ch - 1] = value;
-      const size_t idx = m.window.config.voltages + k;
-      m.window.config.current_cal[k].gain *= ratio;
-      c.meter_config->window.current_cal[k].gain *= ratio;
-      m.window.scale[idx].gain = static_cast<float>(m.window.config.current_cal[k].gain);
+      const double gain = m.window.config.current_cal[k].gain * ratio;
+      if (SetCurrentGain(m.window, k, gain) == Status::kOk) c.meter_config->window.current_cal[k].gain = gain;
       return;
     }
     case WriteKind::kBreaker: {

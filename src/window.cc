@@ -913,9 +913,9 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
         if (m.tile_layout == kLayoutLanes) {
           float (*lanes)[kLaneStride] = m.lane + kHistoryFrames + m.filled;
           if constexpr (sizeof(Code) == 2) {
-            ConvertFramesToLanes(block, first, n, m.config.frame_column, m.scale, lanes, m.clipped);
+            ConvertFramesToLanes(block, first, n, m.config.frame_column, m.lane_scale, lanes, m.clipped);
           } else {
-            ConvertFramesToLanes(block, first, n, adc_bits, m.config.frame_column, m.scale, lanes, m.clipped);
+            ConvertFramesToLanes(block, first, n, adc_bits, m.config.frame_column, m.lane_scale, lanes, m.clipped);
           }
           VoltageRowsFromLanes(m, n);
         } else {  // a tile that planar input started
@@ -982,6 +982,44 @@ void AnglesDeg(const double* y, const double* x, size_t n, double* deg) noexcept
   }
 }
 
+namespace {
+// What the frame-major (lanes) layout derives from the configuration's frame columns, phases,
+// delay filters and scales: per lane, the current's delay filter as weights of the frames
+// lag_lo .. lag_hi back and its reference voltage; the scales in frame-column order.
+void BuildLaneTables(WindowEngine& m) {
+  const WindowConfig& c = m.config;
+  const size_t nch = c.voltages + c.currents;
+  MakeLaneScale(c.frame_column, m.scale, nch, &m.lane_scale);
+  std::memset(m.lag_weight, 0, sizeof(m.lag_weight));
+  std::memset(m.ref_index, 0, sizeof(m.ref_index));
+  int32_t lo = kMaxLag, hi = 0;
+  bool plain = true;
+  for (size_t k = c.voltages; k < nch; ++k) {
+    const DelayFilter& f = m.delay[k];
+    const size_t lane = c.frame_column[k];
+    for (int32_t j = 0; j < f.ntaps; ++j) m.lag_weight[f.tap0 + j][lane] = f.taps[j];
+    m.ref_index[lane] = static_cast<int32_t>(ReferenceRow(k, c.voltages, c.phase));
+    lo = std::min(lo, f.tap0);
+    hi = std::max(hi, f.tap0 + f.ntaps - 1);
+    plain = plain && f.ntaps == 1 && f.taps[0] == 1.0f && f.tap0 == m.delay[c.voltages].tap0;
+  }
+  if (c.currents == 0) lo = hi = 0;
+  m.lag_lo = static_cast<uint32_t>(lo);
+  m.lag_hi = static_cast<uint32_t>(hi);
+  m.lag_plain = plain ? 1u : 0u;
+}
+
+// Frame columns: a permutation of the channels 0 .. nch − 1.
+bool ValidColumns(const uint8_t* frame_column, size_t nch) {
+  bool seen[kMaxChannels] = {};
+  for (size_t k = 0; k < nch; ++k) {
+    if (frame_column[k] >= nch || seen[frame_column[k]]) return false;
+    seen[frame_column[k]] = true;
+  }
+  return true;
+}
+}  // namespace
+
 Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
   if (Status s = ValidateCommon(c.fs_hz, c.voltages, c.currents, c.phase); s != Status::kOk) {
     return s;
@@ -996,11 +1034,7 @@ Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
     if (!Finite(c.min_on_current[k]) || c.min_on_current[k] < 0) return Status::kBadThreshold;
   }
   const size_t nch = c.voltages + c.currents;
-  bool seen[kMaxChannels] = {};
-  for (size_t k = 0; k < nch; ++k) {
-    if (c.frame_column[k] >= nch || seen[c.frame_column[k]]) return Status::kBadBlock;
-    seen[c.frame_column[k]] = true;
-  }
+  if (!ValidColumns(c.frame_column, nch)) return Status::kBadBlock;
   if (c.virtual_neutral && c.voltages != 3) return Status::kBadChannelCount;
   for (size_t k = 0; k < nch; ++k) {
     if (!Finite(cal[k].gain) || cal[k].gain == 0 || !Finite(cal[k].offset) ||
@@ -1023,27 +1057,43 @@ Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
                          : ChannelScale{};
   }
   m.base_delay = base;
-  // The currents' delay filters as per-lane weights of the frames lag_lo .. lag_hi back.
-  std::memset(m.lag_weight, 0, sizeof(m.lag_weight));
-  std::memset(m.ref_index, 0, sizeof(m.ref_index));
-  int32_t lo = kMaxLag, hi = 0;
-  bool plain = true;
-  for (size_t k = c.voltages; k < nch; ++k) {
-    const DelayFilter& f = m.delay[k];
-    const size_t lane = c.frame_column[k];
-    for (int32_t j = 0; j < f.ntaps; ++j) m.lag_weight[f.tap0 + j][lane] = f.taps[j];
-    m.ref_index[lane] = static_cast<int32_t>(ReferenceRow(k, c.voltages, c.phase));
-    lo = std::min(lo, f.tap0);
-    hi = std::max(hi, f.tap0 + f.ntaps - 1);
-    plain = plain && f.ntaps == 1 && f.taps[0] == 1.0f && f.tap0 == m.delay[c.voltages].tap0;
-  }
-  if (c.currents == 0) lo = hi = 0;
-  m.lag_lo = static_cast<uint32_t>(lo);
-  m.lag_hi = static_cast<uint32_t>(hi);
-  m.lag_plain = plain ? 1u : 0u;
+  BuildLaneTables(m);
   m.cycles_per_window = c.nominal_hz == 50.0 ? 10u : 12u;
   m.initialized = kInitMagic;
   Reset(m);
+  return Status::kOk;
+}
+
+Status SetCurrentGain(WindowEngine& m, size_t k, double gain) noexcept {
+  if (m.initialized != kInitMagic) return Status::kNotInitialized;
+  if (k >= m.config.currents) return Status::kBadChannelCount;
+  if (!Finite(gain) || gain == 0) return Status::kBadCalibration;
+  const size_t ch = m.config.voltages + k;
+  m.config.current_cal[k].gain = gain;
+  m.scale[ch].gain = static_cast<float>(gain);
+  m.lane_scale.gain[m.config.frame_column[ch]] = m.scale[ch].gain;
+  return Status::kOk;
+}
+
+Status SetTopology(WindowEngine& m, const uint8_t* phase, const uint8_t* frame_column) noexcept {
+  if (m.initialized != kInitMagic) return Status::kNotInitialized;
+  if (phase == nullptr || frame_column == nullptr) return Status::kNullPointer;
+  const size_t nv = m.config.voltages, nc = m.config.currents, nch = nv + nc;
+  if (Status s = ValidateCommon(m.config.fs_hz, nv, nc, phase); s != Status::kOk) return s;
+  if (!ValidColumns(frame_column, nch)) return Status::kBadBlock;
+  if (m.tile_layout == kLayoutLanes) {
+    // The frame-major tile holds its frames in the old columns: the lanes' partial sums go to
+    // their channels first, then the tile's frames (history and received) move to the new ones.
+    FlushCurrentLanes(m);
+    float moved[kMaxChannels];
+    for (size_t t = 0; t < kHistoryFrames + m.filled; ++t) {
+      for (size_t k = 0; k < nch; ++k) moved[k] = m.lane[t][m.config.frame_column[k]];
+      for (size_t k = 0; k < nch; ++k) m.lane[t][frame_column[k]] = moved[k];
+    }
+  }
+  std::memcpy(m.config.phase, phase, nc);
+  std::memcpy(m.config.frame_column, frame_column, nch);
+  BuildLaneTables(m);
   return Status::kOk;
 }
 

@@ -65,11 +65,15 @@ void CheckShape(size_t channels, size_t count, uint32_t seed, int adc_bits) {
   std::vector<float> lane_store((count + 1) * kLaneStride, -1.0f);
   auto* lanes = reinterpret_cast<float(*)[kLaneStride]>(lane_store.data());
   uint8_t lane_clipped[kMaxChannels] = {};
-  if constexpr (sizeof(Code) == 2) {
-    ConvertFramesToLanes(block, first, count, columns, scale, lanes, lane_clipped);
-  } else {
-    ConvertFramesToLanes(block, first, count, adc_bits, columns, scale, lanes, lane_clipped);
-  }
+  // sc: the channels' ChannelScale array, or a LaneScale built from it.
+  auto to_lanes = [&](const auto& sc, float(*dst)[kLaneStride], uint8_t* clip) {
+    if constexpr (sizeof(Code) == 2) {
+      ConvertFramesToLanes(block, first, count, columns, sc, dst, clip);
+    } else {
+      ConvertFramesToLanes(block, first, count, adc_bits, columns, sc, dst, clip);
+    }
+  };
+  to_lanes(scale, lanes, lane_clipped);
   for (size_t k = 0; k < channels; ++k) {
     for (size_t j = 0; j < count; ++j) {
       ASSERT_EQ(lanes[j][columns[k]], rows[k][j]) << "channels " << channels << " count " << count
@@ -82,6 +86,15 @@ void CheckShape(size_t channels, size_t count, uint32_t seed, int adc_bits) {
       ASSERT_EQ(lanes[j][c], -1.0f) << "wrote lane " << c << " of frame " << j << " (channels " << channels << ")";
     }
   }
+  // The same through scales built once in frame-column order (MakeLaneScale), as the engine does.
+  LaneScale ls;
+  MakeLaneScale(columns, scale, channels, &ls);
+  std::vector<float> lane_store2((count + 1) * kLaneStride, -1.0f);
+  auto* lanes2 = reinterpret_cast<float(*)[kLaneStride]>(lane_store2.data());
+  uint8_t lane_clipped2[kMaxChannels] = {};
+  to_lanes(ls, lanes2, lane_clipped2);
+  EXPECT_EQ(lane_store2, lane_store) << "channels " << channels << " count " << count;
+  EXPECT_EQ(0, std::memcmp(lane_clipped2, lane_clipped, sizeof(lane_clipped))) << "channels " << channels;
 }
 
 const size_t kChannelCounts[] = {1, 2, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 95};

@@ -137,6 +137,114 @@ TEST_P(WindowTest, ResultsAreBitIdenticalHoweverTheStreamIsCut) {
   }
 }
 
+// Frames of int16 codes (rows: voltages, then currents) with channel k in frame column
+// columns[k], from frame `from` to `to`.
+std::vector<int16_t> FramesOf(const std::vector<std::vector<int16_t>>& codes, const uint8_t* columns,
+                              size_t from, size_t to) {
+  const size_t nch = codes.size();
+  std::vector<int16_t> f((to - from) * nch);
+  for (size_t t = from; t < to; ++t) {
+    for (size_t k = 0; k < nch; ++k) f[(t - from) * nch + columns[k]] = codes[k][t];
+  }
+  return f;
+}
+
+std::vector<std::vector<int16_t>> CodesOf(const MixedLoad& load) {
+  std::vector<std::vector<int16_t>> codes;
+  for (size_t k = 0; k < load.rows.size(); ++k) {
+    const double lsb = (k < load.config.voltages ? 400.0 : 20.0) / 32768.0;
+    codes.emplace_back();
+    for (double x : load.rows[k]) codes.back().push_back(static_cast<int16_t>(std::lround(x / lsb)));
+  }
+  return codes;
+}
+
+// Feeds frames in blocks of 509 and appends the windows.
+void FeedFrames(WindowEngine& m, const std::vector<int16_t>& frames, size_t nch, std::vector<WindowResult>* all) {
+  const size_t len = frames.size() / nch;
+  for (size_t pos = 0; pos < len; pos += 509) {
+    const size_t n = std::min<size_t>(509, len - pos);
+    std::vector<WindowResult> out(MaxWindowsPerBlock(m, n));
+    size_t done = 0;
+    ASSERT_EQ(Process(m, FrameBlock<int16_t>{frames.data() + pos * nch, n, nch}, out.data(), out.size(), &done),
+              Status::kOk);
+    all->insert(all->end(), out.begin(), out.begin() + static_cast<ptrdiff_t>(done));
+  }
+}
+
+// A strip-layout or user-phase write mid-stream (SetTopology) gives, from the next window on,
+// the same bits as an engine configured that way from the start — in both tile layouts, with the
+// frames already in the engine's tile moved to their new columns.
+TEST_P(WindowTest, TopologyChangeMidStreamMatchesAnEngineBuiltWithIt) {
+  MixedLoad load = MakeMixedLoad(50.13, static_cast<size_t>(4 * kFs));
+  const auto codes = CodesOf(load);
+  const size_t nv = load.config.voltages, nch = codes.size(), len = codes[0].size();
+  for (size_t k = 0; k < nch; ++k) load.config.frame_column[k] = static_cast<uint8_t>(k);
+  for (size_t k = 0; k < nv; ++k) load.config.voltage_cal[k].gain = 400.0 / 32768.0;
+  for (size_t k = 0; k < nch - nv; ++k) load.config.current_cal[k].gain = 20.0 / 32768.0;
+  WindowConfig after = load.config;
+  std::swap(after.frame_column[nv + 0], after.frame_column[nv + 4]);  // two CTs re-strapped
+  std::swap(after.frame_column[nv + 2], after.frame_column[nv + 7]);
+  after.phase[1] = 2;  // current 1 reassigned from phase B to C
+  const size_t change = static_cast<size_t>(1.7 * kFs) + 3;  // mid-tile, mid-window
+  auto a = std::make_unique<WindowEngine>();
+  auto b = std::make_unique<WindowEngine>();
+  ASSERT_EQ(Init(load.config, *a), Status::kOk);
+  ASSERT_EQ(Init(after, *b), Status::kOk);
+  std::vector<WindowResult> got, want;
+  FeedFrames(*a, FramesOf(codes, load.config.frame_column, 0, change), nch, &got);
+  ASSERT_EQ(SetTopology(*a, after.phase, after.frame_column), Status::kOk);
+  FeedFrames(*a, FramesOf(codes, after.frame_column, change, len), nch, &got);
+  FeedFrames(*b, FramesOf(codes, after.frame_column, 0, len), nch, &want);
+  ASSERT_EQ(got.size(), want.size());
+  size_t compared = 0;
+  for (size_t w = 0; w < got.size(); ++w) {
+    if (got[w].start_samples <= static_cast<double>(change)) continue;  // before or across the change
+    EXPECT_TRUE(SameBits(got[w], want[w])) << "window " << w;
+    ++compared;
+  }
+  EXPECT_GE(compared, 8u);
+  // Invalid topologies are refused and change nothing.
+  auto before = std::make_unique<WindowEngine>(*a);
+  uint8_t bad_phase[kMaxCurrents];
+  std::memcpy(bad_phase, after.phase, sizeof(bad_phase));
+  bad_phase[3] = 3;
+  EXPECT_EQ(SetTopology(*a, bad_phase, after.frame_column), Status::kBadPhaseAssignment);
+  uint8_t bad_columns[kMaxChannels];
+  std::memcpy(bad_columns, after.frame_column, sizeof(bad_columns));
+  bad_columns[5] = bad_columns[6];
+  EXPECT_EQ(SetTopology(*a, after.phase, bad_columns), Status::kBadBlock);
+  EXPECT_EQ(SetTopology(*a, nullptr, after.frame_column), Status::kNullPointer);
+  EXPECT_EQ(0, std::memcmp(before.get(), a.get(), sizeof(WindowEngine)));
+}
+
+// A CT change (SetCurrentGain) before the first block gives the same bits as an engine built
+// with that gain, in both tile layouts; a gain of 0 or NaN, or a current that does not exist, is
+// refused and changes nothing.
+TEST_P(WindowTest, CurrentGainChangeMatchesAnEngineBuiltWithIt) {
+  MixedLoad load = MakeMixedLoad(49.94, static_cast<size_t>(2 * kFs));
+  const auto codes = CodesOf(load);
+  const size_t nch = codes.size();
+  WindowConfig doubled = load.config;
+  doubled.current_cal[3].gain *= 2.0;
+  auto a = std::make_unique<WindowEngine>();
+  auto b = std::make_unique<WindowEngine>();
+  ASSERT_EQ(Init(load.config, *a), Status::kOk);
+  ASSERT_EQ(Init(doubled, *b), Status::kOk);
+  ASSERT_EQ(SetCurrentGain(*a, 3, doubled.current_cal[3].gain), Status::kOk);
+  std::vector<WindowResult> got, want;
+  const auto frames = FramesOf(codes, load.config.frame_column, 0, codes[0].size());
+  FeedFrames(*a, frames, nch, &got);
+  FeedFrames(*b, frames, nch, &want);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t w = 0; w < got.size(); ++w) EXPECT_TRUE(SameBits(got[w], want[w])) << "window " << w;
+  auto before = std::make_unique<WindowEngine>(*a);
+  EXPECT_EQ(SetCurrentGain(*a, 3, 0.0), Status::kBadCalibration);
+  EXPECT_EQ(SetCurrentGain(*a, 3, std::nan("")), Status::kBadCalibration);
+  EXPECT_EQ(SetCurrentGain(*a, load.config.currents, 1.0), Status::kBadChannelCount);
+  EXPECT_EQ(0, std::memcmp(before.get(), a.get(), sizeof(WindowEngine)));
+}
+
 TEST_P(WindowTest, WindowsTileTheStreamExactly) {
   WindowConfig c;
   c.fs_hz = kFs;

@@ -104,6 +104,20 @@ void ConvertPlanar(const PlanarBlock<double>& block, size_t voltages, size_t cur
                    size_t first, size_t count, const ChannelScale* scale, float* const* rows,
                    uint8_t* clipped) noexcept;
 
+// The channels' scales in frame-column order, as the frame-major conversion of interleaved
+// frames reads them: gain[columns[k]] and offset[columns[k]] of channel k; 0 in columns without
+// a channel.
+struct LaneScale {
+  alignas(64) float gain[kLaneStride];
+  alignas(64) float offset[kLaneStride];
+};
+
+// Fills *out for `channels` channels (≤ kLaneStride, distinct columns[k] < kLaneStride). Build it
+// once per configuration and pass it to ConvertFramesToLanes: a block of a few frames then
+// costs no per-call setup. Never allocates or throws.
+void MakeLaneScale(const uint8_t* columns, const ChannelScale* scale, size_t channels,
+                   LaneScale* out) noexcept;
+
 // As ConvertFrames and ConvertPlanar, into a frame-major tile: lanes[j][columns[k]] receives
 // channel k of frame first + j (the window engine accumulates every channel of a frame side by
 // side; on AVX-512 interleaved frames go this way, without a transpose). Planar: channel k of
@@ -116,6 +130,13 @@ void ConvertFramesToLanes(const FrameBlock<int16_t>& block, size_t first, size_t
                           uint8_t* clipped) noexcept;
 void ConvertFramesToLanes(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
                           const uint8_t* columns, const ChannelScale* scale, float (*lanes)[kLaneStride],
+                          uint8_t* clipped) noexcept;
+// The same with the scales already in frame-column order (MakeLaneScale of columns and scale).
+void ConvertFramesToLanes(const FrameBlock<int16_t>& block, size_t first, size_t count,
+                          const uint8_t* columns, const LaneScale& lane_scale, float (*lanes)[kLaneStride],
+                          uint8_t* clipped) noexcept;
+void ConvertFramesToLanes(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
+                          const uint8_t* columns, const LaneScale& lane_scale, float (*lanes)[kLaneStride],
                           uint8_t* clipped) noexcept;
 void ConvertPlanarToLanes(const PlanarBlock<float>& block, size_t voltages, size_t currents, size_t first,
                           size_t count, const uint8_t* columns, const ChannelScale* scale,

@@ -112,6 +112,7 @@ struct alignas(64) WindowEngine {
   WindowConfig config;
   DelayFilter delay[kMaxChannels];
   ChannelScale scale[kMaxChannels];
+  LaneScale lane_scale;  // scale in frame-column order (frame-major conversion)
   int32_t base_delay = 0;
   uint32_t cycles_per_window = 10;
   uint32_t initialized = 0;
@@ -181,6 +182,19 @@ Status Init(const WindowConfig& config, WindowEngine& meter) noexcept;
 
 // Restarts the stream at sample 0, keeping the configuration. Never allocates or throws.
 void Reset(WindowEngine& meter) noexcept;
+
+// Sets current k's gain (code → amperes, e.g. after a CT change) for the samples from the next
+// block on: the configuration, the scale the front end applies and its frame-column copy
+// together. Returns kBadChannelCount for k ≥ currents, kBadCalibration for a gain that is not
+// finite or is 0 (the state then unchanged), else kOk. Never allocates or throws.
+Status SetCurrentGain(WindowEngine& meter, size_t k, double gain) noexcept;
+
+// Changes the currents' phase assignment (phase[k] < voltages or kCurrentOnly, per current) and
+// the frame columns (a permutation of the channels, as in WindowConfig) for the samples from
+// the next block on, e.g. after a strip-layout or user-phase write. Everything derived from them
+// follows, including the frames already in the engine's tile. Returns kBadPhaseAssignment /
+// kBadBlock for invalid arrays (the state then unchanged), else kOk. Never allocates or throws.
+Status SetTopology(WindowEngine& meter, const uint8_t* phase, const uint8_t* frame_column) noexcept;
 
 // Upper bound of the windows a block of `frames` frames can complete; size `out` with it.
 size_t MaxWindowsPerBlock(const WindowEngine& meter, size_t frames) noexcept;
