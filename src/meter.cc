@@ -98,6 +98,13 @@ uint32_t Crc32(const uint8_t* data, size_t size, uint32_t crc) noexcept {
   return ~crc;
 }
 
+Status SetTopology(Meter& m, const uint8_t* phase, const uint8_t* frame_column) noexcept {
+  if (Status s = SetTopology(m.window, phase, frame_column); s != Status::kOk) return s;
+  std::memcpy(m.energy.phase, phase, m.window.config.currents);
+  std::memcpy(m.events.phase, phase, m.window.config.currents);
+  return Status::kOk;
+}
+
 size_t SnapshotSize() noexcept { return sizeof(SnapshotHeader) + sizeof(Meter); }
 
 Status Snapshot(const Meter& m, uint8_t* out, size_t capacity, size_t* written) noexcept {

@@ -413,10 +413,7 @@ Status CheckValue(const View& v, uint32_t reg, uint16_t value) {
 void Retopologise(RegisterContext& c) {
   WindowConfig& wc = c.meter_config->window;
   if (ApplyPanel(*c.panel, wc) != Status::kOk) return;  // validated by the caller
-  Meter& m = *c.meter;
-  if (SetTopology(m.window, wc.phase, wc.frame_column) != Status::kOk) return;
-  std::memcpy(m.energy.phase, wc.phase, sizeof(m.energy.phase));
-  std::memcpy(m.events.phase, wc.phase, sizeof(m.events.phase));
+  (void)SetTopology(*c.meter, wc.phase, wc.frame_column);  // valid: ApplyPanel validated it
 }
 
 void SetEventField(RegisterContext& c, size_t unit, uint32_t reg, uint16_t value) {

@@ -193,6 +193,8 @@ TEST(PointMapTest, WritesAreValidatedAndAllOrNothing) {
   ASSERT_EQ(WritePointMap(rig.ctx, 0, 62017, 1, &on), Status::kOk);
   ASSERT_EQ(WritePointMap(rig.ctx, 0, 62116, 1, &phase_c), Status::kOk);
   EXPECT_EQ(rig.meter->window.config.phase[0], 2);
+  EXPECT_EQ(rig.meter->energy.phase[0], 2);  // phase totals and voltage events follow
+  EXPECT_EQ(rig.meter->events.phase[0], 2);
   const uint16_t phase_bad = 3;
   EXPECT_EQ(WritePointMap(rig.ctx, 0, 62117, 1, &phase_bad), Status::kIllegalValue);
 }

@@ -60,6 +60,11 @@ enum class Command : uint16_t {
 // kBadThreshold for an unknown code. Never allocates or throws.
 Status Execute(Meter& meter, Command command) noexcept;
 
+// Changes the currents' phase assignment and the frame columns while running (the window
+// engine's SetTopology, and the phases the energy totals and events use), from the next block
+// on. Returns the window engine's status; on error nothing changes. Never allocates or throws.
+Status SetTopology(Meter& meter, const uint8_t* phase, const uint8_t* frame_column) noexcept;
+
 // Sample time (s) of the end of the last completed window.
 double NowSeconds(const Meter& meter) noexcept;
 
