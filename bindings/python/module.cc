@@ -474,6 +474,29 @@ class PyMeter {
 
   void SetClock(double wall_s) { Check(meterdsp::SetClock(*m_, wall_s)); }
 
+  // Running changes of a meter without a panel (a panel meter changes through its registers).
+  void NoPanelOrThrow(const char* what, const char* registers) const {
+    if (panel_) throw py::value_error(std::string(what) + ": this meter has a panel topology; write " + registers +
+                                      " with write_point_map");
+  }
+  void SetCurrentGain(size_t channel, double gain) {
+    NoPanelOrThrow("set_current_gain", "its CT size registers (73-118)");
+    if (channel >= m_->window.config.currents) {
+      throw py::index_error("channel " + std::to_string(channel) + " out of range (" +
+                            std::to_string(m_->window.config.currents) + " currents)");
+    }
+    Check(meterdsp::SetCurrentGain(m_->window, channel, gain));
+    config_->window.current_cal[channel].gain = gain;
+  }
+  void SetPhase(const py::object& phase) {
+    NoPanelOrThrow("set_phase", "its user phase registers (62017, 62116-)");
+    const meterdsp::WindowConfig& c = m_->window.config;
+    if (phase.is_none()) throw py::value_error("phase must be a 1-D integer array with one entry per current row");
+    const auto ph = PhaseOf(phase, c.voltages, c.currents);
+    Check(meterdsp::SetTopology(*m_, ph.data(), c.frame_column));
+    std::copy(ph.begin(), ph.end(), config_->window.phase);
+  }
+
   meterdsp::RegisterContext Context() {
     PanelOrThrow();
     return meterdsp::RegisterContext{m_.get(), config_.get(), panel_.get(), &settings_, last_.get()};
@@ -841,6 +864,8 @@ PYBIND11_MODULE(_core, mod) {
       .def("write_event_status", &PyMeter::WriteEventStatus, py::arg("channel"), py::arg("value"))
       .def("command", &PyMeter::Command, py::arg("command"))
       .def("set_clock", &PyMeter::SetClock, py::arg("wall_s"))
+      .def("set_current_gain", &PyMeter::SetCurrentGain, py::arg("channel"), py::arg("gain"))
+      .def("set_phase", &PyMeter::SetPhase, py::arg("phase"))
       .def("topology", &PyMeter::Topology)
       .def("circuit", &PyMeter::CircuitReadingOf, py::arg("panel"), py::arg("circuit"))
       .def("read_point_map", &PyMeter::ReadPointMap, py::arg("unit"), py::arg("first"), py::arg("count"))

@@ -164,3 +164,43 @@ def test_unknown_command():
         meter.command("format_flash")
     with pytest.raises(ValueError, match="unknown command"):
         meter.command(1234)
+
+
+def test_running_gain_and_phase_changes():
+    """set_current_gain / set_phase act from the next block on, like a meter built that way."""
+    n = int(4 * FS)
+    t = np.arange(n) / FS
+    v = np.stack([np.sqrt(2) * 230 * np.sin(2 * np.pi * 50 * t + 0.3 - k * 2 * np.pi / 3)
+                  for k in range(3)]).astype(np.float32)
+    i = np.stack([np.sqrt(2) * 5 * np.sin(2 * np.pi * 50 * t + 0.3 - 0.5),
+                  np.sqrt(2) * 2 * np.sin(2 * np.pi * 50 * t + 0.3 - 2 * np.pi / 3)]).astype(np.float32)
+    cut = int(2 * FS) + 7
+    changed = meterdsp.Meter(FS, 3, 2, phase=[0, 1])
+    first = changed.process(v[:, :cut], i[:, :cut])
+    changed.set_current_gain(0, 2.0)
+    changed.set_phase([0, 2])  # current 1 now referred to phase C
+    second = changed.process(v[:, cut:], i[:, cut:])
+    built = meterdsp.Meter(FS, 3, 2, phase=[0, 2], calibration={"i_gain": [2.0, 1.0]})
+    ref = built.process(v, i)
+    assert len(first) + len(second) == len(ref)
+    later = second.start_s > cut / FS  # windows wholly after the change
+    assert later.sum() >= 5
+    k0 = len(first) + int(np.argmax(later))
+    np.testing.assert_allclose(second.irms[later], ref.irms[k0:], rtol=1e-6)
+    np.testing.assert_allclose(second.p[later], ref.p[k0:], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(second.irms[later][:, 0], 10.0, rtol=1e-4)  # 5 A read with gain 2
+    # Current 1 lags phase B by 0°, so against phase C it is 120° off: P = V·I·cos(120°) < 0.
+    np.testing.assert_allclose(second.p[later][:, 1], 230 * 2 * np.cos(np.radians(120)), rtol=1e-4)
+    # Bad values are refused and change nothing.
+    blob = changed.snapshot()
+    with pytest.raises(ValueError):
+        changed.set_current_gain(0, 0.0)
+    with pytest.raises(ValueError):
+        changed.set_current_gain(1, float("nan"))
+    with pytest.raises(IndexError):
+        changed.set_current_gain(2, 1.0)
+    with pytest.raises(ValueError):
+        changed.set_phase([0, 3])
+    with pytest.raises(ValueError):
+        changed.set_phase([0])
+    assert changed.snapshot() == blob

@@ -233,6 +233,20 @@ class Meter:
         clock-aligned demand."""
         self._m.set_clock(float(wall_s))
 
+    def set_current_gain(self, channel: int, gain: float) -> None:
+        """Change current `channel`'s gain (code or input unit → amperes, e.g. after a CT
+        change) from the next block on, without a restart. ValueError for a gain that is 0 or not
+        finite, IndexError for a channel that does not exist; the meter is then unchanged. A
+        meter with a panel topology changes its CT sizes through write_point_map instead."""
+        self._m.set_current_gain(int(channel), float(gain))
+
+    def set_phase(self, phase: _npt.ArrayLike) -> None:
+        """Re-assign the currents to phases (one voltage row index per current, as `phase` at
+        construction) from the next block on, without a restart: power, energy totals and
+        events follow. ValueError for a bad array, the meter then unchanged. A meter with a
+        panel topology changes phases through its user-phase registers instead."""
+        self._m.set_phase(_np.asarray(phase))
+
     def snapshot(self) -> bytes:
         """The whole state as a versioned, CRC-protected blob (for flash)."""
         return self._m.snapshot()
