@@ -100,8 +100,8 @@ uint32_t Crc32(const uint8_t* data, size_t size, uint32_t crc) noexcept {
 
 Status SetTopology(Meter& m, const uint8_t* phase, const uint8_t* frame_column) noexcept {
   if (Status s = SetTopology(m.window, phase, frame_column); s != Status::kOk) return s;
-  std::memcpy(m.energy.phase, phase, m.window.config.currents);
-  std::memcpy(m.events.phase, phase, m.window.config.currents);
+  std::memmove(m.energy.phase, m.window.config.phase, m.window.config.currents);
+  std::memmove(m.events.phase, m.window.config.phase, m.window.config.currents);
   return Status::kOk;
 }
 

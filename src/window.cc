@@ -1091,8 +1091,8 @@ Status SetTopology(WindowEngine& m, const uint8_t* phase, const uint8_t* frame_c
       for (size_t k = 0; k < nch; ++k) m.lane[t][frame_column[k]] = moved[k];
     }
   }
-  std::memcpy(m.config.phase, phase, nc);
-  std::memcpy(m.config.frame_column, frame_column, nch);
+  std::memmove(m.config.phase, phase, nc);  // the arrays may be the configuration's own
+  std::memmove(m.config.frame_column, frame_column, nch);
   BuildLaneTables(m);
   return Status::kOk;
 }
