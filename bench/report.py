@@ -120,7 +120,10 @@ def main(build):
         f"a full register-map read {rate(wb['BM_StageRegisterMaps']) / 1e6:.1f} M registers/s.",
         "- Block length (int16 frames, chain-less engine): " + ", ".join(
             f"{n} → {rate(wb[f'BM_BlockLength/{n}']) / 1e9:.2f}" for n in (1, 16, 256, 2560, 25600)
-            if f"BM_BlockLength/{n}" in wb) + " G/s.",
+            if f"BM_BlockLength/{n}" in wb) + " G/s" + (
+            "; with row tiles (AVX2, as the firmware build and Arm use): " + ", ".join(
+                f"{n} → {rate(wb[f'BM_BlockLengthRows/{n}']) / 1e9:.2f}" for n in (1, 16, 256, 2560)
+                if f"BM_BlockLengthRows/{n}" in wb) + " G/s" if "BM_BlockLengthRows/1" in wb else "") + ".",
     ]
     # DRAM-resident input of every layout next to the read roofline and the in-cache chain.
     dram_rows = ["| input, 256 MiB in DRAM | block (frames) | chain GB/s | % of read roofline | "

@@ -362,7 +362,13 @@ void BM_Channels(benchmark::State& state, int64_t target) {
   hwy::SetSupportedTargetsForTest(0);
 }
 
-void BM_BlockLength(benchmark::State& state) {
+// Blocks of state.range(0) frames through the window engine on `target` (0: the best).
+void BlockLength(benchmark::State& state, int64_t target) {
+  if (target != 0 && (hwy::SupportedTargets() & target) == 0) {
+    state.SkipWithError("target not supported here");
+    return;
+  }
+  hwy::SetSupportedTargetsForTest(target);
   const size_t block = static_cast<size_t>(state.range(0));
   const Data& d = GetData();
   auto m = MakeMeter(false);
@@ -379,8 +385,13 @@ void BM_BlockLength(benchmark::State& state) {
     pos += 7;
   }
   Finish(state);
+  hwy::SetSupportedTargetsForTest(0);
 }
+void BM_BlockLength(benchmark::State& state) { BlockLength(state, 0); }
 BENCHMARK(BM_BlockLength)->Arg(1)->Arg(16)->Arg(256)->Arg(2560)->Arg(25600)->Unit(benchmark::kMicrosecond);
+// Row tiles (AVX2): the layout of the firmware build and of Arm, whose conversion transposes.
+void BM_BlockLengthRows(benchmark::State& state) { BlockLength(state, HWY_AVX2); }
+BENCHMARK(BM_BlockLengthRows)->Arg(1)->Arg(16)->Arg(256)->Arg(2560)->Unit(benchmark::kMicrosecond);
 
 // Memory-read roofline: int16 frames far larger than the caches (256 MiB, 9.6 min of a panel),
 // read by the simplest SIMD reduction the compiler makes of a sum, and by the full chain.

@@ -184,39 +184,65 @@ bool AllFiniteT(const PlanarBlock<Sample>& b, size_t nv, size_t nc) noexcept {
   return true;
 }
 
+// Whether any clip flag of a conversion is set (a clipped code is rare: a word at a time).
+bool AnyClipped(const uint8_t* clip, size_t n) {
+  uint64_t any = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, clip + i, sizeof(word));
+    any |= word;
+  }
+  for (; i < n; ++i) any |= clip[i];
+  return any != 0;
+}
+
 // Frame columns → rows: parameters in column order, then the per-target SIMD transpose.
 template <typename Code, typename Transpose>
 void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, Code lo, Code hi,
-                    const uint8_t* columns, const ChannelScale* scale, float* const* rows,
+                    const uint8_t* columns, const LaneScale& ls, float* const* rows,
                     uint8_t* clipped, Transpose transpose) noexcept {
   const size_t nch = block.channels;
-  float gain[kMaxChannels] = {}, offset[kMaxChannels] = {};
   float* row_of[kMaxChannels] = {};
   uint8_t clip[kMaxChannels] = {};
-  for (size_t k = 0; k < nch; ++k) {
-    gain[columns[k]] = scale[k].gain;
-    offset[columns[k]] = scale[k].offset;
-    row_of[columns[k]] = rows[k];
-  }
-  transpose(block.data + first * nch, nch, count, lo, hi, gain, offset, row_of, clip);
+  for (size_t k = 0; k < nch; ++k) row_of[columns[k]] = rows[k];
+  transpose(block.data + first * nch, nch, count, lo, hi, ls.gain, ls.offset, row_of, clip);
+  if (!AnyClipped(clip, nch)) return;
   for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
 }
 
+constexpr int16_t kI16Lo = -32768, kI16Hi = 32767;
 }  // namespace
+
+void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
+                   const uint8_t* columns, const LaneScale& lane_scale, float* const* rows,
+                   uint8_t* clipped) noexcept {
+  ConvertFramesT<int16_t>(block, first, count, kI16Lo, kI16Hi, columns, lane_scale, rows, clipped,
+                          HWY_DYNAMIC_DISPATCH(FramesI16));
+}
+
+void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
+                   const uint8_t* columns, const LaneScale& lane_scale, float* const* rows,
+                   uint8_t* clipped) noexcept {
+  const int64_t half = int64_t{1} << (adc_bits - 1);
+  ConvertFramesT<int32_t>(block, first, count, static_cast<int32_t>(-half), static_cast<int32_t>(half - 1),
+                          columns, lane_scale, rows, clipped, HWY_DYNAMIC_DISPATCH(FramesI32));
+}
 
 void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
                    const uint8_t* columns, const ChannelScale* scale, float* const* rows,
                    uint8_t* clipped) noexcept {
-  ConvertFramesT<int16_t>(block, first, count, -32768, 32767, columns, scale, rows, clipped,
-                          HWY_DYNAMIC_DISPATCH(FramesI16));
+  LaneScale ls;
+  MakeLaneScale(columns, scale, block.channels, &ls);
+  ConvertFrames(block, first, count, columns, ls, rows, clipped);
 }
 
 void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
                    const uint8_t* columns, const ChannelScale* scale, float* const* rows,
                    uint8_t* clipped) noexcept {
-  const int64_t half = int64_t{1} << (adc_bits - 1);
-  ConvertFramesT<int32_t>(block, first, count, static_cast<int32_t>(-half), static_cast<int32_t>(half - 1),
-                          columns, scale, rows, clipped, HWY_DYNAMIC_DISPATCH(FramesI32));
+  LaneScale ls;
+  MakeLaneScale(columns, scale, block.channels, &ls);
+  ConvertFrames(block, first, count, adc_bits, columns, ls, rows, clipped);
 }
 
 void MakeLaneScale(const uint8_t* columns, const ChannelScale* scale, size_t channels,
@@ -236,16 +262,9 @@ void ConvertFramesToLanesT(const FrameBlock<Code>& block, size_t first, size_t c
   const size_t nch = block.channels;
   HWY_ALIGN uint8_t clip[kLaneStride] = {};
   to_lanes(block.data + first * nch, nch, count, block.frames - first, lo, hi, ls.gain, ls.offset, lanes, clip);
-  uint64_t any = 0;  // a clipped code is rare: look at the flags a word at a time first
-  for (size_t i = 0; i < kLaneStride; i += 8) {
-    uint64_t word;
-    std::memcpy(&word, clip + i, sizeof(word));
-    any |= word;
-  }
-  if (any == 0) return;
+  if (!AnyClipped(clip, kLaneStride)) return;
   for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
 }
-constexpr int16_t kI16Lo = -32768, kI16Hi = 32767;
 }  // namespace
 
 void ConvertFramesToLanes(const FrameBlock<int16_t>& block, size_t first, size_t count,

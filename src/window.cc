@@ -754,7 +754,10 @@ struct BlockAhead {
 void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk, WindowResult* out,
                       size_t* count) {
   HWY_DYNAMIC_DISPATCH(DelayVoltagesImpl)(m, b, e);
-  size_t seg = b;
+  // Frames are accumulated when a window closes and when the tile is full, not at the end of
+  // every call: blocks of a few frames then cost no per-row kernel call each (the sums are the
+  // same bits however the accumulation is cut, as they are for the stream).
+  size_t seg = m.pending;
   // The oscillator and the tracker run in registers; the state is written back before Track
   // and CloseWindow (which renormalises the oscillator) and at the end.
   double oc = m.osc_cos, os = m.osc_sin;
@@ -794,7 +797,11 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
   ft.Store(m);
   m.osc_cos = oc;
   m.osc_sin = os;
-  if (seg < e) HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, blk.Frames(seg, e));
+  if (e == kTileFrames && seg < e) {
+    HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, blk.Frames(seg, e));
+    seg = e;
+  }
+  m.pending = seg;
 }
 
 // Ends a full tile: carry the history rows into the next tile. The voltages' lanes are flushed
@@ -825,6 +832,7 @@ void RollTile(WindowEngine& m) {
   m.osc_sin *= norm;
   m.tile_start += kTileFrames;
   m.filled = 0;
+  m.pending = 0;
 }
 
 Status CheckOutput(const WindowEngine& m, size_t frames, const WindowResult* out, size_t cap,
@@ -922,9 +930,9 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
           float* rows[kMaxChannels];
           TileRows(m, rows);
           if constexpr (sizeof(Code) == 2) {
-            ConvertFrames(block, first, n, m.config.frame_column, m.scale, rows, m.clipped);
+            ConvertFrames(block, first, n, m.config.frame_column, m.lane_scale, rows, m.clipped);
           } else {
-            ConvertFrames(block, first, n, adc_bits, m.config.frame_column, m.scale, rows, m.clipped);
+            ConvertFrames(block, first, n, adc_bits, m.config.frame_column, m.lane_scale, rows, m.clipped);
           }
         }
       },
@@ -1081,6 +1089,11 @@ Status SetTopology(WindowEngine& m, const uint8_t* phase, const uint8_t* frame_c
   const size_t nv = m.config.voltages, nc = m.config.currents, nch = nv + nc;
   if (Status s = ValidateCommon(m.config.fs_hz, nv, nc, phase); s != Status::kOk) return s;
   if (!ValidColumns(frame_column, nch)) return Status::kBadBlock;
+  // The frames received so far are accumulated with the topology they arrived under.
+  if (m.pending < m.filled) {
+    HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, m.pending, m.filled, AheadBytes{});
+    m.pending = m.filled;
+  }
   if (m.tile_layout == kLayoutLanes) {
     // The frame-major tile holds its frames in the old columns: the lanes' partial sums go to
     // their channels first, then the tile's frames (history and received) move to the new ones.
@@ -1111,6 +1124,7 @@ void Reset(WindowEngine& m) noexcept {
   std::memset(m.clipped, 0, sizeof(m.clipped));
   m.tile_start = 0;
   m.filled = 0;
+  m.pending = 0;
   m.osc_cos = 1.0;
   m.osc_sin = 0.0;
   SetOscillatorHz(m, m.config.nominal_hz);

@@ -86,9 +86,21 @@ void CheckShape(size_t channels, size_t count, uint32_t seed, int adc_bits) {
       ASSERT_EQ(lanes[j][c], -1.0f) << "wrote lane " << c << " of frame " << j << " (channels " << channels << ")";
     }
   }
-  // The same through scales built once in frame-column order (MakeLaneScale), as the engine does.
+  // The same through scales built once in frame-column order (MakeLaneScale), as the engine does:
+  // rows, then lanes.
   LaneScale ls;
   MakeLaneScale(columns, scale, channels, &ls);
+  std::vector<std::vector<float>> rows2(channels, std::vector<float>(count + 1, -1.0f));
+  float* row_ptr2[kMaxChannels];
+  for (size_t k = 0; k < channels; ++k) row_ptr2[k] = rows2[k].data();
+  uint8_t clipped2[kMaxChannels] = {};
+  if constexpr (sizeof(Code) == 2) {
+    ConvertFrames(block, first, count, columns, ls, row_ptr2, clipped2);
+  } else {
+    ConvertFrames(block, first, count, adc_bits, columns, ls, row_ptr2, clipped2);
+  }
+  EXPECT_EQ(rows2, rows) << "channels " << channels << " count " << count;
+  EXPECT_EQ(0, std::memcmp(clipped2, clipped, sizeof(clipped))) << "channels " << channels;
   std::vector<float> lane_store2((count + 1) * kLaneStride, -1.0f);
   auto* lanes2 = reinterpret_cast<float(*)[kLaneStride]>(lane_store2.data());
   uint8_t lane_clipped2[kMaxChannels] = {};

@@ -118,6 +118,15 @@ struct LaneScale {
 void MakeLaneScale(const uint8_t* columns, const ChannelScale* scale, size_t channels,
                    LaneScale* out) noexcept;
 
+// ConvertFrames with the scales already in frame-column order (MakeLaneScale of columns and
+// scale): no per-call setup beyond the rows' addresses.
+void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
+                   const uint8_t* columns, const LaneScale& lane_scale, float* const* rows,
+                   uint8_t* clipped) noexcept;
+void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
+                   const uint8_t* columns, const LaneScale& lane_scale, float* const* rows,
+                   uint8_t* clipped) noexcept;
+
 // As ConvertFrames and ConvertPlanar, into a frame-major tile: lanes[j][columns[k]] receives
 // channel k of frame first + j (the window engine accumulates every channel of a frame side by
 // side; on AVX-512 interleaved frames go this way, without a transpose). Planar: channel k of

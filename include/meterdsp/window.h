@@ -136,6 +136,7 @@ struct alignas(64) WindowEngine {
   float history_swap[kHistoryFrames][kMaxCurrents];    // the history across a layout change
   uint64_t tile_start = 0;  // absolute frame index of tile frame 0
   size_t filled = 0;        // frames of the current tile received
+  size_t pending = 0;       // tile frames [pending, filled) received but not yet accumulated
   uint32_t tile_layout = 0; // kLayoutRows or kLayoutLanes (window.cc)
 
   // Frame-major accumulation (set by Init): the currents' delay filters as per-lane weights of
