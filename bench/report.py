@@ -76,11 +76,14 @@ def main(build):
     mp = re.search(r"= ([0-9]+) 92-channel panels per core in real time", numpy)
     ml = re.search(r"DRAM-resident recording: .* for ([0-9.]+) s \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
     ml64 = re.search(r"DRAM-resident float64 recording: .* \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
-    cv = spread(build / "window_bench.json", f"ChainFramesI16/{best}")
-    stability = [] if cv is None else [
-        f"- Run stability: the {best} int16 chain's repetitions (interleaved with every other benchmark's) "
-        f"spread by {100 * cv:.1f} % (coefficient of variation)" + (
-            "." if cv <= 0.10 else
+    chains = [f"{c}/{best}" for c in ("ChainFramesI16", "ChainFramesI16_skewcal", "ChainFramesI32",
+                                          "ChainPlanarF32", "ChainPlanarF64")]
+    cvs = {n: c for n in chains if (c := spread(build / "window_bench.json", n)) is not None}
+    worst = max(cvs, key=cvs.get) if cvs else None
+    stability = [] if worst is None else [
+        f"- Run stability: the {best} chains' repetitions (interleaved with every other benchmark's) spread "
+        f"by at most {100 * cvs[worst]:.1f} % (coefficient of variation, {worst})" + (
+            "." if cvs[worst] <= 0.10 else
             " — above 10 %: the machine changed speed during the run (a shared VM), so the medians and "
             "the ratios between benchmarks below mix its speeds; rerun `scripts/bench.sh` for figures to compare.")]
     summary = stability + [
