@@ -21,12 +21,10 @@ def load(path):
     return out
 
 
-def spread(path, name):
-    """Coefficient of variation of a repeated benchmark's runs (None if it ran once)."""
-    for b in json.loads(pathlib.Path(path).read_text())["benchmarks"]:
-        if b.get("aggregate_name") == "cv" and b["run_name"].split("/repeats:")[0] == name:
-            return b["real_time"]
-    return None
+def spreads(path):
+    """Coefficient of variation of every repeated benchmark's runs, by name."""
+    return {b["run_name"].split("/repeats:")[0]: b["real_time"]
+            for b in json.loads(pathlib.Path(path).read_text())["benchmarks"] if b.get("aggregate_name") == "cv"}
 
 
 def rate(b):
@@ -78,7 +76,8 @@ def main(build):
     ml64 = re.search(r"DRAM-resident float64 recording: .* \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
     chains = [f"{c}/{best}" for c in ("ChainFramesI16", "ChainFramesI16_skewcal", "ChainFramesI32",
                                           "ChainPlanarF32", "ChainPlanarF64")]
-    cvs = {n: c for n in chains if (c := spread(build / "window_bench.json", n)) is not None}
+    all_cv = spreads(build / "window_bench.json")
+    cvs = {n: all_cv[n] for n in chains if n in all_cv}
     worst = max(cvs, key=cvs.get) if cvs else None
     stability = [] if worst is None else [
         f"- Run stability: the {best} chains' repetitions (interleaved with every other benchmark's) spread "

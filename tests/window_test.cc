@@ -114,6 +114,17 @@ bool SameBits(const WindowResult& a, const WindowResult& b) {
          eq(a.angle_deg, b.angle_deg, nc * 8) && eq(a.flags_ch, b.flags_ch, nc * 4);
 }
 
+// The load's rows as int16 codes (400 V / 20 A full scale).
+std::vector<std::vector<int16_t>> CodesOf(const MixedLoad& load) {
+  std::vector<std::vector<int16_t>> codes;
+  for (size_t k = 0; k < load.rows.size(); ++k) {
+    const double lsb = (k < load.config.voltages ? 400.0 : 20.0) / 32768.0;
+    codes.emplace_back();
+    for (double x : load.rows[k]) codes.back().push_back(static_cast<int16_t>(std::lround(x / lsb)));
+  }
+  return codes;
+}
+
 TEST_P(WindowTest, ResultsAreBitIdenticalHoweverTheStreamIsCut) {
   MixedLoad load = MakeMixedLoad(50.21, static_cast<size_t>(3 * kFs) + 11);
   const auto whole = RunPlanar(load.config, load.rows);
@@ -123,12 +134,7 @@ TEST_P(WindowTest, ResultsAreBitIdenticalHoweverTheStreamIsCut) {
     for (size_t w = 0; w < whole.size(); ++w) EXPECT_TRUE(SameBits(cut[w], whole[w])) << w;
   }
   // Interleaved frames (frame-major tiles on AVX-512), 16-bit codes of the same load.
-  std::vector<std::vector<int16_t>> codes;
-  for (size_t k = 0; k < load.rows.size(); ++k) {
-    const double lsb = (k < load.config.voltages ? 400.0 : 20.0) / 32768.0;
-    codes.emplace_back();
-    for (double x : load.rows[k]) codes.back().push_back(static_cast<int16_t>(std::lround(x / lsb)));
-  }
+  const auto codes = CodesOf(load);
   const auto frames = RunFrames<int16_t>(load.config, codes, 1 << 20);
   for (size_t cut : {1, 17, 255, 257, 4096}) {
     const auto got = RunFrames<int16_t>(load.config, codes, cut);
@@ -147,16 +153,6 @@ std::vector<int16_t> FramesOf(const std::vector<std::vector<int16_t>>& codes, co
     for (size_t k = 0; k < nch; ++k) f[(t - from) * nch + columns[k]] = codes[k][t];
   }
   return f;
-}
-
-std::vector<std::vector<int16_t>> CodesOf(const MixedLoad& load) {
-  std::vector<std::vector<int16_t>> codes;
-  for (size_t k = 0; k < load.rows.size(); ++k) {
-    const double lsb = (k < load.config.voltages ? 400.0 : 20.0) / 32768.0;
-    codes.emplace_back();
-    for (double x : load.rows[k]) codes.back().push_back(static_cast<int16_t>(std::lround(x / lsb)));
-  }
-  return codes;
 }
 
 // Feeds frames in blocks of 509 and appends the windows.
