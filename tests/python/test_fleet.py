@@ -76,3 +76,19 @@ def test_bad_arguments_are_refused_before_any_cluster_starts():
         fleet.run([fleet.Simulated(seed=1)], n_workers=0)
     with pytest.raises(ValueError, match="unknown recording type"):
         fleet.summarize("readings.xlsx")
+
+
+def test_simulated_panel_is_the_documented_waveform():
+    """Rows filled in place equal amp·√2·cos(ωt − 2π·phase/3 − lag) computed as whole arrays."""
+    job = fleet.Simulated(seed=5, seconds=0.5, currents=7, fs=3200.0, frequency_hz=60.0)
+    v, i, fs, phase = job.signals()
+    assert v.dtype == i.dtype == np.float32 and v.shape == (3, 1600) and i.shape == (7, 1600)
+    assert fs == 3200.0 and list(phase) == [0, 1, 2, 0, 1, 2, 0]
+    w = 2 * np.pi * 60.0 * (np.arange(1600) / 3200.0)
+    amps, lag = job.loads()
+    for k in range(3):
+        np.testing.assert_array_equal(v[k], (230 * math.sqrt(2) * np.cos(w - 2 * np.pi * k / 3))
+                                      .astype(np.float32))
+    for k in range(7):
+        want = amps[k] * math.sqrt(2) * np.cos(w - 2 * np.pi * phase[k] / 3 - lag[k])
+        np.testing.assert_array_equal(i[k], want.astype(np.float32))
