@@ -643,21 +643,30 @@ class PyMeter {
       if (!before_) before_ = std::make_unique<meterdsp::Meter>();
       *before_ = *m_;
     }
-    std::vector<meterdsp::WindowResult> all, out(meterdsp::MaxWindowsPerBlock(m_->window, kChunk));
+    // Windows are written straight into windows_, which keeps its capacity from call to call:
+    // a fresh buffer per call (6.5 KB a window) costs its page faults on every call, about 120
+    // for 10 s of input (the results are copied into NumPy arrays below).
+    std::vector<meterdsp::WindowResult>& all = windows_;
+    const size_t most = meterdsp::MaxWindowsPerBlock(m_->window, frames) +
+                        meterdsp::MaxWindowsPerBlock(m_->window, kChunk);
+    if (all.capacity() > kKeptWindows && most <= kKeptWindows) all = std::vector<meterdsp::WindowResult>();
+    all.resize(std::max(all.size(), most));
+    size_t found = 0;
     Status s = Status::kOk;
     {
       py::gil_scoped_release release;
       for (size_t first = 0; first < frames && s == Status::kOk; first += kChunk) {
+        const size_t len = std::min(kChunk, frames - first), need = meterdsp::MaxWindowsPerBlock(m_->window, len);
+        if (all.size() - found < need) all.resize(found + need);  // not expected: `most` covers the call
         size_t done = 0;
-        s = meterdsp::Process(*m_, make_block(first, std::min(kChunk, frames - first)), out.data(),
-                              out.size(), &done);
-        all.insert(all.end(), out.begin(), out.begin() + static_cast<std::ptrdiff_t>(done));
+        s = meterdsp::Process(*m_, make_block(first, len), all.data() + found, all.size() - found, &done);
+        found += done;
       }
     }
     if (s != Status::kOk && restore) *m_ = *before_;
     Check(s);
-    if (!all.empty()) last_ = std::make_unique<meterdsp::WindowResult>(all.back());
-    return Results(all, all.size());
+    if (found) last_ = std::make_unique<meterdsp::WindowResult>(all[found - 1]);
+    return Results(all, found);
   }
 
   py::dict Results(const std::vector<meterdsp::WindowResult>& out, size_t done) const {
@@ -819,6 +828,8 @@ class PyMeter {
 
   std::unique_ptr<meterdsp::Meter> m_;
   std::unique_ptr<meterdsp::Meter> before_;  // the meter before a multi-chunk call (restored on error)
+  static constexpr size_t kKeptWindows = 1024;  // windows_ is released after a call that needed more
+  std::vector<meterdsp::WindowResult> windows_;  // the windows of the last call ([0, found))
   std::unique_ptr<meterdsp::MeterConfig> config_;
   std::unique_ptr<meterdsp::PanelConfig> panel_;
   std::unique_ptr<meterdsp::WindowResult> last_;

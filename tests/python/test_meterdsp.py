@@ -223,6 +223,30 @@ def test_meter_long_block_is_chunked_identically():
     assert len(long) == sum(len(w) for w in parts) >= 295
 
 
+def test_meter_result_buffer_reused_and_released_between_calls():
+    """The windows of a call are collected in a buffer kept by the meter: a call with more windows
+    than it keeps (> 1024), short calls before and after, and a failed call leave no stale
+    windows in later results."""
+    n = int(215 * FS)  # about 1070 windows
+    v, i, phase = three_phase(n, nc=1)
+    v, i = v.astype(np.float32), i.astype(np.float32)
+    cuts = [0, 3000, int(212 * FS), int(213 * FS), n]
+    meter = meterdsp.Meter(FS, 3, 1, phase=phase)
+    got = []
+    for a, b in zip(cuts, cuts[1:]):
+        got.append(meter.process(v[:, a:b], i[:, a:b]))
+        bad = i[:, a:a + 1200].copy()
+        bad[0, 900] = np.nan
+        with pytest.raises(ValueError):
+            meter.process(v[:, a:a + 1200], bad)
+    assert len(got[1]) > 1024
+    ref = meterdsp.Meter(FS, 3, 1, phase=phase)
+    parts = [ref.process(v[:, a:a + 4000], i[:, a:a + 4000]) for a in range(0, n, 4000)]
+    for name in ("p", "q", "irms", "index", "start_s"):
+        np.testing.assert_array_equal(np.concatenate([getattr(w, name) for w in got]),
+                                      np.concatenate([getattr(w, name) for w in parts]))
+
+
 def test_meter_process_frames_int16_with_calibration():
     n = int(3 * FS)
     v_fs, i_fs = 400.0, 20.0
