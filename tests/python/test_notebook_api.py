@@ -91,6 +91,10 @@ def test_recorder_history():
     assert set(ev.channel) == {2}
     w = rec.windows()
     assert len(w) == 60 * 3
+    # Built from the calls' arrays joined: the same frame as the calls' frames concatenated.
+    import pandas as pd
+    from meterdsp.tables import windows_to_dataframe
+    pd.testing.assert_frame_equal(w, pd.concat([windows_to_dataframe(x) for x in rec._windows]))
     e = rec.energy()
     assert e["wh_import [Wh]"].is_monotonic_increasing
 
