@@ -123,6 +123,38 @@ def test_malformed_dat(tmp_path):
         read_comtrade(cfg)
 
 
+@pytest.mark.parametrize("revision", [1991, 1999, 2013])
+def test_ascii_parsers_agree(tmp_path, revision):
+    """A regular ASCII .dat goes through NumPy's C parser; anything irregular (a missing value,
+    a blank line, a 99999 before 2013, a status that is not 0/1) falls back to the
+    field-by-field reader. Both give the same values wherever the C parser answers."""
+    from meterdsp import recordings as R
+    cfg, dat = tmp_path / "a.cfg", tmp_path / "a.dat"
+    write_comtrade(cfg, _recording(), revision=revision, file_type="ascii")
+    text = dat.read_text(encoding="latin-1")
+    fast = R._read_dat_ascii_regular(str(dat), 2, 0, N, revision)
+    slow = R._read_dat_ascii_fields(str(dat), text, 2, 0, N, revision)
+    assert fast is not None
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a, b)
+    rows = text.splitlines()
+    irregular = {"missing": (5, "6,{t},,17"), "99999": (5, "6,{t},99999,17"),
+                 "blank line": (5, "\n6,{t},3,17")}
+    for what, (k, row) in irregular.items():
+        t = rows[k].split(",")[1]
+        bad = rows[:k] + [row.format(t=t)] + rows[k + 1:]
+        dat.write_text("\n".join(bad) + "\n", encoding="latin-1")
+        regular = R._read_dat_ascii_regular(str(dat), 2, 0, N, revision)
+        expect_fallback = what != "blank line" and not (what == "99999" and revision == 2013)
+        assert (regular is None) == expect_fallback, what
+        got = read_comtrade(cfg, side="file")       # either way: the fields reader's values
+        want = R._read_dat_ascii_fields(str(dat), dat.read_text(encoding="latin-1"), 2, 0, N,
+                                        revision)
+        a = np.array([c["a"] for c in R._parse_cfg(str(cfg), cfg.read_text())["analog"]])
+        b = np.array([c["b"] for c in R._parse_cfg(str(cfg), cfg.read_text())["analog"]])
+        np.testing.assert_array_equal(got.values, a[:, None] * want[0] + b[:, None])
+
+
 def test_csv_and_npz(tmp_path):
     rec = _recording()
     v, i = rec.values[0] * 1000, rec.values[1]

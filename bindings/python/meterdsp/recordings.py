@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import struct
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -255,7 +256,38 @@ def _parse_cfg(path: str, text: str) -> dict:
             "trigger": trigger, "type": ft, "timemult": timemult}
 
 
-def _read_dat_ascii(path: str, text: str, na: int, nd: int, n: int, revision: int):
+def _read_dat_ascii(path: str, na: int, nd: int, n: int, revision: int):
+    """(raw, dig, stamps) of an ASCII .dat: NumPy's C parser when the file is regular, else
+    (a missing value, a bad field, a 99999 that may mean "missing") the field-by-field reader,
+    which gives the same values or names the line and field that is wrong. The C parser reads
+    60 s of 95 channels in about 2 s instead of 7 s."""
+    fast = _read_dat_ascii_regular(path, na, nd, n, revision)
+    if fast is not None:
+        return fast
+    with open(path, encoding="latin-1") as f:
+        return _read_dat_ascii_fields(path, f.read(), na, nd, n, revision)
+
+
+def _read_dat_ascii_regular(path: str, na: int, nd: int, n: int, revision: int):
+    """The values of a regular ASCII .dat (every field a number, sample numbers 1..n, status
+    0/1, no 99999 before 2013), or None for anything else (a missing file included: the
+    field-by-field reader raises)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")          # "empty input file" and the like
+            a = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2, comments=None,
+                           encoding="latin-1")
+    except (ValueError, OSError):
+        return None
+    if a.shape != (n, 2 + na + nd) or not np.array_equal(a[:, 0], np.arange(1, n + 1)):
+        return None
+    raw, dig = a[:, 2:2 + na].T.copy(), a[:, 2 + na:].T
+    if not np.isin(dig, (0.0, 1.0)).all() or (revision < 2013 and np.any(raw == 99999)):
+        return None
+    return raw, dig.astype(np.uint8), a[:, 1].copy()
+
+
+def _read_dat_ascii_fields(path: str, text: str, na: int, nd: int, n: int, revision: int):
     raw = np.full((na, n), np.nan)
     dig = np.zeros((nd, n), np.uint8)
     stamps = np.zeros(n)
@@ -333,8 +365,7 @@ def read_comtrade(cfg_path: str | os.PathLike, dat_path: str | os.PathLike | Non
     na, nd = len(cfg["analog"]), len(cfg["digital"])
     n = cfg["rates"][-1][1]
     if cfg["type"] == "ascii":
-        with open(dat_path, encoding="latin-1") as f:
-            raw, dig, stamps = _read_dat_ascii(dat_path, f.read(), na, nd, n, cfg["revision"])
+        raw, dig, stamps = _read_dat_ascii(dat_path, na, nd, n, cfg["revision"])
     else:
         with open(dat_path, "rb") as f:
             raw, dig, stamps = _read_dat_binary(dat_path, f.read(), na, nd, n, cfg["type"])
