@@ -829,7 +829,7 @@ class PyMeter {
   std::unique_ptr<meterdsp::Meter> m_;
   std::unique_ptr<meterdsp::Meter> before_;  // the meter before a multi-chunk call (restored on error)
   static constexpr size_t kKeptWindows = 1024;  // windows_ is released after a call that needed more
-  std::vector<meterdsp::WindowResult> windows_;  // the windows of the last call ([0, found))
+  std::vector<meterdsp::WindowResult> windows_;  // where a call collects its windows (kept, see Chunked)
   std::unique_ptr<meterdsp::MeterConfig> config_;
   std::unique_ptr<meterdsp::PanelConfig> panel_;
   std::unique_ptr<meterdsp::WindowResult> last_;
