@@ -144,6 +144,7 @@ def main(build):
                          f"{100 * rate(b) / rate(wb[f'{cached}/{best}']):.0f} % |")
     sizes = (build / "state_sizes.txt").read_text().strip() if (build / "state_sizes.txt").exists() else ""
     profile = (build / "profile.txt").read_text().strip() if (build / "profile.txt").exists() else ""
+    latency = (build / "latency.txt").read_text().strip() if (build / "latency.txt").exists() else ""
     # Plot: throughput per target vs channel count, with the DRAM roofline in the same units.
     import matplotlib
     matplotlib.use("Agg")
@@ -165,7 +166,7 @@ def main(build):
     text = out.read_text()
     start, end = text.index("<!-- results -->"), text.index("<!-- /results -->")
     body = "\n".join(["<!-- results -->", "", "G channel-samples per second, one core, medians of the run:", "",
-                      *lines, "", *summary, "", *dram_rows, "", profile, "", sizes, "", "![throughput](throughput.png)", ""])
+                      *lines, "", *summary, "", *dram_rows, "", profile, "", latency, "", sizes, "", "![throughput](throughput.png)", ""])
     out.write_text(text[:start] + body + text[end:])
     print("\n".join(lines + [""] + summary))
 

@@ -15,6 +15,7 @@ $b/bench/window_bench --benchmark_min_time=0.3 --benchmark_repetitions=3 --bench
   --benchmark_format=json --benchmark_out=$b/window_bench.json >/dev/null
 PYTHONPATH=$b/python /usr/bin/python3 bench/numpy_compare.py | tee $b/numpy_compare.txt
 $b/bench/state_sizes | tee $b/state_sizes.txt
+$b/bench/latency_bench | tee $b/latency.txt
 best=$(PYTHONPATH=$b/python /usr/bin/python3 -c 'import meterdsp; print(meterdsp.simd_target())')
 /usr/bin/python3 bench/profile.py $b "$best"
 /usr/bin/python3 bench/report.py $b
