@@ -10,6 +10,11 @@ import sys
 PANEL = 2560 * 95  # channel-samples per second of one 92-channel panel (incl. 3 voltages)
 
 
+def base_name(run_name):
+    """A repeated benchmark's name without its /repeats:N part (threads and options kept)."""
+    return re.sub(r"/repeats:[0-9]+", "", run_name)
+
+
 def load(path):
     """Benchmarks by name: the single run, or the median of a repeated one."""
     out = {}
@@ -17,13 +22,13 @@ def load(path):
         if b.get("run_type", "iteration") == "iteration":
             out.setdefault(b["name"], b)
         elif b.get("aggregate_name") == "median":
-            out[b["run_name"].split("/repeats:")[0]] = b
+            out[base_name(b["run_name"])] = b
     return out
 
 
 def spreads(path):
     """Coefficient of variation of every repeated benchmark's runs, by name."""
-    return {b["run_name"].split("/repeats:")[0]: b["real_time"]
+    return {base_name(b["run_name"]): b["real_time"]
             for b in json.loads(pathlib.Path(path).read_text())["benchmarks"] if b.get("aggregate_name") == "cv"}
 
 
@@ -74,6 +79,17 @@ def main(build):
     mp = re.search(r"= ([0-9]+) 92-channel panels per core in real time", numpy)
     ml = re.search(r"DRAM-resident recording: .* for ([0-9.]+) s \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
     ml64 = re.search(r"DRAM-resident float64 recording: .* \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
+    # Two cores: a Meter per thread, each streaming its own share of the 256 MiB.
+    t1, t2 = (wb.get(f"BM_ChainDramThreads/2560/real_time/threads:{n}") for n in (1, 2))
+    r1, r2 = (wb.get(f"BM_RooflineReadThreads/real_time/threads:{n}") for n in (1, 2))
+    two_cores = (
+        f"- Two cores, each thread its own `Meter` streaming its own half of the 256 MiB of int16 frames: "
+        f"chain {t2['bytes_per_second'] / 1e9:.2f} GB/s = {t2['bytes_per_second'] / t1['bytes_per_second']:.2f}× "
+        f"one thread ({t1['bytes_per_second'] / 1e9:.2f} GB/s), {rate(t2) / PANEL:,.0f} panels in real time; the "
+        f"read roofline on two threads {r2['bytes_per_second'] / 1e9:.1f} GB/s "
+        f"({r2['bytes_per_second'] / r1['bytes_per_second']:.2f}× one thread), of which the two chains read "
+        f"{100 * t2['bytes_per_second'] / r2['bytes_per_second']:.0f} %: panels scale with cores."
+        if t1 and t2 and r1 and r2 else "- Two cores: not measured.")
     chains = [f"{c}/{best}" for c in ("ChainFramesI16", "ChainFramesI16_skewcal", "ChainFramesI32",
                                           "ChainPlanarF32", "ChainPlanarF64")]
     all_cv = spreads(build / "window_bench.json")
@@ -109,6 +125,7 @@ def main(build):
             f"GB/s from DRAM = {floor_pct:.0f} % of the roofline: "
             + ("below 70 % before any per-frame or per-window work." if floor_pct < 70 else
                "room for 70 % if the rest of the chain cost nothing.") if floor_dram and floor_cache else ""),
+        two_cores,
         f"- `meterdsp.measure` vs NumPy on the same work, the two taking turns: {m.group(1)}× "
         f"({m.group(2)}–{m.group(3)}× over the rounds) with the arrays in cache; {m.group(4)}× on the first "
         f"call after NumPy's run, which reads the 9.7 MB of arrays from memory." if m else

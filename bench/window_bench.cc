@@ -480,6 +480,34 @@ void BM_ChainDramFrames(benchmark::State& state) {
   });
 }
 
+// Panels scale with cores: the int16 chain from DRAM on one and on two threads, each thread with
+// its own Meter streaming its own share of the 256 MiB (rates are the threads' sum).
+void BM_ChainDramThreads(benchmark::State& state) {
+  const std::vector<int16_t>& big = BigFrames<int16_t>();
+  const size_t share = big.size() / (kNv + kNc) / static_cast<size_t>(state.threads());
+  const int16_t* mine = big.data() + static_cast<size_t>(state.thread_index()) * share * (kNv + kNc);
+  RunChainDram(state, share, share * (kNv + kNc) * sizeof(int16_t), [&](size_t pos, size_t n) {
+    return meterdsp::FrameBlock<int16_t>{mine + pos * (kNv + kNc), n, kNv + kNc};
+  });
+}
+
+// The read roofline on one and on two threads, each reading its own share of the 256 MiB.
+void BM_RooflineReadThreads(benchmark::State& state) {
+  const std::vector<int16_t>& big = BigFrames<int16_t>();
+  const size_t n = big.size() / static_cast<size_t>(state.threads()) / 16 * 16;
+  const int16_t* mine = big.data() + static_cast<size_t>(state.thread_index()) * n;
+  int64_t sum = 0;
+  for (auto _ : state) {
+    int32_t acc[16] = {};
+    for (size_t k = 0; k + 16 <= n; k += 16)
+      for (int l = 0; l < 16; ++l) acc[l] += mine[k + l];
+    for (int l = 0; l < 16; ++l) sum += acc[l];
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(n * sizeof(int16_t)));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
+}
+
 template <typename Sample>
 void BM_ChainDramPlanar(benchmark::State& state) {
   const BigPlanar<Sample>& big = BigPlanarRows<Sample>();
@@ -496,6 +524,8 @@ METERDSP_DRAM_BENCH(BM_ChainDramFrames<int16_t>, "BM_ChainDram")->Arg(kFrames);
 METERDSP_DRAM_BENCH(BM_ChainDramFrames<int32_t>, "BM_ChainDramI32")->Arg(kFrames);
 METERDSP_DRAM_BENCH(BM_ChainDramPlanar<float>, "BM_ChainDramF32")->Arg(kFrames)->Arg(256);
 METERDSP_DRAM_BENCH(BM_ChainDramPlanar<double>, "BM_ChainDramF64")->Arg(kFrames)->Arg(256);
+METERDSP_DRAM_BENCH(BM_ChainDramThreads, "BM_ChainDramThreads")->Arg(kFrames)->Threads(1)->Threads(2)->UseRealTime();
+METERDSP_DRAM_BENCH(BM_RooflineReadThreads, "BM_RooflineReadThreads")->Threads(1)->Threads(2)->UseRealTime();
 
 int Register() {
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
