@@ -10,7 +10,8 @@ namespace {
 
 constexpr char kMagic[8] = {'M', 'D', 'S', 'P', 'S', 'N', 'A', 'P'};
 // Bump when the state layout or its meaning changes; sizeof(Meter) is checked as well.
-constexpr uint32_t kSnapshotVersion = 3;  // 2: the window engine's two tile layouts; 3: its lane scale
+constexpr uint32_t kSnapshotVersion = 4;  // 2: the window engine's two tile layouts; 3: its lane scale;
+                                          // 4: frames pending accumulation (WindowEngine::pending)
 
 struct SnapshotHeader {
   char magic[8];
