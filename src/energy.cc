@@ -1,5 +1,5 @@
 // Energy stage: four-quadrant registers from window results (scalar: three registers per
-// channel and window).
+// channel and window, each accumulated once: the resettable readings are derived).
 #include "meterdsp/energy.h"
 
 #include <cmath>
@@ -13,6 +13,28 @@ constexpr double kJoulesPerWh = 3600.0;
 
 double ValueWh(const EnergyAccumulator& a, double quantum_j) {
   return (static_cast<double>(a.quanta) * quantum_j + a.remainder_j) / kJoulesPerWh;
+}
+
+// The resettable reading lifetime − origin: whole quanta subtracted as integers, the
+// remainders (each in [0, quantum)) as one double subtraction.
+double ResettableWh(const EnergyAccumulator& lifetime, const EnergyAccumulator& origin, double quantum_j) {
+  EnergyAccumulator d;
+  d.quanta = lifetime.quanta - origin.quanta;
+  d.remainder_j = lifetime.remainder_j - origin.remainder_j;
+  return ValueWh(d, quantum_j);
+}
+
+// origin = lifetime − preset (preset ≥ 0 as an accumulator), normalised to a remainder in
+// [0, quantum) by borrowing one quantum.
+EnergyAccumulator OriginFor(const EnergyAccumulator& lifetime, const EnergyAccumulator& preset, double quantum_j) {
+  EnergyAccumulator o;
+  o.quanta = lifetime.quanta - preset.quanta;
+  o.remainder_j = lifetime.remainder_j - preset.remainder_j;
+  if (o.remainder_j < 0) {
+    o.remainder_j += quantum_j;
+    o.quanta -= 1;
+  }
+  return o;
 }
 }  // namespace
 
@@ -71,41 +93,37 @@ void AccumulateEnergy(EnergyRegisters& regs, const WindowResult& w) noexcept {
     const size_t reg[3] = {import ? size_t{kWhImport} : size_t{kWhExport}, size_t{kVarhQ1} + quad - 1u,
                            import ? size_t{kVAhImport} : size_t{kVAhExport}};
     const double joules[3] = {std::fabs(w.p[k]) * dt, std::fabs(w.q[k]) * dt, w.s[k] * dt};
-    for (size_t r = 0; r < 3; ++r) {
-      AddJoules(regs.resettable[k][reg[r]], joules[r], q, inv);
-      AddJoules(regs.lifetime[k][reg[r]], joules[r], q, inv);
-    }
+    for (size_t r = 0; r < 3; ++r) AddJoules(regs.lifetime[k][reg[r]], joules[r], q, inv);
   }
 }
 
 double EnergyWh(const EnergyRegisters& regs, EnergyScope scope, size_t index, EnergyRegister reg,
                 bool lifetime) noexcept {
   if (reg >= kEnergyRegisterCount) return 0.0;
-  const auto& table = lifetime ? regs.lifetime : regs.resettable;
-  if (scope == EnergyScope::kChannel) {
-    return index < regs.currents ? ValueWh(table[index][reg], regs.quantum_j) : 0.0;
-  }
+  auto value = [&](size_t k) {
+    return lifetime ? ValueWh(regs.lifetime[k][reg], regs.quantum_j)
+                    : ResettableWh(regs.lifetime[k][reg], regs.origin[k][reg], regs.quantum_j);
+  };
+  if (scope == EnergyScope::kChannel) return index < regs.currents ? value(index) : 0.0;
   double sum = 0;
   for (size_t k = 0; k < regs.currents; ++k) {
-    if (scope == EnergyScope::kTotal || regs.phase[k] == index) {
-      sum += ValueWh(table[k][reg], regs.quantum_j);
-    }
+    if (scope == EnergyScope::kTotal || regs.phase[k] == index) sum += value(k);
   }
   return sum;
 }
 
 Status ClearEnergy(EnergyRegisters& regs, size_t channel, double now_s) noexcept {
+  auto clear = [&](size_t k) {
+    std::memcpy(regs.origin[k], regs.lifetime[k], sizeof(regs.origin[k]));  // reading 0 from here on
+    regs.channel_reset_s[k] = now_s;
+  };
   if (channel == SIZE_MAX) {
-    for (size_t k = 0; k < regs.currents; ++k) {
-      for (auto& a : regs.resettable[k]) a = EnergyAccumulator{};
-      regs.channel_reset_s[k] = now_s;
-    }
+    for (size_t k = 0; k < regs.currents; ++k) clear(k);
     regs.reset_s = now_s;
     return Status::kOk;
   }
   if (channel >= regs.currents) return Status::kBadChannelCount;
-  for (auto& a : regs.resettable[channel]) a = EnergyAccumulator{};
-  regs.channel_reset_s[channel] = now_s;
+  clear(channel);
   return Status::kOk;
 }
 
@@ -113,9 +131,9 @@ Status PresetEnergy(EnergyRegisters& regs, size_t channel, EnergyRegister reg, d
                     double now_s) noexcept {
   if (channel >= regs.currents) return Status::kBadChannelCount;
   if (reg >= kEnergyRegisterCount || !std::isfinite(wh) || wh < 0) return Status::kBadThreshold;
-  EnergyAccumulator a;
-  AddJoules(a, wh * kJoulesPerWh, regs.quantum_j);
-  regs.resettable[channel][reg] = a;
+  EnergyAccumulator preset;
+  AddJoules(preset, wh * kJoulesPerWh, regs.quantum_j);
+  regs.origin[channel][reg] = OriginFor(regs.lifetime[channel][reg], preset, regs.quantum_j);
   regs.channel_reset_s[channel] = now_s;
   return Status::kOk;
 }

@@ -115,6 +115,52 @@ TEST(EnergyTest, NoCreepClearPresetAndLifetime) {
   EXPECT_EQ(ClearEnergy(e, 5, 0), Status::kBadChannelCount);
 }
 
+
+// The resettable reading is lifetime − origin (one accumulation per register): after a clear it
+// counts only what came since, after a preset it starts at the preset — below the lifetime
+// value, above it (a negative origin), and with a preset remainder larger than the lifetime's
+// (the origin borrows a quantum) — and it keeps following the lifetime register afterwards.
+// Expectations: exact sums of the increments (each window adds 0.2 s · P joules).
+TEST(EnergyTest, ResettableReadingIsLifetimeSinceClearOrPreset) {
+  auto e = MakeEnergy(3, {0, 1, 2});
+  const double p = 1234.567;  // W; 0.2-s windows add 246.9134 J = 68.587… quanta of 3.6 J
+  const double wh_per_window = p * 0.2 / 3600.0;
+  auto run = [&](int windows) {
+    for (int w = 0; w < windows; ++w) AccumulateEnergy(e, Window(0, 0.2, {{5, p, 0}, {5, p, 0}, {5, p, 0}}));
+  };
+  auto reading = [&](size_t k, bool lifetime = false) {
+    return EnergyWh(e, EnergyScope::kChannel, k, kWhImport, lifetime);
+  };
+  run(1000);
+  const double lifetime_1000 = reading(0, true);
+  ASSERT_NEAR(lifetime_1000, 1000 * wh_per_window, 1e-9);
+  ASSERT_EQ(reading(0), lifetime_1000);  // never cleared: the lifetime value itself, bit for bit
+  ASSERT_EQ(ClearEnergy(e, 0, 200.0), Status::kOk);
+  ASSERT_EQ(PresetEnergy(e, 1, kWhImport, 1e6, 200.0), Status::kOk);      // far above lifetime
+  ASSERT_EQ(PresetEnergy(e, 2, kWhImport, 0.0009, 200.0), Status::kOk);   // below, remainder 3.24 J
+  EXPECT_EQ(reading(0), 0.0);
+  EXPECT_NEAR(reading(1), 1e6, 1e-9);
+  EXPECT_NEAR(reading(2), 0.0009, 1e-15);
+  for (size_t k = 0; k < 3; ++k) EXPECT_EQ(reading(k, true), lifetime_1000);  // lifetime untouched
+  run(777);
+  EXPECT_NEAR(reading(0), 777 * wh_per_window, 1e-9);
+  EXPECT_NEAR(reading(1), 1e6 + 777 * wh_per_window, 1e-9);
+  EXPECT_NEAR(reading(2), 0.0009 + 777 * wh_per_window, 1e-9);
+  EXPECT_NEAR(reading(0, true), 1777 * wh_per_window, 1e-9);
+  // The origin keeps a remainder in [0, quantum) like any accumulator (a borrow, not a negative
+  // remainder), and channel 1's origin is below zero.
+  for (size_t k = 0; k < 3; ++k) {
+    EXPECT_GE(e.origin[k][kWhImport].remainder_j, 0.0);
+    EXPECT_LT(e.origin[k][kWhImport].remainder_j, e.quantum_j);
+  }
+  EXPECT_LT(e.origin[1][kWhImport].quanta, 0);
+  // Clear all: every reading restarts from zero; the channel sum follows the channels.
+  ASSERT_EQ(ClearEnergy(e, SIZE_MAX, 400.0), Status::kOk);
+  run(10);
+  for (size_t k = 0; k < 3; ++k) EXPECT_NEAR(reading(k), 10 * wh_per_window, 1e-11);
+  EXPECT_NEAR(EnergyWh(e, EnergyScope::kTotal, 0, kWhImport), 30 * wh_per_window, 1e-10);
+  EXPECT_NEAR(EnergyWh(e, EnergyScope::kTotal, 0, kWhImport, true), 3 * 1787 * wh_per_window, 1e-8);
+}
 // ------------------------------------------------------------------ demand
 
 struct DemandRun {

@@ -1,7 +1,11 @@
 // meterdsp/energy.h — stage 3 of the data flow: four-quadrant energy registers.
 //
 // What: per current channel, eight registers (wh_import, wh_export, varh_q1..q4, vah_import,
-// vah_export), each as a resettable and a lifetime (never cleared) copy. Phase and total values
+// vah_export), each as a lifetime (never cleared) and a resettable reading. Only the lifetime
+// register accumulates; the resettable reading is the lifetime value minus an origin that a
+// clear sets to the lifetime value and a preset to the lifetime value minus the preset (one
+// accumulation per register and window instead of two; exact to one double rounding of a
+// value below one quantum, never accumulated). Phase and total values
 // are sums of the channel registers (each channel is split by its own sign before summing —
 // never net before splitting). Every register is an integer count of a fixed quantum plus an
 // exact carried remainder, so no energy is lost or invented whatever the window size.
@@ -76,8 +80,10 @@ struct EnergyRegisters {
   double quantum_j = 3.6;
   size_t voltages = 0, currents = 0;
   uint8_t phase[kMaxCurrents] = {};
-  EnergyAccumulator resettable[kMaxCurrents][kEnergyRegisterCount];
   EnergyAccumulator lifetime[kMaxCurrents][kEnergyRegisterCount];
+  // resettable reading = lifetime − origin; origin.quanta may be negative (after a preset above
+  // the lifetime value), 0 ≤ origin.remainder_j < quantum_j as for any accumulator.
+  EnergyAccumulator origin[kMaxCurrents][kEnergyRegisterCount];
   double channel_reset_s[kMaxCurrents] = {};  // sample time of each channel's last clear/preset
   double reset_s = 0;                         // sample time of the last clear of all channels
 };
