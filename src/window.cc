@@ -113,14 +113,17 @@ void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
 // Measure(): accumulates samples [b, e) (relative to the chunk origin) of every row into
 // sums[row][kSumCount] (lanes for whole vectors, double for the head and tail).
 // One row of it into sums[kSumCount].
-HWY_INLINE void MeasureRow(const KernelRows& row, size_t b, size_t e, double* HWY_RESTRICT sums) {
+HWY_INLINE void MeasureRow(const KernelRows& row, size_t b, size_t e, double* HWY_RESTRICT sums,
+                           const float* ahead = nullptr) {
   HWY_ALIGN float lanes[kSumCount * kMaxLanes];
   for (float& x : lanes) x = 0.0f;
-  AccumulateSpanUnpadded(row, b, e, lanes, sums);
+  AccumulateSpanUnpadded(row, b, e, lanes, sums, ahead);
   ReduceLanesToDouble(lanes, sums);
 }
 void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, double* sums) {
-  for (size_t k = 0; k < count; ++k) MeasureRow(rows[k], b, e, sums + k * kSumCount);
+  for (size_t k = 0; k < count; ++k) {
+    MeasureRow(rows[k], b, e, sums + k * kSumCount, k + 1 < count ? rows[k + 1].x : nullptr);
+  }
 }
 
 // Measure() on float64 rows: demotes samples [0, len) of every row x[ch] (voltages first) to
@@ -133,20 +136,24 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
   const size_t N = hn::Lanes(d);
   // A value beyond the float32 range demotes to ±Inf (x86) or ±FLT_MAX (SCALAR); either way
   // its square overflows, Σy² reads Inf and Measure reports kNonFiniteInput.
-  auto demote = [&](const double* HWY_RESTRICT src, float* HWY_RESTRICT dst) {
+  // next: the row demoted after this one, its chunk prefetched meanwhile (see MeasureChunkImpl).
+  auto demote = [&](const double* HWY_RESTRICT src, float* HWY_RESTRICT dst, const double* next) {
     size_t j = 0;
-    for (; j + N <= len; j += N) hn::StoreU(hn::DemoteTo(df, hn::LoadU(d, src + j)), df, dst + j);
+    for (; j + N <= len; j += N) {
+      if (next != nullptr && j % 8 == 0) __builtin_prefetch(next + j, 0, 3);  // a line per 8 doubles
+      hn::StoreU(hn::DemoteTo(df, hn::LoadU(d, src + j)), df, dst + j);
+    }
     for (; j < len; ++j) dst[j] = ToFloat32(src[j]);
   };
   HWY_ALIGN float v[kMaxVoltages][kMeasureChunkF64];
   HWY_ALIGN float y[kMeasureChunkF64];
-  for (size_t k = 0; k < nv; ++k) demote(x[k], v[k]);
+  for (size_t k = 0; k < nv; ++k) demote(x[k], v[k], nullptr);
   for (size_t ch = 0; ch < nch; ++ch) {
     KernelRows r;
     if (ch < nv) {
       r.x = v[ch];
     } else {
-      demote(x[ch], y);
+      demote(x[ch], y, ch + 1 < nch ? x[ch + 1] : nullptr);
       r.x = y;
     }
     r.ref = v[ReferenceRow(ch, nv, phase)];

@@ -269,7 +269,8 @@ HWY_INLINE void AccumulatePair(const KernelRows& ra, const KernelRows& rb, size_
 // need no delay filter: whole vectors go to the lanes, the head and tail samples are added
 // to edge[kSumCount] in double.
 HWY_INLINE void AccumulateSpanUnpadded(const KernelRows& r, size_t b, size_t e,
-                                       float* HWY_RESTRICT acc, double* HWY_RESTRICT edge) {
+                                       float* HWY_RESTRICT acc, double* HWY_RESTRICT edge,
+                                       const float* ahead = nullptr) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   size_t vb = (b + N - 1) / N * N;
@@ -285,7 +286,12 @@ HWY_INLINE void AccumulateSpanUnpadded(const KernelRows& r, size_t b, size_t e,
   };
   for (size_t t = b; t < vb; ++t) scalar(t);
   for (size_t t = ve < vb ? vb : ve; t < e; ++t) scalar(t);
-  if (ve > vb) {
+  if (ve > vb && ahead != nullptr) {
+    AccumulateSpanWith(d, r, vb, ve, acc, [&](ptrdiff_t t) {
+      if (t % 16 == 0) __builtin_prefetch(ahead + t, 0, 3);  // a 64-byte line per 16 floats
+      return hn::LoadU(d, r.x + t);
+    });
+  } else if (ve > vb) {
     KernelRows plain = r;
     plain.filter = nullptr;
     AccumulateSpan(plain, vb, ve, acc);
