@@ -1297,7 +1297,7 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   for (size_t t = std::max(full_hi, full_lo); t <= std::min(hi + 1, n - 1); ++t) add_weighted(t);
 
   constexpr bool kInPlace = std::is_same_v<Sample, float>;
-  constexpr size_t kChunk = kInPlace ? 1024 : kMeasureChunkF64;
+  constexpr size_t kChunk = kInPlace ? 2048 : kMeasureChunkF64;
   alignas(64) float cbuf[kChunk], sbuf[kChunk];
   for (size_t c0 = full_lo; c0 < full_hi; c0 += kChunk) {
     const size_t len = std::min(kChunk, full_hi - c0);
