@@ -90,6 +90,14 @@ def main(build):
         f"({r2['bytes_per_second'] / r1['bytes_per_second']:.2f}× one thread), of which the two chains read "
         f"{100 * t2['bytes_per_second'] / r2['bytes_per_second']:.0f} %: panels scale with cores."
         if t1 and t2 and r1 and r2 else "- Two cores: not measured.")
+    # Measure() in C++ on 10 s × 95 float32 rows: rows in the caches, and after a 64-MiB read.
+    mc, mf = wb.get("BM_MeasureLong/cached"), wb.get("BM_MeasureLong/first_call")
+    measure_long = (
+        f"- `Measure()` (C++) on 10 s × 95 float32 rows (9.7 MB): {mc['real_time']:.2f} ms with the rows in the "
+        f"caches ({mc['bytes_per_second'] / 1e9:.1f} GB/s), {mf['real_time']:.2f} ms on a first call after a 64-MiB "
+        f"read ({mf['bytes_per_second'] / 1e9:.1f} GB/s = {100 * mf['bytes_per_second'] / roof['bytes_per_second']:.0f} % "
+        f"of the read roofline)."
+        if mc and mf else "- Measure() on 10 s: not measured.")
     chains = [f"{c}/{best}" for c in ("ChainFramesI16", "ChainFramesI16_skewcal", "ChainFramesI32",
                                           "ChainPlanarF32", "ChainPlanarF64")]
     all_cv = spreads(build / "window_bench.json")
@@ -130,6 +138,7 @@ def main(build):
         f"({m.group(2)}–{m.group(3)}× over the rounds) with the arrays in cache; {m.group(4)}× on the first "
         f"call after NumPy's run, which reads the 9.7 MB of arrays from memory." if m else
         "- NumPy comparison: not run.",
+        measure_long,
         f"- `Meter.process` from Python on float32 (whole chain): {mp.group(1)} panels per core in real time "
         "(target 5,000)" + (f"; on a {ml.group(1)}-s recording ({ml.group(2)} MiB, DRAM-resident) {ml.group(3)}"
                             if ml else "") + (f", as float64 ({ml64.group(1)} MiB, read in place) {ml64.group(2)}"
