@@ -9,6 +9,7 @@
 //   next to the full chain on DRAM-resident int16 frames;
 // - Measure() on planar float32, and the plain scalar reference as a peer.
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <cmath>
 #include <cstring>
@@ -269,6 +270,13 @@ void BM_MeasureLong(benchmark::State& state, bool first_call) {
 }
 BENCHMARK_CAPTURE(BM_MeasureLong, cached, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_MeasureLong, first_call, true)->Unit(benchmark::kMillisecond);
+
+// The plain scalar reference allocates about 2 MB per call (95 rows of 20 KB). glibc gives the
+// heap's freed top back to the OS or not depending on what the other benchmarks left above it,
+// and on this VM faulting those pages in again made a call 3.5 or 9 ms from run to run (the
+// random interleaving changes the layout). Freed memory stays with the process: the reference
+// is timed as computation, at its steady state.
+const bool kKeepFreedMemory = [] { return mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1; }();
 
 // The plain scalar reference of tests/reference (double precision, per-sample loops) on the
 // same second of data: the peer for "AVX3 vs the scalar reference".
