@@ -111,8 +111,10 @@ void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
 }
 
 // Measure(): accumulates samples [b, e) (relative to the chunk origin) of every row into
-// sums[row][kSumCount] (lanes for whole vectors, double for the head and tail).
-// One row of it into sums[kSumCount].
+// sums[row][kSumCount] (lanes for whole vectors, double for the head and tail), each row with
+// the next one's [b, e) prefetched into L1 meanwhile: a row's accumulation is too short to hide
+// the memory latency of the next row's first lines on its own (docs/performance.md).
+// One row of it into sums[kSumCount]; ahead: the next row (nullptr: none).
 HWY_INLINE void MeasureRow(const KernelRows& row, size_t b, size_t e, double* HWY_RESTRICT sums,
                            const float* ahead = nullptr) {
   HWY_ALIGN float lanes[kSumCount * kMaxLanes];

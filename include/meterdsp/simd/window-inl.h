@@ -267,7 +267,8 @@ HWY_INLINE void AccumulatePair(const KernelRows& ra, const KernelRows& rb, size_
 
 // As AccumulateSpan for rows that are readable only on [b, e) (caller-owned arrays) and
 // need no delay filter: whole vectors go to the lanes, the head and tail samples are added
-// to edge[kSumCount] in double.
+// to edge[kSumCount] in double. ahead (optional): a row whose [b, e) is prefetched into L1
+// meanwhile, a line per 16 floats (the values are the same either way).
 HWY_INLINE void AccumulateSpanUnpadded(const KernelRows& r, size_t b, size_t e,
                                        float* HWY_RESTRICT acc, double* HWY_RESTRICT edge,
                                        const float* ahead = nullptr) {
