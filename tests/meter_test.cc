@@ -161,6 +161,7 @@ TEST(EnergyTest, ResettableReadingIsLifetimeSinceClearOrPreset) {
   EXPECT_NEAR(EnergyWh(e, EnergyScope::kTotal, 0, kWhImport), 30 * wh_per_window, 1e-10);
   EXPECT_NEAR(EnergyWh(e, EnergyScope::kTotal, 0, kWhImport, true), 3 * 1787 * wh_per_window, 1e-8);
 }
+
 // ------------------------------------------------------------------ demand
 
 struct DemandRun {
