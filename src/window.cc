@@ -110,27 +110,99 @@ void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
   }
 }
 
-// Measure(): accumulates samples [b, e) (relative to the chunk origin) of every row into
-// sums[row][kSumCount] (lanes for whole vectors, double for the head and tail), each row with
-// the next one's [b, e) prefetched into L1 meanwhile: a row's accumulation is too short to hide
-// the memory latency of the next row's first lines on its own (docs/performance.md).
-// One row of it into sums[kSumCount]; ahead: the next row (nullptr: none).
-HWY_INLINE void MeasureRow(const KernelRows& row, size_t b, size_t e, double* HWY_RESTRICT sums,
-                           const float* ahead = nullptr) {
-  HWY_ALIGN float lanes[kSumCount * kMaxLanes];
-  for (float& x : lanes) x = 0.0f;
-  AccumulateSpanUnpadded(row, b, e, lanes, sums, ahead);
-  ReduceLanesToDouble(lanes, sums);
+// The last count < kMeasureGroup rows of a chunk, side by side as well (one row alone waits on
+// its own memory stream).
+HWY_INLINE void MeasureRest(const KernelRows* rows, size_t count, size_t len, double* sums) {
+  switch (count) {
+    case 0: return;
+    case 1: return MeasureRows<1>(rows, len, sums);
+#if METERDSP_MEASURE_GROUP > 2
+    case 2: return MeasureRows<2>(rows, len, sums);
+    case 3: return MeasureRows<3>(rows, len, sums);
+#endif
+    default: break;
+  }
+  for (size_t k = 0; k < count; ++k) MeasureRows<1>(rows + k, len, sums + k * kSumCount);
 }
-void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t b, size_t e, double* sums) {
-  for (size_t k = 0; k < count; ++k) {
-    MeasureRow(rows[k], b, e, sums + k * kSumCount, k + 1 < count ? rows[k + 1].x : nullptr);
+
+// Measure(): accumulates samples [0, len) (relative to the chunk origin) of every row into
+// sums[row][kSumCount], kMeasureGroup rows at a time (MeasureRows).
+void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t len, double* sums) {
+  size_t k = 0;
+  for (; k + kMeasureGroup <= count; k += kMeasureGroup) {
+    MeasureRows<kMeasureGroup>(rows + k, len, sums + k * kSumCount,
+                               k + 2 * kMeasureGroup <= count ? rows + k + kMeasureGroup : nullptr);
+  }
+  MeasureRest(rows + k, count - k, len, sums + k * kSumCount);
+}
+
+// Measure()'s reference voltage: the sum, minimum and maximum of x[0, n) in double, in one
+// pass of double vectors (the samples widened exactly; lane partial sums, then the lanes).
+template <typename Sample>
+HWY_INLINE void SumMinMax(const Sample* HWY_RESTRICT x, size_t n, double* HWY_RESTRICT out) {
+  const hn::ScalableTag<double> d;
+  const hn::Rebind<Sample, decltype(d)> ds;
+  const size_t N = hn::Lanes(d);
+  auto sum = hn::Zero(d), sum2 = hn::Zero(d);
+  auto lo = hn::Set(d, HUGE_VAL), hi = hn::Set(d, -HUGE_VAL);
+  auto widen = [&](size_t t) {
+    if constexpr (std::is_same_v<Sample, double>) {
+      return hn::LoadU(d, x + t);
+    } else {
+      return hn::PromoteTo(d, hn::LoadU(ds, x + t));
+    }
+  };
+  size_t t = 0;
+  for (; t + 2 * N <= n; t += 2 * N) {  // two sums: two independent add chains
+    const auto a = widen(t), b = widen(t + N);
+    sum = hn::Add(sum, a);
+    sum2 = hn::Add(sum2, b);
+    lo = hn::Min(lo, hn::Min(a, b));
+    hi = hn::Max(hi, hn::Max(a, b));
+  }
+  double total = hn::GetLane(hn::SumOfLanes(d, hn::Add(sum, sum2)));
+  double mn = hn::GetLane(hn::MinOfLanes(d, lo)), mx = hn::GetLane(hn::MaxOfLanes(d, hi));
+  for (; t < n; ++t) {
+    const double v = x[t];
+    total += v;
+    mn = std::min(mn, v);
+    mx = std::max(mx, v);
+  }
+  out[0] = total;
+  out[1] = mn;
+  out[2] = mx;
+}
+void SumMinMaxF32Impl(const float* x, size_t n, double* out) { SumMinMax(x, n, out); }
+void SumMinMaxF64Impl(const double* x, size_t n, double* out) { SumMinMax(x, n, out); }
+
+// Measure()'s fundamental reference rows: cosr[j] = cos(th0 + j·omega), sinr[j] = sin(...),
+// as float32, for j < len rounded up to whole double vectors (the arrays have room). One
+// phasor per double lane, anchored with std::cos/std::sin and rotated a vector of samples at a
+// time (at most kChunk / 2 rotations per call: the drift stays at double rounding).
+void PhasorRowsImpl(double th0, double omega, size_t len, float* HWY_RESTRICT cosr, float* HWY_RESTRICT sinr) {
+  const hn::ScalableTag<double> d;
+  const hn::Rebind<float, decltype(d)> df;
+  const size_t N = hn::Lanes(d);
+  HWY_ALIGN double c0[kMaxLanes], s0[kMaxLanes];
+  for (size_t u = 0; u < N; ++u) {
+    c0[u] = std::cos(th0 + static_cast<double>(u) * omega);
+    s0[u] = std::sin(th0 + static_cast<double>(u) * omega);
+  }
+  auto c = hn::Load(d, c0), s = hn::Load(d, s0);
+  const auto dc = hn::Set(d, std::cos(static_cast<double>(N) * omega));
+  const auto ds = hn::Set(d, std::sin(static_cast<double>(N) * omega));
+  for (size_t j = 0; j < len; j += N) {
+    hn::StoreU(hn::DemoteTo(df, c), df, cosr + j);
+    hn::StoreU(hn::DemoteTo(df, s), df, sinr + j);
+    const auto next_c = hn::MulSub(c, dc, hn::Mul(s, ds));  // rotation by N·omega
+    s = hn::MulAdd(s, dc, hn::Mul(c, ds));
+    c = next_c;
   }
 }
 
 // Measure() on float64 rows: demotes samples [0, len) of every row x[ch] (voltages first) to
-// float32 and accumulates them as MeasureChunkImpl does (reference rows: ReferenceRow).
-// Precondition: len ≤ kMeasureChunkF64.
+// float32 and accumulates them as MeasureChunkImpl does (reference rows: ReferenceRow), the
+// currents kMeasureGroup rows at a time. Precondition: len ≤ kMeasureChunkF64.
 void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv, size_t nch, size_t len,
                          const float* cosr, const float* sinr, double* sums) {
   const hn::ScalableTag<double> d;
@@ -138,31 +210,46 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
   const size_t N = hn::Lanes(d);
   // A value beyond the float32 range demotes to ±Inf (x86) or ±FLT_MAX (SCALAR); either way
   // its square overflows, Σy² reads Inf and Measure reports kNonFiniteInput.
-  // next: the row demoted after this one, its chunk prefetched meanwhile (see MeasureChunkImpl).
-  auto demote = [&](const double* HWY_RESTRICT src, float* HWY_RESTRICT dst, const double* next) {
+  HWY_ALIGN float v[kMaxVoltages][kMeasureChunkF64];
+  HWY_ALIGN float y[kMeasureGroup][kMeasureChunkF64];
+  // Rows [ch, ch + count) that are not yet demoted (the currents; the voltages first), side by
+  // side as MeasureRows reads them, the next count rows' chunks prefetched meanwhile.
+  bool voltages_done = false;
+  auto demote = [&](size_t ch, size_t count) {
+    const size_t first = voltages_done ? std::max(ch, nv) : ch;
+    float* dst[kMeasureGroup > kMaxVoltages ? kMeasureGroup : kMaxVoltages];
+    for (size_t row = first; row < ch + count; ++row) dst[row - first] = row < nv ? v[row] : y[row - ch];
+    const size_t n = ch + count > first ? ch + count - first : 0;
     size_t j = 0;
     for (; j + N <= len; j += N) {
-      if (next != nullptr && j % 8 == 0) __builtin_prefetch(next + j, 0, 3);  // a line per 8 doubles
-      hn::StoreU(hn::DemoteTo(df, hn::LoadU(d, src + j)), df, dst + j);
+      for (size_t g = 0; g < n; ++g) {
+        if (first + g + count < nch && j % 8 == 0) __builtin_prefetch(x[first + g + count] + j, 0, 3);
+        hn::StoreU(hn::DemoteTo(df, hn::LoadU(d, x[first + g] + j)), df, dst[g] + j);
+      }
     }
-    for (; j < len; ++j) dst[j] = ToFloat32(src[j]);
+    for (size_t g = 0; g < n; ++g) {
+      for (size_t t = j; t < len; ++t) dst[g][t] = ToFloat32(x[first + g][t]);
+    }
   };
-  HWY_ALIGN float v[kMaxVoltages][kMeasureChunkF64];
-  HWY_ALIGN float y[kMeasureChunkF64];
-  for (size_t k = 0; k < nv; ++k) demote(x[k], v[k], nullptr);
-  for (size_t ch = 0; ch < nch; ++ch) {
-    KernelRows r;
-    if (ch < nv) {
-      r.x = v[ch];
-    } else {
-      demote(x[ch], y, ch + 1 < nch ? x[ch + 1] : nullptr);
-      r.x = y;
+  demote(0, nv);
+  voltages_done = true;
+  auto rows_of = [&](size_t ch, size_t count, KernelRows* r) {
+    demote(ch, count);
+    for (size_t g = 0; g < count; ++g) {
+      r[g].x = ch + g < nv ? v[ch + g] : y[g];
+      r[g].ref = v[ReferenceRow(ch + g, nv, phase)];
+      r[g].cosr = cosr;
+      r[g].sinr = sinr;
     }
-    r.ref = v[ReferenceRow(ch, nv, phase)];
-    r.cosr = cosr;
-    r.sinr = sinr;
-    MeasureRow(r, 0, len, sums + ch * kSumCount);
+  };
+  KernelRows r[kMeasureGroup];
+  size_t ch = 0;
+  for (; ch + kMeasureGroup <= nch; ch += kMeasureGroup) {
+    rows_of(ch, kMeasureGroup, r);
+    MeasureRows<kMeasureGroup>(r, len, sums + ch * kSumCount);
   }
+  rows_of(ch, nch - ch, r);
+  MeasureRest(r, nch - ch, len, sums + ch * kSumCount);
 }
 
 // Moves the lane partial sums of channels [first, first + nch) into their double window sums
@@ -170,19 +257,9 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
 // and clears them.
 void FlushLanesImpl(WindowEngine& m, size_t first, size_t nch) {
   const hn::ScalableTag<float> d;
-  size_t i = 0;  // flat index (ch − first)·kSumCount + q of the lanes and of the sums
-  float* lanes = &m.lanes[first][0][0];
-  double* sums = &m.sums[first][0];
-#ifdef METERDSP_REDUCE_EIGHT
-  for (; i + 8 <= nch * kSumCount; i += 8) {
-    _mm512_storeu_pd(sums + i, _mm512_add_pd(_mm512_loadu_pd(sums + i), ReduceEightLanes(lanes + i * kMaxLanes)));
-    for (size_t k = 0; k < 8; ++k) hn::Store(hn::Zero(d), d, lanes + (i + k) * kMaxLanes);
-  }
-#endif
-  for (; i < nch * kSumCount; ++i) {
-    ReduceLanesToDouble(lanes + i * kMaxLanes, sums + i, 1);
-    hn::Store(hn::Zero(d), d, lanes + i * kMaxLanes);
-  }
+  float* lanes = &m.lanes[first][0][0];  // flat index (ch − first)·kSumCount + q, as the sums
+  ReduceManyLanesToDouble(lanes, &m.sums[first][0], nch * kSumCount);
+  for (size_t i = 0; i < nch * kSumCount; ++i) hn::Store(hn::Zero(d), d, lanes + i * kMaxLanes);
 }
 
 // deg[k] = atan2(y[k], x[k]) in degrees, (−180, 180], for k < n.
@@ -236,6 +313,9 @@ HWY_EXPORT(AccumulateTileImpl);
 HWY_EXPORT(DelayVoltagesImpl);
 HWY_EXPORT(MeasureChunkImpl);
 HWY_EXPORT(MeasureChunkF64Impl);
+HWY_EXPORT(PhasorRowsImpl);
+HWY_EXPORT(SumMinMaxF32Impl);
+HWY_EXPORT(SumMinMaxF64Impl);
 HWY_EXPORT(TargetNameImpl);
 HWY_EXPORT(FlushLanesImpl);
 HWY_EXPORT(LanesImpl);
@@ -1210,19 +1290,16 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   double mean = 0, peak = 0;
   for (size_t k = 0; k < nv; ++k) {
     const Sample* row = in.v + k * in.v_stride;
-    // Four partial sums and maxima: four independent chains instead of one latency-bound one.
-    double sum[4] = {0, 0, 0, 0}, pk4[4] = {0, 0, 0, 0};
-    size_t t = 0;
-    for (; t + 4 <= n; t += 4) {
-      for (size_t u = 0; u < 4; ++u) sum[u] += row[t + u];
+    // max |x − mean| from the extremes, in one pass: x − mean (rounded) is monotonic in x, so
+    // this is the same value as the largest rounded |x − mean| over the samples.
+    double smm[3];
+    if constexpr (std::is_same_v<Sample, float>) {
+      HWY_DYNAMIC_DISPATCH(SumMinMaxF32Impl)(row, n, smm);
+    } else {
+      HWY_DYNAMIC_DISPATCH(SumMinMaxF64Impl)(row, n, smm);
     }
-    for (; t < n; ++t) sum[0] += row[t];
-    const double mk = ((sum[0] + sum[1]) + (sum[2] + sum[3])) / static_cast<double>(n);
-    for (t = 0; t + 4 <= n; t += 4) {
-      for (size_t u = 0; u < 4; ++u) pk4[u] = std::max(pk4[u], std::fabs(row[t + u] - mk));
-    }
-    for (; t < n; ++t) pk4[0] = std::max(pk4[0], std::fabs(row[t] - mk));
-    const double pk = std::max(std::max(pk4[0], pk4[1]), std::max(pk4[2], pk4[3]));
+    const double mk = smm[0] / static_cast<double>(n);
+    const double pk = std::max(smm[2] - mk, mk - smm[1]);
     if (pk > 0) {
       ref = k;
       mean = mk;
@@ -1301,27 +1378,15 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   constexpr bool kInPlace = std::is_same_v<Sample, float>;
   constexpr size_t kChunk = kInPlace ? 2048 : kMeasureChunkF64;
   alignas(64) float cbuf[kChunk], sbuf[kChunk];
-  for (size_t c0 = full_lo; c0 < full_hi; c0 += kChunk) {
-    const size_t len = std::min(kChunk, full_hi - c0);
-    // Four oscillators, each on every fourth sample: four independent recurrences.
-    constexpr size_t kOsc = 4;
-    static_assert(kChunk % kOsc == 0, "chunks hold whole oscillator groups");
-    double oc[kOsc], os[kOsc];
-    for (size_t u = 0; u < kOsc; ++u) {
-      const double th = omega * (static_cast<double>(c0 + u) - a);
-      oc[u] = std::cos(th);
-      os[u] = std::sin(th);
-    }
-    const double dc = std::cos(kOsc * omega), ds = std::sin(kOsc * omega);
-    for (size_t j = 0; j < len; j += kOsc) {  // cbuf / sbuf hold whole groups (kChunk % 4 == 0)
-      for (size_t u = 0; u < kOsc; ++u) {
-        cbuf[j + u] = static_cast<float>(oc[u]);
-        sbuf[j + u] = static_cast<float>(os[u]);
-        const double nc_ = oc[u] * dc - os[u] * ds;
-        os[u] = os[u] * dc + oc[u] * ds;
-        oc[u] = nc_;
-      }
-    }
+  // Chunks after the first start where the rows (the first current's, and every row that
+  // shares its alignment) begin a cache line: a vector load that straddles two lines costs
+  // twice the accesses (docs/performance.md). The first chunk is the few samples up to there.
+  const Sample* aligned_row = row_of(nc > 0 ? nv : 0) + full_lo;
+  constexpr size_t kLine = 64 / sizeof(Sample);
+  const size_t lead = (kLine - reinterpret_cast<uintptr_t>(aligned_row) / sizeof(Sample) % kLine) % kLine;
+  for (size_t c0 = full_lo, len = 0; c0 < full_hi; c0 += len) {
+    len = std::min(c0 == full_lo && lead != 0 ? lead : kChunk, full_hi - c0);
+    HWY_DYNAMIC_DISPATCH(PhasorRowsImpl)(omega * (static_cast<double>(c0) - a), omega, len, cbuf, sbuf);
     if constexpr (kInPlace) {
       KernelRows rows[kMaxChannels];
       for (size_t ch = 0; ch < nch; ++ch) {
@@ -1331,7 +1396,7 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
         rows[ch].sinr = sbuf;
         rows[ch].filter = nullptr;
       }
-      HWY_DYNAMIC_DISPATCH(MeasureChunkImpl)(rows, nch, 0, len, &sums[0][0]);
+      HWY_DYNAMIC_DISPATCH(MeasureChunkImpl)(rows, nch, len, &sums[0][0]);
     } else {
       const double* x[kMaxChannels];
       for (size_t ch = 0; ch < nch; ++ch) x[ch] = row_of(ch) + c0;

@@ -79,6 +79,8 @@ struct AheadBytes {
 #undef METERDSP_ALIGNED_FILTER  // per target
 #undef METERDSP_PAIRED_KERNEL   // per target
 #undef METERDSP_REDUCE_EIGHT    // per target
+#undef METERDSP_MEASURE_ONE_ROW  // per target
+#undef METERDSP_MEASURE_GROUP    // per target
 
 HWY_BEFORE_NAMESPACE();
 namespace meterdsp {
@@ -265,40 +267,6 @@ HWY_INLINE void AccumulatePair(const KernelRows& ra, const KernelRows& rb, size_
 }
 #endif
 
-// As AccumulateSpan for rows that are readable only on [b, e) (caller-owned arrays) and
-// need no delay filter: whole vectors go to the lanes, the head and tail samples are added
-// to edge[kSumCount] in double. ahead (optional): a row whose [b, e) is prefetched into L1
-// meanwhile, a line per 16 floats (the values are the same either way).
-HWY_INLINE void AccumulateSpanUnpadded(const KernelRows& r, size_t b, size_t e,
-                                       float* HWY_RESTRICT acc, double* HWY_RESTRICT edge,
-                                       const float* ahead = nullptr) {
-  const hn::ScalableTag<float> d;
-  const size_t N = hn::Lanes(d);
-  size_t vb = (b + N - 1) / N * N;
-  size_t ve = e / N * N;
-  if (vb > ve) vb = ve = e;
-  auto scalar = [&](size_t t) {
-    const double y = r.x[t];
-    edge[0] += y;
-    edge[1] += y * y;
-    edge[2] += y * r.ref[t];
-    edge[3] += y * r.cosr[t];
-    edge[4] += y * r.sinr[t];
-  };
-  for (size_t t = b; t < vb; ++t) scalar(t);
-  for (size_t t = ve < vb ? vb : ve; t < e; ++t) scalar(t);
-  if (ve > vb && ahead != nullptr) {
-    AccumulateSpanWith(d, r, vb, ve, acc, [&](ptrdiff_t t) {
-      if (t % 16 == 0) __builtin_prefetch(ahead + t, 0, 3);  // a 64-byte line per 16 floats
-      return hn::LoadU(d, r.x + t);
-    });
-  } else if (ve > vb) {
-    KernelRows plain = r;
-    plain.filter = nullptr;
-    AccumulateSpan(plain, vb, ve, acc);
-  }
-}
-
 // Writes y[t] (the delay-filtered row) for t in [b, e). May also write up to N − 1 entries
 // past e (the caller's row has room). Precondition as AccumulateSpan.
 HWY_INLINE void DelayRow(const float* HWY_RESTRICT x, const DelayFilter* f, size_t b,
@@ -466,6 +434,90 @@ HWY_INLINE __m512d ReduceEightLanes(const float* HWY_RESTRICT acc) {
   return _mm512_permutexvar_pd(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), r);
 }
 #endif
+
+// ReduceLanesToDouble for count consecutive lane vectors acc[i·kMaxLanes] → sums[i], the same
+// values, eight at a time on AVX-512.
+HWY_INLINE void ReduceManyLanesToDouble(const float* HWY_RESTRICT acc, double* HWY_RESTRICT sums, size_t count) {
+  size_t i = 0;
+#ifdef METERDSP_REDUCE_EIGHT
+  for (; i + 8 <= count; i += 8) {
+    _mm512_storeu_pd(sums + i, _mm512_add_pd(_mm512_loadu_pd(sums + i), ReduceEightLanes(acc + i * kMaxLanes)));
+  }
+#endif
+  ReduceLanesToDouble(acc + i * kMaxLanes, sums + i, count - i);
+}
+
+// Measure(): kMeasureGroup channels' rows at a time over [0, e) (caller-owned arrays, readable
+// only there, no delay filter), sharing the cos/sin loads. Several rows read side by side keep
+// several memory streams in flight (one row at a time waits on each row chunk's first lines;
+// docs/performance.md) and give the FMA pipes independent chains. Whole vectors go to lanes
+// that start at zero and are then added to sums[g][kSumCount] in double
+// (ReduceLanesToDouble), after the tail samples t ∈ [⌊e/N⌋·N, e), which are added to the sums
+// directly: each row takes the operations of a single-row pass in the same order, so the sums
+// are the same bits however the rows are grouped. ahead (optional): the next G rows, whose
+// [0, e) is prefetched into L1 meanwhile, a line per 16 floats per row (from DRAM the first
+// call gains 7–10 %, docs/performance.md).
+#if HWY_HAVE_SCALABLE || HWY_TARGET == HWY_SCALAR
+// Sizeless vectors cannot form arrays; SCALAR's one-lane vectors in arrays live in memory
+// (2.1× slower than one row at a time).
+#define METERDSP_MEASURE_ONE_ROW 1
+#define METERDSP_MEASURE_GROUP 1
+#elif HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
+#define METERDSP_MEASURE_GROUP 4  // 20 sums + 4 operands in 32 registers
+#else
+#define METERDSP_MEASURE_GROUP 2  // 10 sums + 4 operands in 16 registers
+#endif
+inline constexpr size_t kMeasureGroup = METERDSP_MEASURE_GROUP;
+template <size_t G>
+HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* HWY_RESTRICT sums,
+                            const KernelRows* HWY_RESTRICT ahead = nullptr) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d);
+  const size_t ve = e / N * N;
+  for (size_t g = 0; g < G; ++g) {
+    double* edge = sums + g * kSumCount;
+    for (size_t t = ve; t < e; ++t) {
+      const double y = r[g].x[t];
+      edge[0] += y;
+      edge[1] += y * y;
+      edge[2] += y * r[g].ref[t];
+      edge[3] += y * r[g].cosr[t];
+      edge[4] += y * r[g].sinr[t];
+    }
+  }
+  HWY_ALIGN float lanes[G][kSumCount * kMaxLanes];
+#ifdef METERDSP_MEASURE_ONE_ROW
+  static_assert(G == 1, "this target measures one row at a time");
+  for (float& x : lanes[0]) x = 0.0f;
+  AccumulateSpanWith(d, r[0], 0, ve, lanes[0], [&](ptrdiff_t t) {
+    if (ahead != nullptr && t % 16 == 0) __builtin_prefetch(ahead[0].x + t, 0, 3);
+    return hn::LoadU(d, r[0].x + t);
+  });
+#else
+  using V = hn::Vec<decltype(d)>;
+  V s[G][kSumCount];
+  for (size_t g = 0; g < G; ++g) {
+    for (size_t q = 0; q < kSumCount; ++q) s[g][q] = hn::Zero(d);
+  }
+  for (size_t t = 0; t < ve; t += N) {
+    const V cs = hn::LoadU(d, r[0].cosr + t), sn = hn::LoadU(d, r[0].sinr + t);
+    for (size_t g = 0; g < G; ++g) {
+      if (ahead != nullptr && t % 16 == 0) __builtin_prefetch(ahead[g].x + t, 0, 3);
+      const V y = hn::LoadU(d, r[g].x + t);
+      s[g][0] = hn::Add(s[g][0], y);
+      s[g][1] = hn::MulAdd(y, y, s[g][1]);
+      s[g][2] = hn::MulAdd(y, hn::LoadU(d, r[g].ref + t), s[g][2]);
+      s[g][3] = hn::MulAdd(y, cs, s[g][3]);
+      s[g][4] = hn::MulAdd(y, sn, s[g][4]);
+    }
+  }
+  for (size_t g = 0; g < G; ++g) {
+    for (size_t q = 0; q < kSumCount; ++q) hn::Store(s[g][q], d, lanes[g] + q * kMaxLanes);
+  }
+#endif
+  ReduceManyLanesToDouble(lanes[0], sums, G * kSumCount);  // lanes[g][q] → sums[g·kSumCount + q]
+}
+
 
 // atan2(y, x) in degrees, (−180, 180], per lane. Argument reduction to |t| ≤ tan(π/8), then
 // a degree-10 polynomial in t² (least squares on Chebyshev nodes against a long-double
