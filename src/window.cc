@@ -1378,14 +1378,10 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   constexpr bool kInPlace = std::is_same_v<Sample, float>;
   constexpr size_t kChunk = kInPlace ? 2048 : kMeasureChunkF64;
   alignas(64) float cbuf[kChunk], sbuf[kChunk];
-  // Chunks after the first start where the rows (the first current's, and every row that
-  // shares its alignment) begin a cache line: a vector load that straddles two lines costs
-  // twice the accesses (docs/performance.md). The first chunk is the few samples up to there.
-  const Sample* aligned_row = row_of(nc > 0 ? nv : 0) + full_lo;
-  constexpr size_t kLine = 64 / sizeof(Sample);
-  const size_t lead = (kLine - reinterpret_cast<uintptr_t>(aligned_row) / sizeof(Sample) % kLine) % kLine;
-  for (size_t c0 = full_lo, len = 0; c0 < full_hi; c0 += len) {
-    len = std::min(c0 == full_lo && lead != 0 ? lead : kChunk, full_hi - c0);
+  // Chunks start at sample offsets of the span, never at addresses: the sums, and so the
+  // results, depend on the samples alone, not on where the rows lie in memory (tested).
+  for (size_t c0 = full_lo; c0 < full_hi; c0 += kChunk) {
+    const size_t len = std::min(kChunk, full_hi - c0);
     HWY_DYNAMIC_DISPATCH(PhasorRowsImpl)(omega * (static_cast<double>(c0) - a), omega, len, cbuf, sbuf);
     if constexpr (kInPlace) {
       KernelRows rows[kMaxChannels];
