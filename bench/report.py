@@ -125,8 +125,10 @@ def main(build):
         f"- Why 70 % is out of reach on one core: the accumulation kernel alone (five multiply-adds per sample, "
         f"rows already in cache, nothing else done) runs at {rate(kb[f'Kernel/{best}']) / 1e9:.1f} G samples/s = "
         f"{100 * rate(kb[f'Kernel/{best}']) / roof['items_per_second']:.0f} % of the roofline's "
-        f"{roof['items_per_second'] / 1e9:.1f} G int16 samples/s; 70 % would leave the front end, the tracker and "
-        f"all per-window work almost no time (profile below)." + (
+        f"{roof['items_per_second'] / 1e9:.1f} G int16 samples/s: at 70 % of the roofline the kernel alone would "
+        f"take {70 * roof['items_per_second'] / rate(kb[f'Kernel/{best}']):.0f} % of the chain's time, leaving the "
+        f"rest for the front end, the tracker and all per-window work, which today take about four times the "
+        f"kernel's time (profile below)." + (
             f" The per-sample work alone — int16 frames converted into the frame-major tile and accumulated, tile "
             f"after tile, no tracker, no window ends, no later stage (`kernel_bench` LaneFloorI16) — reads "
             f"{floor_cache['bytes_per_second'] / 1e9:.1f} GB/s in cache but {floor_dram['bytes_per_second'] / 1e9:.1f} "
