@@ -455,8 +455,8 @@ HWY_INLINE void ReduceManyLanesToDouble(const float* HWY_RESTRICT acc, double* H
 // (ReduceLanesToDouble), after the tail samples t ∈ [⌊e/N⌋·N, e), which are added to the sums
 // directly: each row takes the operations of a single-row pass in the same order, so the sums
 // are the same bits however the rows are grouped. ahead (optional): the next G rows, whose
-// [0, e) is prefetched into L1 meanwhile, a line per 16 floats per row (from DRAM the first
-// call gains 7–10 %, docs/performance.md).
+// [0, e) is prefetched into L1 meanwhile, a line per 16 floats per row (for first calls, whose
+// rows come from DRAM; docs/performance.md).
 #if HWY_HAVE_SCALABLE || HWY_TARGET == HWY_SCALAR
 // Sizeless vectors cannot form arrays; SCALAR's one-lane vectors in arrays live in memory
 // (2.1× slower than one row at a time).
@@ -517,7 +517,6 @@ HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* 
 #endif
   ReduceManyLanesToDouble(lanes[0], sums, G * kSumCount);  // lanes[g][q] → sums[g·kSumCount + q]
 }
-
 
 // atan2(y, x) in degrees, (−180, 180], per lane. Argument reduction to |t| ≤ tan(π/8), then
 // a degree-10 polynomial in t² (least squares on Chebyshev nodes against a long-double
