@@ -15,27 +15,19 @@ double ValueWh(const EnergyAccumulator& a, double quantum_j) {
   return (static_cast<double>(a.quanta) * quantum_j + a.remainder_j) / kJoulesPerWh;
 }
 
-// The resettable reading lifetime − origin: whole quanta subtracted as integers, the
-// remainders (each in [0, quantum)) as one double subtraction.
-double ResettableWh(const EnergyAccumulator& lifetime, const EnergyAccumulator& origin, double quantum_j) {
+// a − b: whole quanta subtracted as integers, the remainders (each in [0, quantum)) as one
+// double subtraction, normalised to a remainder in [0, quantum) by borrowing one quantum.
+EnergyAccumulator Difference(const EnergyAccumulator& a, const EnergyAccumulator& b, double quantum_j) {
   EnergyAccumulator d;
-  d.quanta = lifetime.quanta - origin.quanta;
-  d.remainder_j = lifetime.remainder_j - origin.remainder_j;
-  return ValueWh(d, quantum_j);
+  d.quanta = a.quanta - b.quanta;
+  d.remainder_j = a.remainder_j - b.remainder_j;
+  if (d.remainder_j < 0) {
+    d.remainder_j += quantum_j;
+    d.quanta -= 1;
+  }
+  return d;
 }
 
-// origin = lifetime − preset (preset ≥ 0 as an accumulator), normalised to a remainder in
-// [0, quantum) by borrowing one quantum.
-EnergyAccumulator OriginFor(const EnergyAccumulator& lifetime, const EnergyAccumulator& preset, double quantum_j) {
-  EnergyAccumulator o;
-  o.quanta = lifetime.quanta - preset.quanta;
-  o.remainder_j = lifetime.remainder_j - preset.remainder_j;
-  if (o.remainder_j < 0) {
-    o.remainder_j += quantum_j;
-    o.quanta -= 1;
-  }
-  return o;
-}
 }  // namespace
 
 const char* EnergyRegisterName(size_t reg) noexcept {
@@ -100,9 +92,9 @@ void AccumulateEnergy(EnergyRegisters& regs, const WindowResult& w) noexcept {
 double EnergyWh(const EnergyRegisters& regs, EnergyScope scope, size_t index, EnergyRegister reg,
                 bool lifetime) noexcept {
   if (reg >= kEnergyRegisterCount) return 0.0;
-  auto value = [&](size_t k) {
-    return lifetime ? ValueWh(regs.lifetime[k][reg], regs.quantum_j)
-                    : ResettableWh(regs.lifetime[k][reg], regs.origin[k][reg], regs.quantum_j);
+  auto value = [&](size_t k) {  // resettable: lifetime − origin
+    const EnergyAccumulator& life = regs.lifetime[k][reg];
+    return ValueWh(lifetime ? life : Difference(life, regs.origin[k][reg], regs.quantum_j), regs.quantum_j);
   };
   if (scope == EnergyScope::kChannel) return index < regs.currents ? value(index) : 0.0;
   double sum = 0;
@@ -133,7 +125,8 @@ Status PresetEnergy(EnergyRegisters& regs, size_t channel, EnergyRegister reg, d
   if (reg >= kEnergyRegisterCount || !std::isfinite(wh) || wh < 0) return Status::kBadThreshold;
   EnergyAccumulator preset;
   AddJoules(preset, wh * kJoulesPerWh, regs.quantum_j);
-  regs.origin[channel][reg] = OriginFor(regs.lifetime[channel][reg], preset, regs.quantum_j);
+  // The reading lifetime − origin is the preset from here on.
+  regs.origin[channel][reg] = Difference(regs.lifetime[channel][reg], preset, regs.quantum_j);
   regs.channel_reset_s[channel] = now_s;
   return Status::kOk;
 }
