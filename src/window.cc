@@ -1376,7 +1376,10 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   for (size_t t = std::max(full_hi, full_lo); t <= std::min(hi + 1, n - 1); ++t) add_weighted(t);
 
   constexpr bool kInPlace = std::is_same_v<Sample, float>;
-  constexpr size_t kChunk = kInPlace ? 2048 : kMeasureChunkF64;
+  // 1024 float32 frames: a group's rows (4 × 4 KB), the next group's being prefetched, the
+  // reference rows (12 KB) and cos/sin (8 KB) come to about L1's size (2048 and 1536 frames:
+  // 1.2–1.4× the time on AVX-512 and AVX2; 768 and 512 no faster; docs/performance.md).
+  constexpr size_t kChunk = kInPlace ? 1024 : kMeasureChunkF64;
   alignas(64) float cbuf[kChunk], sbuf[kChunk];
   // Chunks start at sample offsets of the span, never at addresses: the sums, and so the
   // results, depend on the samples alone, not on where the rows lie in memory (tested).
