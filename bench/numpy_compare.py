@@ -111,19 +111,26 @@ def main():
     # run leaves the caches full of its float64 temporaries, so measure's first call after it
     # reads its 9.7 MB from memory ("cold"); its next calls find them in cache ("warm", as a
     # loop of calls over the same arrays would).
-    cold_t, warm_t, np_t, cold_r, warm_r = [], [], [], [], []
+    # The floor of a first call: NumPy reading the same arrays once with its simplest reduction
+    # (max), also right after NumPy's run, in every round.
+    cold_t, warm_t, np_t, cold_r, warm_r, read_t, read_r = [], [], [], [], [], [], []
     run = lambda: meterdsp.measure(v, i, fs, phase=phase)  # noqa: E731
+    read_once = lambda: (v.max(), i.max())  # noqa: E731
     for _ in range(max(3, args.repeat // 2)):
         b = median_time(lambda: numpy_measure(v, i, fs, phase), 1)
         c = median_time(run, 1)
         for _ in range(3):
             run()
         a = median_time(run, 5)
+        numpy_measure(v, i, fs, phase)
+        r = median_time(read_once, 1)
         cold_t.append(c)
         warm_t.append(a)
         np_t.append(b)
+        read_t.append(r)
         cold_r.append(b / c)
         warm_r.append(b / a)
+        read_r.append(c / r)
     t_ours, t_np = statistics.median(warm_t), statistics.median(np_t)
     rate = (v.size + i.size) / t_ours
     print(f"median meterdsp.measure: {t_ours * 1e3:8.3f} ms  ({rate / 1e9:.2f} G channel-samples/s, "
@@ -133,6 +140,11 @@ def main():
     print(f"speed-up: {statistics.median(warm_r):.1f}x (median of {len(warm_r)} alternating rounds, "
           f"{min(warm_r):.1f}-{max(warm_r):.1f}x); arrays not in cache: {statistics.median(cold_r):.1f}x "
           f"({min(cold_r):.1f}-{max(cold_r):.1f}x)")
+    np_reads = statistics.median(np_t) / statistics.median(read_t)
+    print(f"first call vs one read: NumPy's max over the same arrays, also right after NumPy's run, "
+          f"{statistics.median(read_t) * 1e3:.3f} ms; measure's first call takes {statistics.median(read_r):.2f}x "
+          f"that ({min(read_r):.2f}-{max(read_r):.2f}x); NumPy's whole work takes {np_reads:.0f}x its own single read, "
+          f"so 50x on a first call needs measure in {np_reads / 50:.2f}x the time of one read")
     # Streaming from Python: Meter.process on the same float32 arrays, 10 s per call.
     meter = meterdsp.Meter(fs, 3, args.currents, phase=phase)
     t_meter = median_time(lambda: meter.process(v, i), args.repeat)

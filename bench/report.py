@@ -76,6 +76,8 @@ def main(build):
     numpy = (build / "numpy_compare.txt").read_text() if (build / "numpy_compare.txt").exists() else ""
     m = re.search(r"speed-up: ([0-9.]+)x \(median of [0-9]+ alternating rounds, ([0-9.]+)-([0-9.]+)x\); "
                   r"arrays not in cache: ([0-9.]+)x", numpy)
+    mr = re.search(r"NumPy's max over the same arrays, also right after NumPy's run, ([0-9.]+) ms; measure's first "
+                   r"call takes ([0-9.]+)x that \(([0-9.]+)-([0-9.]+)x\); NumPy's whole work takes ([0-9]+)x", numpy)
     mp = re.search(r"= ([0-9]+) 92-channel panels per core in real time", numpy)
     ml = re.search(r"DRAM-resident recording: .* for ([0-9.]+) s \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
     ml64 = re.search(r"DRAM-resident float64 recording: .* \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
@@ -138,7 +140,11 @@ def main(build):
         two_cores,
         f"- `meterdsp.measure` vs NumPy on the same work, the two taking turns: {m.group(1)}× "
         f"({m.group(2)}–{m.group(3)}× over the rounds) with the arrays in cache; {m.group(4)}× on the first "
-        f"call after NumPy's run, which reads the 9.7 MB of arrays from memory." if m else
+        f"call after NumPy's run, which reads the 9.7 MB of arrays from memory" + (
+            f" — {mr.group(2)}× ({mr.group(3)}–{mr.group(4)}×) the time NumPy's own `max` takes to read the "
+            f"same arrays once in the same state ({mr.group(1)} ms), while NumPy's whole work takes "
+            f"{mr.group(5)}× that read: 50× on a first call would need `measure` faster than one read of its input."
+            if mr else ".") if m else
         "- NumPy comparison: not run.",
         measure_long,
         f"- `Meter.process` from Python on float32 (whole chain): {mp.group(1)} panels per core in real time "
