@@ -143,7 +143,8 @@ def main(build):
         f"call after NumPy's run, which reads the 9.7 MB of arrays from memory" + (
             f" — {mr.group(2)}× ({mr.group(3)}–{mr.group(4)}×) the time NumPy's own `max` takes to read the "
             f"same arrays once in the same state ({mr.group(1)} ms), while NumPy's whole work takes "
-            f"{mr.group(5)}× that read: 50× on a first call would need `measure` faster than one read of its input."
+            f"{mr.group(5)}× that read, so 50× on a first call needs `measure` within "
+            f"{int(mr.group(5)) / 50:.2f}× the time of one read of its input."
             if mr else ".") if m else
         "- NumPy comparison: not run.",
         measure_long,
