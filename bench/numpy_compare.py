@@ -5,7 +5,9 @@ Work: 3 voltages + 92 currents, 10 s at 2560 Hz (float32 in memory, as a noteboo
 hysteresis zero crossings of V1, the largest whole number of cycles with linear-interpolation
 weights at both ends, RMS, P, and the fundamental phasors (single-bin DFT) → Q1, PF, angles.
 The NumPy version uses float64 and BLAS matrix-vector products — the idiomatic fast way.
-Prints medians of repeated runs and the ratio; exits non-zero if the two disagree.
+Prints medians of repeated runs and the ratio, and a first call's floor: NumPy's own max reading
+the same arrays once in the same state (right after NumPy's run); exits non-zero if the two
+disagree.
 """
 import argparse
 import statistics
