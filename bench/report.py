@@ -4,7 +4,6 @@ and plot of bench/README.md. Usage: bench/report.py BUILD_DIR  (scripts/bench.sh
 import json
 import pathlib
 import re
-import subprocess
 import sys
 
 PANEL = 2560 * 95  # channel-samples per second of one 92-channel panel (incl. 3 voltages)
