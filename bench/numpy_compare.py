@@ -89,6 +89,40 @@ def median_time(fn, repeat):
     return statistics.median(times)
 
 
+def alternate(v, i, fs, phase, rounds):
+    """meterdsp.measure and numpy_measure taking turns, round after round, each round giving
+    ratios: the machine's speed changes over seconds (a shared VM), and both sides of a round see
+    the same speed. NumPy's run leaves the caches full of its float64 temporaries, so measure's
+    first call after it reads the arrays from memory ("cold"); its next calls find them in cache
+    ("warm", as a loop of calls over the same arrays would). The floor of a first call: NumPy
+    reading the same arrays once with its simplest reduction (max), also right after NumPy's run.
+    Returns medians (seconds) and the ratios as text, "median x (min-max x)"."""
+    cold_t, warm_t, np_t, read_t, cold_r, warm_r, read_r = [], [], [], [], [], [], []
+    run = lambda: meterdsp.measure(v, i, fs, phase=phase)  # noqa: E731
+    read_once = lambda: (v.max(), i.max())  # noqa: E731
+    for _ in range(rounds):
+        b = median_time(lambda: numpy_measure(v, i, fs, phase), 1)
+        c = median_time(run, 1)
+        for _ in range(3):
+            run()
+        a = median_time(run, 5)
+        numpy_measure(v, i, fs, phase)
+        r = median_time(read_once, 1)
+        cold_t.append(c)
+        warm_t.append(a)
+        np_t.append(b)
+        read_t.append(r)
+        cold_r.append(b / c)
+        warm_r.append(b / a)
+        read_r.append(c / r)
+    med = statistics.median
+    return dict(warm=med(warm_t), cold=med(cold_t), numpy=med(np_t), read=med(read_t),
+                np_reads=med(np_t) / med(read_t),
+                warm_x=f"{med(warm_r):.1f}x (median of {rounds} alternating rounds, {min(warm_r):.1f}-{max(warm_r):.1f}x)",
+                cold_x=f"{med(cold_r):.1f}x ({min(cold_r):.1f}-{max(cold_r):.1f}x)",
+                per_read=f"{med(read_r):.2f}x that ({min(read_r):.2f}-{max(read_r):.2f}x)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seconds", type=float, default=10.0)
@@ -108,45 +142,26 @@ def main():
           f"({(v.size + i.size) / 1e6:.2f} M channel-samples, float32)")
     print(f"results agree with NumPy: {ok} (max |dP|/S = "
           f"{np.max(np.abs(ours.p - ref['p']) / ref['s']):.2e})")
-    # The two take turns, round after round, and each round gives ratios: the machine's speed
-    # changes over seconds (a shared VM), and both sides of a round see the same speed. NumPy's
-    # run leaves the caches full of its float64 temporaries, so measure's first call after it
-    # reads its 9.7 MB from memory ("cold"); its next calls find them in cache ("warm", as a
-    # loop of calls over the same arrays would).
-    # The floor of a first call: NumPy reading the same arrays once with its simplest reduction
-    # (max), also right after NumPy's run, in every round.
-    cold_t, warm_t, np_t, cold_r, warm_r, read_t, read_r = [], [], [], [], [], [], []
-    run = lambda: meterdsp.measure(v, i, fs, phase=phase)  # noqa: E731
-    read_once = lambda: (v.max(), i.max())  # noqa: E731
-    for _ in range(max(3, args.repeat // 2)):
-        b = median_time(lambda: numpy_measure(v, i, fs, phase), 1)
-        c = median_time(run, 1)
-        for _ in range(3):
-            run()
-        a = median_time(run, 5)
-        numpy_measure(v, i, fs, phase)
-        r = median_time(read_once, 1)
-        cold_t.append(c)
-        warm_t.append(a)
-        np_t.append(b)
-        read_t.append(r)
-        cold_r.append(b / c)
-        warm_r.append(b / a)
-        read_r.append(c / r)
-    t_ours, t_np = statistics.median(warm_t), statistics.median(np_t)
-    rate = (v.size + i.size) / t_ours
-    print(f"median meterdsp.measure: {t_ours * 1e3:8.3f} ms  ({rate / 1e9:.2f} G channel-samples/s, "
-          f"{args.seconds / t_ours:.0f} 92-channel panels per core); first call after NumPy's run "
-          f"(arrays not in cache): {statistics.median(cold_t) * 1e3:.3f} ms")
-    print(f"median NumPy (float64 + BLAS): {t_np * 1e3:8.3f} ms")
-    print(f"speed-up: {statistics.median(warm_r):.1f}x (median of {len(warm_r)} alternating rounds, "
-          f"{min(warm_r):.1f}-{max(warm_r):.1f}x); arrays not in cache: {statistics.median(cold_r):.1f}x "
-          f"({min(cold_r):.1f}-{max(cold_r):.1f}x)")
-    np_reads = statistics.median(np_t) / statistics.median(read_t)
+    r32 = alternate(v, i, fs, phase, max(3, args.repeat // 2))
+    rate = (v.size + i.size) / r32["warm"]
+    print(f"median meterdsp.measure: {r32['warm'] * 1e3:8.3f} ms  ({rate / 1e9:.2f} G channel-samples/s, "
+          f"{args.seconds / r32['warm']:.0f} 92-channel panels per core); first call after NumPy's run "
+          f"(arrays not in cache): {r32['cold'] * 1e3:.3f} ms")
+    print(f"median NumPy (float64 + BLAS): {r32['numpy'] * 1e3:8.3f} ms")
+    print(f"speed-up: {r32['warm_x']}; arrays not in cache: {r32['cold_x']}")
     print(f"first call vs one read: NumPy's max over the same arrays, also right after NumPy's run, "
-          f"{statistics.median(read_t) * 1e3:.3f} ms; measure's first call takes {statistics.median(read_r):.2f}x "
-          f"that ({min(read_r):.2f}-{max(read_r):.2f}x); NumPy's whole work takes {np_reads:.0f}x its own single read, "
-          f"so 50x on a first call needs measure in {np_reads / 50:.2f}x the time of one read")
+          f"{r32['read'] * 1e3:.3f} ms; measure's first call takes {r32['per_read']}; NumPy's whole work takes "
+          f"{r32['np_reads']:.0f}x its own single read, so 50x on a first call needs measure in "
+          f"{r32['np_reads'] / 50:.2f}x the time of one read")
+    # The same on float64 arrays, NumPy's default type: measure reads them in place (twice the
+    # bytes), NumPy's version is the same code.
+    v64, i64 = v.astype(np.float64), i.astype(np.float64)
+    ok64 = np.allclose(meterdsp.measure(v64, i64, fs, phase=phase).p, ref["p"], rtol=1e-5, atol=1e-4)
+    r64 = alternate(v64, i64, fs, phase, max(3, args.repeat // 3))
+    print(f"float64 arrays ({(v64.nbytes + i64.nbytes) / 1e6:.1f} MB, read in place; agree: {ok64}): "
+          f"meterdsp.measure {r64['warm'] * 1e3:.3f} ms = {r64['warm_x']} NumPy's {r64['numpy'] * 1e3:.1f} ms; "
+          f"first call {r64['cold'] * 1e3:.3f} ms = {r64['cold_x']}, {r64['per_read']} NumPy's max read")
+    ok = ok and ok64
     # Streaming from Python: Meter.process on the same float32 arrays, 10 s per call.
     meter = meterdsp.Meter(fs, 3, args.currents, phase=phase)
     t_meter = median_time(lambda: meter.process(v, i), args.repeat)

@@ -78,6 +78,9 @@ def main(build):
     mr = re.search(r"NumPy's max over the same arrays, also right after NumPy's run, ([0-9.]+) ms; measure's first "
                    r"call takes ([0-9.]+)x that \(([0-9.]+)-([0-9.]+)x\); NumPy's whole work takes ([0-9]+)x its own single "
                    r"read, so 50x on a first call needs measure in ([0-9.]+)x", numpy)
+    m64 = re.search(r"float64 arrays \(([0-9.]+) MB, read in place; agree: True\): meterdsp.measure ([0-9.]+) ms = "
+                    r"([0-9.]+)x \(median of [0-9]+ alternating rounds, ([0-9.]+)-([0-9.]+)x\) NumPy's ([0-9.]+) ms; "
+                    r"first call ([0-9.]+) ms = ([0-9.]+)x \(([0-9.]+)-([0-9.]+)x\), ([0-9.]+)x that", numpy)
     mp = re.search(r"= ([0-9]+) 92-channel panels per core in real time", numpy)
     ml = re.search(r"DRAM-resident recording: .* for ([0-9.]+) s \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
     ml64 = re.search(r"DRAM-resident float64 recording: .* \(([0-9]+) MiB\) = ([0-9]+) panels", numpy)
@@ -147,6 +150,10 @@ def main(build):
             f"{mr.group(6)}× the time of one read of its input."
             if mr else ".") if m else
         "- NumPy comparison: not run.",
+        f"- The same on float64 arrays (NumPy's default type, {m64.group(1)} MB, read in place): {m64.group(3)}× "
+        f"({m64.group(4)}–{m64.group(5)}×) with the arrays in cache ({m64.group(2)} ms against NumPy's "
+        f"{m64.group(6)} ms); {m64.group(8)}× on a first call ({m64.group(7)} ms, {m64.group(11)}× one NumPy `max` "
+        f"read of them)." if m64 else "- NumPy comparison on float64 arrays: not run.",
         measure_long,
         f"- `Meter.process` from Python on float32 (whole chain): {mp.group(1)} panels per core in real time "
         "(target 5,000)" + (f"; on a {ml.group(1)}-s recording ({ml.group(2)} MiB, DRAM-resident) {ml.group(3)}"
