@@ -97,11 +97,14 @@ def main(build):
         if t1 and t2 and r1 and r2 else "- Two cores: not measured.")
     # Measure() in C++ on 10 s × 95 float32 rows: rows in the caches, and after a 64-MiB read.
     mc, mf = wb.get("BM_MeasureLong/cached"), wb.get("BM_MeasureLong/first_call")
+    m64c, m64f = wb.get("BM_MeasureLongF64/cached"), wb.get("BM_MeasureLongF64/first_call")
     measure_long = (
         f"- `Measure()` (C++) on 10 s × 95 float32 rows (9.7 MB): {mc['real_time']:.2f} ms with the rows in the "
         f"caches ({mc['bytes_per_second'] / 1e9:.1f} GB/s), {mf['real_time']:.2f} ms on a first call after a 64-MiB "
         f"read ({mf['bytes_per_second'] / 1e9:.1f} GB/s = {100 * mf['bytes_per_second'] / roof['bytes_per_second']:.0f} % "
-        f"of the read roofline)."
+        f"of the read roofline)" + (
+            f"; on the same rows as float64 (19.5 MB, read in place) {m64c['real_time']:.2f} ms and "
+            f"{m64f['real_time']:.2f} ms ({m64f['bytes_per_second'] / 1e9:.1f} GB/s)." if m64c and m64f else ".")
         if mc and mf else "- Measure() on 10 s: not measured.")
     chains = [f"{c}/{best}" for c in ("ChainFramesI16", "ChainFramesI16_skewcal", "ChainFramesI32",
                                           "ChainPlanarF32", "ChainPlanarF64")]

@@ -237,14 +237,15 @@ void BM_MeasureF32(benchmark::State& state, int64_t target) {
   hwy::SetSupportedTargetsForTest(0);
 }
 
-// Measure() on 10 s of 95 float32 rows (9.7 MB, as `meterdsp.measure` gets them from a
-// notebook; more than L2 holds): `first_call` reads 64 MiB of other data before each call
+// Measure() on 10 s of 95 rows (float32: 9.7 MB, as `meterdsp.measure` gets them from a
+// notebook; float64: 19.5 MB; more than L2 holds): `first_call` reads 64 MiB of other data before each call
 // (outside the timing), so the rows come from memory as on a first call; otherwise they are
 // in the caches from the call before. Best SIMD target only.
-void BM_MeasureLong(benchmark::State& state, bool first_call) {
+template <typename Sample>
+void MeasureLong(benchmark::State& state, bool first_call) {
   constexpr size_t kLong = 10 * kFrames;
-  static const std::vector<float> rows = [] {
-    std::vector<float> x((kNv + kNc) * kLong);
+  static const std::vector<Sample> rows = [] {
+    std::vector<Sample> x((kNv + kNc) * kLong);
     const Data& d = GetData();
     for (size_t k = 0; k < kNv + kNc; ++k) {
       const float* src = k < kNv ? &d.v[k * kFrames] : &d.i[(k - kNv) * kFrames];
@@ -255,7 +256,7 @@ void BM_MeasureLong(benchmark::State& state, bool first_call) {
   static std::vector<double> other(size_t{8} << 20, 1.0);  // 64 MiB
   const meterdsp::MeasureConfig c = PanelMeasureConfig();
   auto r = std::make_unique<meterdsp::WindowResult>();
-  const meterdsp::PlanarBlock<float> block{rows.data(), kLong, rows.data() + kNv * kLong, kLong, kLong};
+  const meterdsp::PlanarBlock<Sample> block{rows.data(), kLong, rows.data() + kNv * kLong, kLong, kLong};
   for (auto _ : state) {
     if (first_call) {
       state.PauseTiming();
@@ -267,11 +268,15 @@ void BM_MeasureLong(benchmark::State& state, bool first_call) {
     auto st = meterdsp::Measure(block, c, *r);
     benchmark::DoNotOptimize(st);
   }
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(rows.size() * sizeof(float)));
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(rows.size() * sizeof(Sample)));
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(rows.size()));
 }
+void BM_MeasureLong(benchmark::State& state, bool first_call) { MeasureLong<float>(state, first_call); }
+void BM_MeasureLongF64(benchmark::State& state, bool first_call) { MeasureLong<double>(state, first_call); }
 BENCHMARK_CAPTURE(BM_MeasureLong, cached, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_MeasureLong, first_call, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_MeasureLongF64, cached, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_MeasureLongF64, first_call, true)->Unit(benchmark::kMillisecond);
 
 // The plain scalar reference allocates about 2 MB per call (95 rows of 20 KB). glibc gives the
 // heap's freed top back to the OS or not depending on what the other benchmarks left above it,

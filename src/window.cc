@@ -111,18 +111,17 @@ void DelayVoltagesImpl(WindowEngine& m, size_t b, size_t e) {
 }
 
 // The last count < kMeasureGroup rows of a chunk, side by side as well (one row alone waits on
-// its own memory stream).
-HWY_INLINE void MeasureRest(const KernelRows* rows, size_t count, size_t len, double* sums) {
+// its own memory stream); src: their samples (MeasureRowsFrom).
+template <class Source>
+HWY_INLINE void MeasureRest(const KernelRows* rows, size_t count, size_t len, double* sums, const Source& src) {
   switch (count) {
-    case 0: return;
-    case 1: return MeasureRows<1>(rows, len, sums);
+    case 1: return MeasureRowsFrom<1>(rows, len, sums, src);
 #if METERDSP_MEASURE_GROUP > 2
-    case 2: return MeasureRows<2>(rows, len, sums);
-    case 3: return MeasureRows<3>(rows, len, sums);
+    case 2: return MeasureRowsFrom<2>(rows, len, sums, src);
+    case 3: return MeasureRowsFrom<3>(rows, len, sums, src);
 #endif
-    default: break;
+    default: return;  // 0 (count < kMeasureGroup ≤ 4)
   }
-  for (size_t k = 0; k < count; ++k) MeasureRows<1>(rows + k, len, sums + k * kSumCount);
 }
 
 // Measure(): accumulates samples [0, len) (relative to the chunk origin) of every row into
@@ -133,7 +132,7 @@ void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t len, double* 
     MeasureRows<kMeasureGroup>(rows + k, len, sums + k * kSumCount,
                                k + 2 * kMeasureGroup <= count ? rows + k + kMeasureGroup : nullptr);
   }
-  MeasureRest(rows + k, count - k, len, sums + k * kSumCount);
+  MeasureRest(rows + k, count - k, len, sums + k * kSumCount, MeasureF32Source{rows + k, nullptr});
 }
 
 // Measure()'s reference voltage: the sum, minimum and maximum of x[0, n) in double, in one
@@ -200,9 +199,11 @@ void PhasorRowsImpl(double th0, double omega, size_t len, float* HWY_RESTRICT co
   }
 }
 
-// Measure() on float64 rows: demotes samples [0, len) of every row x[ch] (voltages first) to
-// float32 and accumulates them as MeasureChunkImpl does (reference rows: ReferenceRow), the
-// currents kMeasureGroup rows at a time. Precondition: len ≤ kMeasureChunkF64.
+// Measure() on float64 rows x[ch] (voltages first), samples [0, len), as MeasureChunkImpl on
+// their float32 values (reference rows: ReferenceRow): the voltages, every current's reference,
+// are demoted into float32 rows first; the currents are read kMeasureGroup rows at a time and
+// demoted in registers (MeasureF64Source; one at a time through a float32 row on the targets
+// that measure one row at a time). Precondition: len ≤ kMeasureChunkF64.
 void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv, size_t nch, size_t len,
                          const float* cosr, const float* sinr, double* sums) {
   const hn::ScalableTag<double> d;
@@ -211,19 +212,12 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
   // A value beyond the float32 range demotes to ±Inf (x86) or ±FLT_MAX (SCALAR); either way
   // its square overflows, Σy² reads Inf and Measure reports kNonFiniteInput.
   HWY_ALIGN float v[kMaxVoltages][kMeasureChunkF64];
-  HWY_ALIGN float y[kMeasureGroup][kMeasureChunkF64];
-  // Rows [ch, ch + count) that are not yet demoted (the currents; the voltages first), side by
-  // side as MeasureRows reads them, the next count rows' chunks prefetched meanwhile.
-  bool voltages_done = false;
-  auto demote = [&](size_t ch, size_t count) {
-    const size_t first = voltages_done ? std::max(ch, nv) : ch;
-    float* dst[kMeasureGroup > kMaxVoltages ? kMeasureGroup : kMaxVoltages];
-    for (size_t row = first; row < ch + count; ++row) dst[row - first] = row < nv ? v[row] : y[row - ch];
-    const size_t n = ch + count > first ? ch + count - first : 0;
+  // Rows [first, first + n) into dst[0, n), the n rows after them prefetched meanwhile.
+  auto demote = [&](size_t first, size_t n, float* const* dst) {
     size_t j = 0;
     for (; j + N <= len; j += N) {
       for (size_t g = 0; g < n; ++g) {
-        if (first + g + count < nch && j % 8 == 0) __builtin_prefetch(x[first + g + count] + j, 0, 3);
+        if (first + g + n < nch && j % 8 == 0) __builtin_prefetch(x[first + g + n] + j, 0, 3);
         hn::StoreU(hn::DemoteTo(df, hn::LoadU(d, x[first + g] + j)), df, dst[g] + j);
       }
     }
@@ -231,25 +225,38 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
       for (size_t t = j; t < len; ++t) dst[g][t] = ToFloat32(x[first + g][t]);
     }
   };
-  demote(0, nv);
-  voltages_done = true;
   auto rows_of = [&](size_t ch, size_t count, KernelRows* r) {
-    demote(ch, count);
     for (size_t g = 0; g < count; ++g) {
-      r[g].x = ch + g < nv ? v[ch + g] : y[g];
+      r[g].x = ch + g < nv ? v[ch + g] : nullptr;  // currents: from x (MeasureF64Source)
       r[g].ref = v[ReferenceRow(ch + g, nv, phase)];
       r[g].cosr = cosr;
       r[g].sinr = sinr;
     }
   };
-  KernelRows r[kMeasureGroup];
-  size_t ch = 0;
+  float* const vrows[kMaxVoltages] = {v[0], v[1], v[2]};
+  demote(0, nv, vrows);
+  KernelRows r[kMaxVoltages > kMeasureGroup ? kMaxVoltages : kMeasureGroup];
+  rows_of(0, nv, r);
+  MeasureChunkImpl(r, nv, len, sums);
+  size_t ch = nv;
+#ifdef METERDSP_MEASURE_ONE_ROW
+  HWY_ALIGN float y[kMeasureChunkF64];
+  float* const yrow[1] = {y};
+  for (; ch < nch; ++ch) {
+    demote(ch, 1, yrow);
+    rows_of(ch, 1, r);
+    r[0].x = y;
+    MeasureRows<1>(r, len, sums + ch * kSumCount);
+  }
+#else
   for (; ch + kMeasureGroup <= nch; ch += kMeasureGroup) {
     rows_of(ch, kMeasureGroup, r);
-    MeasureRows<kMeasureGroup>(r, len, sums + ch * kSumCount);
+    const double* const* next = ch + 2 * kMeasureGroup <= nch ? x + ch + kMeasureGroup : nullptr;
+    MeasureRowsFrom<kMeasureGroup>(r, len, sums + ch * kSumCount, MeasureF64Source{x + ch, next});
   }
   rows_of(ch, nch - ch, r);
-  MeasureRest(r, nch - ch, len, sums + ch * kSumCount);
+  MeasureRest(r, nch - ch, len, sums + ch * kSumCount, MeasureF64Source{x + ch, nullptr});
+#endif
 }
 
 // Moves the lane partial sums of channels [first, first + nch) into their double window sums

@@ -32,6 +32,17 @@ inline std::vector<double> Synth(const std::vector<Harmonic>& hs, double f_hz, d
   return x;
 }
 
+// Three 230-V phases, fundamentals 120° apart (phase p at −p·120°), each with the harmonic h,
+// as rows of n samples: x[p·n + t].
+inline std::vector<double> ThreePhaseRows(Harmonic h, double f_hz, double fs_hz, size_t n, double theta0 = 0.0) {
+  std::vector<double> x(3 * n);
+  for (size_t p = 0; p < 3; ++p) {
+    const auto row = Synth({{1, 230, -2.0 * kPi / 3.0 * static_cast<double>(p)}, h}, f_hz, fs_hz, n, theta0);
+    for (size_t t = 0; t < n; ++t) x[p * n + t] = row[t];
+  }
+  return x;
+}
+
 // A sine of `rms` lagging the voltage reference by phi_deg (load convention).
 inline std::vector<double> Sine(double rms, double phi_deg, double f_hz, double fs_hz, size_t n,
                                 double theta0 = 0.0, double dc = 0.0, double delay_s = 0.0) {

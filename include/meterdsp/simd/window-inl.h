@@ -447,16 +447,7 @@ HWY_INLINE void ReduceManyLanesToDouble(const float* HWY_RESTRICT acc, double* H
   ReduceLanesToDouble(acc + i * kMaxLanes, sums + i, count - i);
 }
 
-// Measure(): kMeasureGroup channels' rows at a time over [0, e) (caller-owned arrays, readable
-// only there, no delay filter), sharing the cos/sin loads. Several rows read side by side keep
-// several memory streams in flight (one row at a time waits on each row chunk's first lines;
-// docs/performance.md) and give the FMA pipes independent chains. Whole vectors go to lanes
-// that start at zero and are then added to sums[g][kSumCount] in double
-// (ReduceLanesToDouble), after the tail samples t ∈ [⌊e/N⌋·N, e), which are added to the sums
-// directly: each row takes the operations of a single-row pass in the same order, so the sums
-// are the same bits however the rows are grouped. ahead (optional): the next G rows, whose
-// [0, e) is prefetched into L1 meanwhile, a line per 16 floats per row (for first calls, whose
-// rows come from DRAM; docs/performance.md).
+// Measure(): how many channels' rows are accumulated side by side (MeasureRowsFrom, below).
 #if HWY_HAVE_SCALABLE || HWY_TARGET == HWY_SCALAR
 // Sizeless vectors cannot form arrays; SCALAR's one-lane vectors in arrays live in memory
 // (2.1× slower than one row at a time).
@@ -468,16 +459,40 @@ HWY_INLINE void ReduceManyLanesToDouble(const float* HWY_RESTRICT acc, double* H
 #define METERDSP_MEASURE_GROUP 2  // 10 sums + 4 operands in 16 registers
 #endif
 inline constexpr size_t kMeasureGroup = METERDSP_MEASURE_GROUP;
-template <size_t G>
-HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* HWY_RESTRICT sums,
-                            const KernelRows* HWY_RESTRICT ahead = nullptr) {
+
+// MeasureRows' samples: float32 rows read in place (r[g].x), the next G rows' [0, e) prefetched
+// into L1 meanwhile, a line per 16 floats per row (for first calls, whose rows come from DRAM;
+// docs/performance.md) when `ahead` is set.
+struct MeasureF32Source {
+  const KernelRows* HWY_RESTRICT r;
+  const KernelRows* HWY_RESTRICT ahead;
+  template <class D>
+  HWY_INLINE hn::Vec<D> Load(D d, size_t g, size_t t) const {
+    if (ahead != nullptr && t % 16 == 0) __builtin_prefetch(ahead[g].x + t, 0, 3);
+    return hn::LoadU(d, r[g].x + t);
+  }
+  HWY_INLINE double At(size_t g, size_t t) const { return r[g].x[t]; }
+};
+
+// Measure(): G channels' rows at a time over [0, e) (caller-owned arrays, readable only there,
+// no delay filter), sharing the cos/sin loads; samples y from `src` (MeasureF32Source,
+// MeasureF64Source), the other rows from r[g]. Several rows read side by side keep several
+// memory streams in flight (one row at a time waits on each row chunk's first lines;
+// docs/performance.md) and give the FMA pipes independent chains. Whole vectors go to lanes
+// that start at zero and are then added to sums[g][kSumCount] in double
+// (ReduceLanesToDouble), after the tail samples t ∈ [⌊e/N⌋·N, e), which are added to the sums
+// directly: each row takes the operations of a single-row pass in the same order, so the sums
+// are the same bits however the rows are grouped.
+template <size_t G, class Source>
+HWY_INLINE void MeasureRowsFrom(const KernelRows* HWY_RESTRICT r, size_t e, double* HWY_RESTRICT sums,
+                                const Source& src) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const size_t ve = e / N * N;
   for (size_t g = 0; g < G; ++g) {
     double* edge = sums + g * kSumCount;
     for (size_t t = ve; t < e; ++t) {
-      const double y = r[g].x[t];
+      const double y = src.At(g, t);
       edge[0] += y;
       edge[1] += y * y;
       edge[2] += y * r[g].ref[t];
@@ -489,10 +504,7 @@ HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* 
 #ifdef METERDSP_MEASURE_ONE_ROW
   static_assert(G == 1, "this target measures one row at a time");
   for (float& x : lanes[0]) x = 0.0f;
-  AccumulateSpanWith(d, r[0], 0, ve, lanes[0], [&](ptrdiff_t t) {
-    if (ahead != nullptr && t % 16 == 0) __builtin_prefetch(ahead[0].x + t, 0, 3);
-    return hn::LoadU(d, r[0].x + t);
-  });
+  AccumulateSpanWith(d, r[0], 0, ve, lanes[0], [&](ptrdiff_t t) { return src.Load(d, 0, static_cast<size_t>(t)); });
 #else
   using V = hn::Vec<decltype(d)>;
   V s[G][kSumCount];
@@ -502,8 +514,7 @@ HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* 
   for (size_t t = 0; t < ve; t += N) {
     const V cs = hn::LoadU(d, r[0].cosr + t), sn = hn::LoadU(d, r[0].sinr + t);
     for (size_t g = 0; g < G; ++g) {
-      if (ahead != nullptr && t % 16 == 0) __builtin_prefetch(ahead[g].x + t, 0, 3);
-      const V y = hn::LoadU(d, r[g].x + t);
+      const V y = src.Load(d, g, t);
       s[g][0] = hn::Add(s[g][0], y);
       s[g][1] = hn::MulAdd(y, y, s[g][1]);
       s[g][2] = hn::MulAdd(y, hn::LoadU(d, r[g].ref + t), s[g][2]);
@@ -517,6 +528,34 @@ HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* 
 #endif
   ReduceManyLanesToDouble(lanes[0], sums, G * kSumCount);  // lanes[g][q] → sums[g·kSumCount + q]
 }
+template <size_t G>
+HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* HWY_RESTRICT sums,
+                            const KernelRows* HWY_RESTRICT ahead = nullptr) {
+  MeasureRowsFrom<G>(r, e, sums, MeasureF32Source{r, ahead});
+}
+
+#ifndef METERDSP_MEASURE_ONE_ROW
+// MeasureRows' samples from float64 rows x[g], demoted to float32 in registers (the values a
+// demotion into a float32 row gives: DemoteTo in the vectors, ToFloat32 in the tail), the next
+// G rows' [0, e) prefetched into L1 meanwhile when `ahead` is set.
+struct MeasureF64Source {
+  const double* const* HWY_RESTRICT x;
+  const double* const* HWY_RESTRICT ahead;
+  template <class D>
+  HWY_INLINE hn::Vec<D> Load(D d, size_t g, size_t t) const {
+    const hn::Half<D> dh;
+    const hn::Rebind<double, decltype(dh)> dd;
+    const size_t H = hn::Lanes(dh);
+    if (ahead != nullptr && t % 8 == 0) {  // a line per 8 doubles
+      for (size_t k = 0; k < 2 * H; k += 8) __builtin_prefetch(ahead[g] + t + k, 0, 3);
+    }
+    const auto lo = hn::DemoteTo(dh, hn::LoadU(dd, x[g] + t));
+    const auto hi = hn::DemoteTo(dh, hn::LoadU(dd, x[g] + t + H));
+    return hn::Combine(d, hi, lo);
+  }
+  HWY_INLINE double At(size_t g, size_t t) const { return ToFloat32(x[g][t]); }
+};
+#endif
 
 // atan2(y, x) in degrees, (−180, 180], per lane. Argument reduction to |t| ≤ tan(π/8), then
 // a degree-10 polynomial in t² (least squares on Chebyshev nodes against a long-double
