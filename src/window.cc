@@ -265,7 +265,7 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
 void FlushLanesImpl(WindowEngine& m, size_t first, size_t nch) {
   const hn::ScalableTag<float> d;
   float* lanes = &m.lanes[first][0][0];  // flat index (ch − first)·kSumCount + q, as the sums
-  ReduceManyLanesToDouble(lanes, &m.sums[first][0], nch * kSumCount);
+  AddManyLaneSums(lanes, &m.sums[first][0], nch * kSumCount);
   for (size_t i = 0; i < nch * kSumCount; ++i) hn::Store(hn::Zero(d), d, lanes + i * kMaxLanes);
 }
 

@@ -123,7 +123,7 @@ void ReduceEightMatchesOneAtATime() {
     double one[8], eight[8];
     for (size_t k = 0; k < 8; ++k) {
       one[k] = eight[k] = std::ldexp(u(rng), e(rng));  // the window sums so far
-      ReduceLanesToDouble(lanes.get() + k * kMaxLanes, one + k, 1);
+      AddLaneSums(lanes.get() + k * kMaxLanes, one + k, 1);
     }
     _mm512_storeu_pd(eight, _mm512_add_pd(_mm512_loadu_pd(eight), ReduceEightLanes(lanes.get())));
     ASSERT_EQ(std::memcmp(one, eight, sizeof(one)), 0) << "rep " << rep;

@@ -388,8 +388,8 @@ HWY_INLINE void AccumulateLanes(const LaneTile& s, size_t lanes, size_t b, size_
 }
 
 // Adds the N lanes of acc[count][kMaxLanes], widened to double, to sums[count].
-HWY_INLINE void ReduceLanesToDouble(const float* HWY_RESTRICT acc, double* HWY_RESTRICT sums,
-                                    size_t count = kSumCount) {
+HWY_INLINE void AddLaneSums(const float* HWY_RESTRICT acc, double* HWY_RESTRICT sums,
+                            size_t count = kSumCount) {
   for (size_t q = 0; q < count; ++q) {
 #if HWY_TARGET == HWY_SCALAR
     sums[q] += double{acc[q * kMaxLanes]};
@@ -408,7 +408,7 @@ HWY_INLINE void ReduceLanesToDouble(const float* HWY_RESTRICT acc, double* HWY_R
 #ifdef METERDSP_ALIGNED_FILTER  // AVX-512
 #define METERDSP_REDUCE_EIGHT 1
 // Eight consecutive lane vectors acc[0..8) (16 floats each) → their eight totals, each added in
-// exactly ReduceLanesToDouble's order — halves widened and added, then the tree of
+// exactly AddLaneSums's order — halves widened and added, then the tree of
 // _mm512_reduce_add_pd (256-bit halves, 128-bit halves, the last pair) — but for eight sums
 // at once, transposed, instead of one horizontal reduction each.
 HWY_INLINE __m512d ReduceEightLanes(const float* HWY_RESTRICT acc) {
@@ -435,16 +435,16 @@ HWY_INLINE __m512d ReduceEightLanes(const float* HWY_RESTRICT acc) {
 }
 #endif
 
-// ReduceLanesToDouble for count consecutive lane vectors acc[i·kMaxLanes] → sums[i], the same
+// AddLaneSums for count consecutive lane vectors acc[i·kMaxLanes] → sums[i], the same
 // values, eight at a time on AVX-512.
-HWY_INLINE void ReduceManyLanesToDouble(const float* HWY_RESTRICT acc, double* HWY_RESTRICT sums, size_t count) {
+HWY_INLINE void AddManyLaneSums(const float* HWY_RESTRICT acc, double* HWY_RESTRICT sums, size_t count) {
   size_t i = 0;
 #ifdef METERDSP_REDUCE_EIGHT
   for (; i + 8 <= count; i += 8) {
     _mm512_storeu_pd(sums + i, _mm512_add_pd(_mm512_loadu_pd(sums + i), ReduceEightLanes(acc + i * kMaxLanes)));
   }
 #endif
-  ReduceLanesToDouble(acc + i * kMaxLanes, sums + i, count - i);
+  AddLaneSums(acc + i * kMaxLanes, sums + i, count - i);
 }
 
 // Measure(): how many channels' rows are accumulated side by side (MeasureRowsFrom, below).
@@ -480,7 +480,7 @@ struct MeasureF32Source {
 // memory streams in flight (one row at a time waits on each row chunk's first lines;
 // docs/performance.md) and give the FMA pipes independent chains. Whole vectors go to lanes
 // that start at zero and are then added to sums[g][kSumCount] in double
-// (ReduceLanesToDouble), after the tail samples t ∈ [⌊e/N⌋·N, e), which are added to the sums
+// (AddLaneSums), after the tail samples t ∈ [⌊e/N⌋·N, e), which are added to the sums
 // directly: each row takes the operations of a single-row pass in the same order, so the sums
 // are the same bits however the rows are grouped.
 template <size_t G, class Source>
@@ -526,7 +526,7 @@ HWY_INLINE void MeasureRowsFrom(const KernelRows* HWY_RESTRICT r, size_t e, doub
     for (size_t q = 0; q < kSumCount; ++q) hn::Store(s[g][q], d, lanes[g] + q * kMaxLanes);
   }
 #endif
-  ReduceManyLanesToDouble(lanes[0], sums, G * kSumCount);  // lanes[g][q] → sums[g·kSumCount + q]
+  AddManyLaneSums(lanes[0], sums, G * kSumCount);  // lanes[g][q] → sums[g·kSumCount + q]
 }
 template <size_t G>
 HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* HWY_RESTRICT sums,
