@@ -460,7 +460,7 @@ HWY_INLINE void AddManyLaneSums(const float* HWY_RESTRICT acc, double* HWY_RESTR
 #endif
 inline constexpr size_t kMeasureGroup = METERDSP_MEASURE_GROUP;
 
-// MeasureRows' samples: float32 rows read in place (r[g].x), the next G rows' [0, e) prefetched
+// MeasureRowsFrom's samples: float32 rows read in place (r[g].x), the next G rows' [0, e) prefetched
 // into L1 meanwhile, a line per 16 floats per row (for first calls, whose rows come from DRAM;
 // docs/performance.md) when `ahead` is set.
 struct MeasureF32Source {
@@ -535,7 +535,7 @@ HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* 
 }
 
 #ifndef METERDSP_MEASURE_ONE_ROW
-// MeasureRows' samples from float64 rows x[g], demoted to float32 in registers (the values a
+// MeasureRowsFrom's samples from float64 rows x[g], demoted to float32 in registers (the values a
 // demotion into a float32 row gives: DemoteTo in the vectors, ToFloat32 in the tail), the next
 // G rows' [0, e) prefetched into L1 meanwhile when `ahead` is set.
 struct MeasureF64Source {
