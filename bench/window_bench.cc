@@ -238,9 +238,9 @@ void BM_MeasureF32(benchmark::State& state, int64_t target) {
 }
 
 // Measure() on 10 s of 95 rows (float32: 9.7 MB, as `meterdsp.measure` gets them from a
-// notebook; float64: 19.5 MB; more than L2 holds): `first_call` reads 64 MiB of other data before each call
-// (outside the timing), so the rows come from memory as on a first call; otherwise they are
-// in the caches from the call before. Best SIMD target only.
+// notebook; float64: 19.5 MB; more than L2 holds): `first_call` reads 64 MiB of other data
+// before each call (outside the timing), so the rows come from memory as on a first call;
+// otherwise they are in the caches from the call before. Best SIMD target only.
 template <typename Sample>
 void MeasureLong(benchmark::State& state, bool first_call) {
   constexpr size_t kLong = 10 * kFrames;

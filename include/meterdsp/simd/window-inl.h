@@ -460,9 +460,9 @@ HWY_INLINE void AddManyLaneSums(const float* HWY_RESTRICT acc, double* HWY_RESTR
 #endif
 inline constexpr size_t kMeasureGroup = METERDSP_MEASURE_GROUP;
 
-// MeasureRowsFrom's samples: float32 rows read in place (r[g].x), the next G rows' [0, e) prefetched
-// into L1 meanwhile, a line per 16 floats per row (for first calls, whose rows come from DRAM;
-// docs/performance.md) when `ahead` is set.
+// MeasureRowsFrom's samples: float32 rows read in place (r[g].x), the next G rows' [0, e)
+// prefetched into L1 meanwhile, a line per 16 floats per row (for first calls, whose rows come
+// from DRAM; docs/performance.md) when `ahead` is set.
 struct MeasureF32Source {
   const KernelRows* HWY_RESTRICT r;
   const KernelRows* HWY_RESTRICT ahead;
