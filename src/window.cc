@@ -124,15 +124,25 @@ HWY_INLINE void MeasureRest(const KernelRows* rows, size_t count, size_t len, do
   }
 }
 
-// Measure(): accumulates samples [0, len) (relative to the chunk origin) of every row into
-// sums[row][kSumCount], kMeasureGroup rows at a time (MeasureRows).
-void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t len, double* sums) {
+// Rows [0, count) kMeasureGroup at a time, then the rest side by side; source_of(k, next): the
+// samples of rows k, k + 1, … (MeasureRowsFrom), the next group's prefetched meanwhile if next.
+template <class SourceOf>
+HWY_INLINE void MeasureInGroups(const KernelRows* rows, size_t count, size_t len, double* sums,
+                                const SourceOf& source_of) {
   size_t k = 0;
   for (; k + kMeasureGroup <= count; k += kMeasureGroup) {
-    MeasureRows<kMeasureGroup>(rows + k, len, sums + k * kSumCount,
-                               k + 2 * kMeasureGroup <= count ? rows + k + kMeasureGroup : nullptr);
+    MeasureRowsFrom<kMeasureGroup>(rows + k, len, sums + k * kSumCount,
+                                   source_of(k, k + 2 * kMeasureGroup <= count));
   }
-  MeasureRest(rows + k, count - k, len, sums + k * kSumCount, MeasureF32Source{rows + k, nullptr});
+  MeasureRest(rows + k, count - k, len, sums + k * kSumCount, source_of(k, false));
+}
+
+// Measure(): accumulates samples [0, len) (relative to the chunk origin) of every float32 row
+// into sums[row][kSumCount].
+void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t len, double* sums) {
+  MeasureInGroups(rows, count, len, sums, [&](size_t k, bool next) {
+    return MeasureF32Source{rows + k, next ? rows + k + kMeasureGroup : nullptr};
+  });
 }
 
 // Measure()'s reference voltage: the sum, minimum and maximum of x[0, n) in double, in one
@@ -177,7 +187,7 @@ void SumMinMaxF64Impl(const double* x, size_t n, double* out) { SumMinMax(x, n, 
 // Measure()'s fundamental reference rows: cosr[j] = cos(th0 + j·omega), sinr[j] = sin(...),
 // as float32, for j < len rounded up to whole double vectors (the arrays have room). One
 // phasor per double lane, anchored with std::cos/std::sin and rotated a vector of samples at a
-// time (at most kChunk / 2 rotations per call: the drift stays at double rounding).
+// time (at most kChunk rotations per call, on SCALAR: the drift stays at double rounding).
 void PhasorRowsImpl(double th0, double omega, size_t len, float* HWY_RESTRICT cosr, float* HWY_RESTRICT sinr) {
   const hn::ScalableTag<double> d;
   const hn::Rebind<float, decltype(d)> df;
@@ -225,37 +235,28 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
       for (size_t t = j; t < len; ++t) dst[g][t] = ToFloat32(x[first + g][t]);
     }
   };
-  auto rows_of = [&](size_t ch, size_t count, KernelRows* r) {
-    for (size_t g = 0; g < count; ++g) {
-      r[g].x = ch + g < nv ? v[ch + g] : nullptr;  // currents: from x (MeasureF64Source)
-      r[g].ref = v[ReferenceRow(ch + g, nv, phase)];
-      r[g].cosr = cosr;
-      r[g].sinr = sinr;
-    }
-  };
   float* const vrows[kMaxVoltages] = {v[0], v[1], v[2]};
   demote(0, nv, vrows);
-  KernelRows r[kMaxVoltages > kMeasureGroup ? kMaxVoltages : kMeasureGroup];
-  rows_of(0, nv, r);
+  KernelRows r[kMaxChannels];
+  for (size_t ch = 0; ch < nch; ++ch) {
+    r[ch].x = ch < nv ? v[ch] : nullptr;  // currents: from x (MeasureF64Source)
+    r[ch].ref = v[ReferenceRow(ch, nv, phase)];
+    r[ch].cosr = cosr;
+    r[ch].sinr = sinr;
+  }
   MeasureChunkImpl(r, nv, len, sums);
-  size_t ch = nv;
 #ifdef METERDSP_MEASURE_ONE_ROW
   HWY_ALIGN float y[kMeasureChunkF64];
   float* const yrow[1] = {y};
-  for (; ch < nch; ++ch) {
+  for (size_t ch = nv; ch < nch; ++ch) {
     demote(ch, 1, yrow);
-    rows_of(ch, 1, r);
-    r[0].x = y;
-    MeasureRows<1>(r, len, sums + ch * kSumCount);
+    r[ch].x = y;
+    MeasureChunkImpl(r + ch, 1, len, sums + ch * kSumCount);
   }
 #else
-  for (; ch + kMeasureGroup <= nch; ch += kMeasureGroup) {
-    rows_of(ch, kMeasureGroup, r);
-    const double* const* next = ch + 2 * kMeasureGroup <= nch ? x + ch + kMeasureGroup : nullptr;
-    MeasureRowsFrom<kMeasureGroup>(r, len, sums + ch * kSumCount, MeasureF64Source{x + ch, next});
-  }
-  rows_of(ch, nch - ch, r);
-  MeasureRest(r, nch - ch, len, sums + ch * kSumCount, MeasureF64Source{x + ch, nullptr});
+  MeasureInGroups(r + nv, nch - nv, len, sums + nv * kSumCount, [&](size_t k, bool next) {
+    return MeasureF64Source{x + nv + k, next ? x + nv + k + kMeasureGroup : nullptr};
+  });
 #endif
 }
 

@@ -528,11 +528,6 @@ HWY_INLINE void MeasureRowsFrom(const KernelRows* HWY_RESTRICT r, size_t e, doub
 #endif
   AddManyLaneSums(lanes[0], sums, G * kSumCount);  // lanes[g][q] → sums[g·kSumCount + q]
 }
-template <size_t G>
-HWY_INLINE void MeasureRows(const KernelRows* HWY_RESTRICT r, size_t e, double* HWY_RESTRICT sums,
-                            const KernelRows* HWY_RESTRICT ahead = nullptr) {
-  MeasureRowsFrom<G>(r, e, sums, MeasureF32Source{r, ahead});
-}
 
 #ifndef METERDSP_MEASURE_ONE_ROW
 // MeasureRowsFrom's samples from float64 rows x[g], demoted to float32 in registers (the values a
