@@ -95,7 +95,7 @@ def main(build):
         f"({r2['bytes_per_second'] / r1['bytes_per_second']:.2f}× one thread), of which the two chains read "
         f"{100 * t2['bytes_per_second'] / r2['bytes_per_second']:.0f} %: panels scale with cores."
         if t1 and t2 and r1 and r2 else "- Two cores: not measured.")
-    # Measure() in C++ on 10 s × 95 float32 rows: rows in the caches, and after a 64-MiB read.
+    # Measure() in C++ on 10 s × 95 rows, float32 and float64: rows in the caches, and after a 64-MiB read.
     mc, mf = wb.get("BM_MeasureLong/cached"), wb.get("BM_MeasureLong/first_call")
     m64c, m64f = wb.get("BM_MeasureLongF64/cached"), wb.get("BM_MeasureLongF64/first_call")
     measure_long = (
