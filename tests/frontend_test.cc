@@ -1,7 +1,8 @@
 // Front-end tests: interleaved frames → scaled rows and → frame-major lanes, on every compiled
 // SIMD target, against the plain scalar formula, for every shape class the conversions
 // distinguish (fewer than 8 columns or frames, one register group, overlapping last groups,
-// permuted columns); planar rows → lanes against the row conversion.
+// permuted columns); planar rows against the scalar formula and → lanes against the row
+// conversion.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -172,6 +173,49 @@ void CheckPlanarToLanes() {
 TEST_P(FrontendTest, PlanarRowsToLanesMatchTheRowConversion) {
   CheckPlanarToLanes<float>();
   CheckPlanarToLanes<double>();
+}
+
+// Planar rows → scaled rows on every target: each value is (float(x) − offset) · gain bit for
+// bit, and the clip flag is set exactly when some |value| reaches clip_level — one sample at the
+// level (either sign) at every position of rows whose lengths cover the vector body, single
+// vectors and the scalar tail, starting mid-block; a sample just below it is not flagged.
+template <typename Sample>
+void CheckPlanarRows() {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> x(-400.0, 400.0);
+  const ChannelScale scale[2] = {ChannelScale{1.5f, -0.75f, 0.0}, ChannelScale{0.5f, 0.25f, 300.0}};
+  // Current row: (600.25 − 0.25) · 0.5 = 300 and (−599.75 − 0.25) · 0.5 = −300 reach the level,
+  // (600 − 0.25) · 0.5 = 299.875 does not; the random samples stay below 200.2.
+  const double probes[] = {600.25, -599.75, 600.0};
+  for (size_t count : {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 255, 256}) {
+    const size_t first = 3, len = first + count;
+    std::vector<Sample> v(len), i(len);
+    for (Sample& s : v) s = static_cast<Sample>(x(rng));
+    for (Sample& s : i) s = static_cast<Sample>(x(rng));
+    const PlanarBlock<Sample> block{v.data(), len, i.data(), len, len};
+    std::vector<float> vrow(count), irow(count);
+    float* rows[2] = {vrow.data(), irow.data()};
+    for (size_t pos = 0; pos <= count; ++pos) {  // pos == count: no probe
+      for (double probe : probes) {
+        const Sample keep = pos < count ? i[first + pos] : Sample{0};
+        if (pos < count) i[first + pos] = static_cast<Sample>(probe);
+        uint8_t clipped[2] = {};
+        ConvertPlanar(block, 1, 1, first, count, scale, rows, clipped);
+        for (size_t j = 0; j < count; ++j) {
+          ASSERT_EQ(vrow[j], (static_cast<float>(v[first + j]) - scale[0].offset) * scale[0].gain) << count << " " << j;
+          ASSERT_EQ(irow[j], (static_cast<float>(i[first + j]) - scale[1].offset) * scale[1].gain) << count << " " << j;
+        }
+        EXPECT_EQ(clipped[0], 0) << "count " << count;  // clip_level 0: off
+        EXPECT_EQ(clipped[1] != 0, pos < count && probe != 600.0) << "count " << count << " pos " << pos << " probe " << probe;
+        if (pos < count) i[first + pos] = keep;
+      }
+    }
+  }
+}
+
+TEST_P(FrontendTest, PlanarRowsMatchTheScalarFormula) {
+  CheckPlanarRows<float>();
+  CheckPlanarRows<double>();
 }
 
 // AllFinite on every target: a NaN or ±Inf at every position of rows of many lengths (vector
