@@ -1,0 +1,103 @@
+// One build's side of the in-process comparison (bench/inprocess_ab.sh): the workloads that
+// bench/inprocess_ab_driver.cc times, compiled against that build's public headers and linked
+// with its libmeterdsp.a into a shared object of its own (-Wl,-Bsymbolic: each object calls its
+// own meterdsp, so several builds can be loaded into one process side by side). Only the public
+// API is used, so the same file builds against older revisions.
+#include <stddef.h>
+
+#include <memory>
+#include <vector>
+
+#include "meterdsp/meterdsp.h"
+
+namespace {
+
+constexpr size_t kVoltages = 3, kCurrents = 92, kColumns = kVoltages + kCurrents;
+constexpr double kFs = 2560.0;
+
+// The benchmark panel of bench/window_bench.cc: 3 voltages, 92 currents on phases 1-2-3.
+std::unique_ptr<meterdsp::Meter> MakeMeter() {
+  auto cfg = std::make_unique<meterdsp::MeterConfig>();
+  cfg->window.fs_hz = kFs;
+  cfg->window.currents = kCurrents;
+  for (size_t k = 0; k < kCurrents; ++k) cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
+  auto m = std::make_unique<meterdsp::Meter>();
+  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) return nullptr;
+  return m;
+}
+
+// A stream of blocks into one Meter per workload (created at the first call, so every build sees
+// the same calls in the same order); digest: the sum of the windows' RMS currents and powers.
+struct Stream {
+  std::unique_ptr<meterdsp::Meter> meter = MakeMeter();
+  std::vector<meterdsp::WindowResult> out;
+
+  template <class Block>
+  int Run(const Block& block, double* digest) {
+    if (meter == nullptr) return 1;
+    const size_t need = meterdsp::MaxWindowsPerBlock(meter->window, block.frames);
+    if (out.size() < need) out.resize(need);
+    size_t done = 0;
+    if (meterdsp::Process(*meter, block, out.data(), out.size(), &done) != meterdsp::Status::kOk) return 1;
+    for (size_t w = 0; w < done; ++w) {
+      *digest += out[w].frequency_hz;
+      for (size_t k = 0; k < kCurrents; ++k) *digest += out[w].irms[k] + out[w].p[k] + out[w].q[k];
+    }
+    return 0;
+  }
+};
+
+template <typename Sample>
+int MeasureRows(const void* v, const void* i, size_t frames, double* digest) {
+  meterdsp::MeasureConfig c;
+  c.fs_hz = kFs;
+  c.voltages = kVoltages;
+  c.currents = kCurrents;
+  for (size_t k = 0; k < kCurrents; ++k) c.phase[k] = static_cast<uint8_t>(k % 3);
+  static meterdsp::WindowResult r;  // 40 KB: not on the stack
+  const meterdsp::PlanarBlock<Sample> b{static_cast<const Sample*>(v), frames, static_cast<const Sample*>(i), frames,
+                                        frames};
+  if (meterdsp::Measure(b, c, r) != meterdsp::Status::kOk) return 1;
+  *digest = r.frequency_hz;
+  for (size_t k = 0; k < kCurrents; ++k) *digest += r.irms[k] + r.p[k] + r.q[k];
+  return 0;
+}
+
+// The planar rows [pos, pos + n) of rows of `frames` samples each, or the interleaved frames.
+template <typename Sample>
+meterdsp::PlanarBlock<Sample> Planar(const void* v, const void* i, size_t frames, size_t pos, size_t n) {
+  return {static_cast<const Sample*>(v) + pos, frames, static_cast<const Sample*>(i) + pos, frames, n};
+}
+template <typename Code>
+meterdsp::FrameBlock<Code> Frames(const void* frames, size_t pos, size_t n) {
+  return {static_cast<const Code*>(frames) + pos * kColumns, n, kColumns};
+}
+
+}  // namespace
+
+// Runs workload `kind` once over `frames` frames of 3 voltages and 92 currents at 2560 Hz:
+// 0 Measure() on float32 rows v[3][frames], i[92][frames]; 1 the same on float64 rows;
+// 2, 3 the full chain (Process) on interleaved int16 / int32 frames v[frames][95] (i unused);
+// 4, 5 the full chain on float32 / float64 rows; the chains in blocks of `block` frames.
+// Sets *digest to a sum of the results (equal bits in two builds whose results are equal bits).
+// Returns 0, or 1 if a call failed or `kind` is unknown.
+extern "C" __attribute__((visibility("default"))) int InprocessAbRun(int kind, const void* v, const void* i,
+                                                                     size_t frames, size_t block, double* digest) {
+  *digest = 0;
+  if (kind == 0) return MeasureRows<float>(v, i, frames, digest);
+  if (kind == 1) return MeasureRows<double>(v, i, frames, digest);
+  if (kind < 2 || kind > 5 || block == 0) return 1;
+  static Stream streams[4];
+  Stream& s = streams[kind - 2];
+  for (size_t pos = 0; pos + block <= frames; pos += block) {
+    const int failed = kind == 2   ? s.Run(Frames<int16_t>(v, pos, block), digest)
+                       : kind == 3 ? s.Run(Frames<int32_t>(v, pos, block), digest)
+                       : kind == 4 ? s.Run(Planar<float>(v, i, frames, pos, block), digest)
+                                   : s.Run(Planar<double>(v, i, frames, pos, block), digest);
+    if (failed) return 1;
+  }
+  return 0;
+}
+
+// The SIMD target this build's kernels run on (after a first call).
+extern "C" __attribute__((visibility("default"))) const char* InprocessAbTarget() { return meterdsp::SimdTarget(); }
