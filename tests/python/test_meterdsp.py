@@ -153,7 +153,8 @@ def test_min_on_current_and_no_voltage():
     (dict(v=np.zeros((2, 3, 4))), ValueError, "1-D"),
     (dict(v=np.zeros(100, dtype=np.complex64)), TypeError, "float32"),
     (dict(v=np.zeros(100, dtype=np.uint8)), TypeError, "float32"),
-    (dict(v=[1.0, 2.0]), TypeError, "NumPy"),
+    (dict(v=[1.0, 2.0]), ValueError, "same number"),  # lists are converted, then checked
+    (dict(v=[1] * 100), TypeError, "not int64"),
     (dict(i=np.zeros(99)), ValueError, "same number"),
     (dict(v=np.zeros((4, 100))), ValueError, "1..3"),
     (dict(phase=[3]), ValueError, "phase"),
@@ -166,6 +167,18 @@ def test_measure_bad_input(bad, exc, msg):
     args.update(bad)
     with pytest.raises(exc, match=msg):
         meterdsp.measure(args.pop("v"), args.pop("i"), args.pop("fs"), **args)
+
+
+def test_lists_are_read_as_arrays():
+    v, i = sine(230, 0, 50, 2560), np.stack([sine(5, 30, 50, 2560), sine(2, -60, 50, 2560)])
+    want = meterdsp.measure(v, i, FS)
+    got = meterdsp.measure(v.tolist(), i.tolist(), FS)
+    for field in ("irms", "p", "q", "pf", "frequency"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
+    a, b = meterdsp.Meter(FS, 1, 2), meterdsp.Meter(FS, 1, 2)
+    wa, wb = a.process(v[None], i), b.process(v[None].tolist(), tuple(i.tolist()))
+    assert len(wa) == len(wb) >= 4  # 1 s of 10-cycle windows
+    np.testing.assert_array_equal(wb.p, wa.p)
 
 
 @pytest.mark.parametrize("where", ["v", "i"])

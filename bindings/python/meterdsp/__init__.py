@@ -33,6 +33,12 @@ __all__ = ["measure", "Meter", "Panel", "Measurement", "Windows", "simd_target",
 _PER_CHANNEL = ("irms", "p", "q", "s", "n", "pf", "dpf", "angle_deg", "quadrant", "flags")
 
 
+def _array(x):
+    """x as a NumPy array: arrays as they are (read in place), other array-likes (lists,
+    pandas Series, ...) through numpy.asarray, so that the core's dtype and shape checks apply."""
+    return x if isinstance(x, _np.ndarray) else _np.asarray(x)
+
+
 def flag_names(mask: int) -> list[str]:
     """Names of the quality flags set in ``mask`` (see ``FLAGS``)."""
     return [name for name, bit in FLAGS.items() if int(mask) & bit]
@@ -94,11 +100,12 @@ def measure(v: _npt.ArrayLike, i: _npt.ArrayLike, fs: float, *,
 
     v: (n,) or (nv, n) voltages; i: (n,) or (nc, n) currents. float32 / float64 in
     engineering units, or int16 / int32 raw codes (results then in code units).
-    C-contiguous float32 or float64 input (v and i of the same type) is read in place. phase: (nc,) voltage row of each current
+    C-contiguous float32 or float64 input (v and i of the same type) is read in place; lists
+    and other array-likes go through numpy.asarray. phase: (nc,) voltage row of each current
     (default: row k when nv == nc, else row 0). nominal_hz: 50, 60 or None (nearest).
     Raises TypeError / ValueError on bad input. The GIL is released while computing.
     """
-    return Measurement(_core.measure(v, i, float(fs), phase=phase, nominal_hz=nominal_hz,
+    return Measurement(_core.measure(_array(v), _array(i), float(fs), phase=phase, nominal_hz=nominal_hz,
                                      min_on_current=float(min_on_current),
                                      angle_reference=angle_reference))
 
@@ -172,10 +179,10 @@ class Meter:
     def process(self, v: _npt.ArrayLike, i: _npt.ArrayLike) -> Windows:
         """Feed planar blocks v (voltages, n) [V] and i (currents, n) [A]; float or int.
         C-contiguous float32 or float64 arrays (both the same type) are read in place, others
-        converted to float32. Any length: the core gets 512-frame chunks, each checked for
+        converted to float32 (lists and other array-likes through numpy.asarray). Any length: the core gets 512-frame chunks, each checked for
         NaN/Inf just before it is used. Returns the windows completed in this block. On error
         (shape, dtype, NaN/Inf anywhere) the state is unchanged."""
-        return Windows(self._m.process(v, i))
+        return Windows(self._m.process(_array(v), _array(i)))
 
     def process_frames(self, frames: _npt.NDArray) -> Windows:
         """Feed interleaved raw frames (n, voltages + currents), int16 or int32,
