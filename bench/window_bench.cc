@@ -224,13 +224,14 @@ meterdsp::MeasureConfig PanelMeasureConfig() {
   return c;
 }
 
-void BM_MeasureF32(benchmark::State& state, int64_t target) {
+// Measure() on the 1-s block's rows v, i (float32 or float64).
+template <typename Sample>
+void BM_Measure(benchmark::State& state, int64_t target, const std::vector<Sample>* v, const std::vector<Sample>* i) {
   hwy::SetSupportedTargetsForTest(target);
-  const Data& d = GetData();
   const meterdsp::MeasureConfig c = PanelMeasureConfig();
   auto r = std::make_unique<meterdsp::WindowResult>();
   for (auto _ : state) {
-    auto s = meterdsp::Measure(meterdsp::PlanarBlock<float>{d.v.data(), kFrames, d.i.data(), kFrames, kFrames}, c, *r);
+    auto s = meterdsp::Measure(meterdsp::PlanarBlock<Sample>{v->data(), kFrames, i->data(), kFrames, kFrames}, c, *r);
     benchmark::DoNotOptimize(s);
   }
   Finish(state);
@@ -598,12 +599,15 @@ int Register() {
     benchmark::RegisterBenchmark(("FrontEndF32/" + name).c_str(), BM_FrontEndPlanar<float>, target, &GetData().v, &GetData().i);
     benchmark::RegisterBenchmark(("FrontEndF64/" + name).c_str(), BM_FrontEndPlanar<double>, target, &GetData().vd, &GetData().id);
     benchmark::RegisterBenchmark(("ProcessFramesI16/" + name).c_str(), BM_Process<decltype(&Frames)>, target, false, &Frames);
+    benchmark::RegisterBenchmark(("ProcessFramesI32/" + name).c_str(), BM_Process<decltype(&Frames32)>, target, false, &Frames32);
+    benchmark::RegisterBenchmark(("ProcessPlanarF64/" + name).c_str(), BM_Process<decltype(&Planar64)>, target, false, &Planar64);
     benchmark::RegisterBenchmark(("ChainFramesI16/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames, false);
     benchmark::RegisterBenchmark(("ChainFramesI16_skewcal/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames, true);
     benchmark::RegisterBenchmark(("ChainFramesI32/" + name).c_str(), BM_Chain<decltype(&Frames32)>, target, &Frames32, false);
     benchmark::RegisterBenchmark(("ChainPlanarF32/" + name).c_str(), BM_Chain<decltype(&Planar)>, target, &Planar, false);
     benchmark::RegisterBenchmark(("ChainPlanarF64/" + name).c_str(), BM_Chain<decltype(&Planar64)>, target, &Planar64, false);
-    benchmark::RegisterBenchmark(("MeasureF32/" + name).c_str(), BM_MeasureF32, target);
+    benchmark::RegisterBenchmark(("MeasureF32/" + name).c_str(), BM_Measure<float>, target, &GetData().v, &GetData().i);
+    benchmark::RegisterBenchmark(("MeasureF64/" + name).c_str(), BM_Measure<double>, target, &GetData().vd, &GetData().id);
     benchmark::RegisterBenchmark(("Channels/" + name).c_str(), BM_Channels, target)
         ->Arg(1)->Arg(4)->Arg(16)->Arg(32)->Arg(64)->Arg(92);
   }
