@@ -41,7 +41,8 @@ constexpr double kFs = 2560.0, kPi = 3.14159265358979323846;
 // A balanced three-phase panel: 230 V, currents of 1-64 A at displacement angles up to 60°,
 // each with 10 % of third harmonic, as float64 rows; the other layouts are derived from them.
 struct Signal {
-  std::vector<double> v64 = std::vector<double>(kVoltages * kFrames), i64 = std::vector<double>(kCurrents * kFrames);
+  std::vector<double> v64 = std::vector<double>(kVoltages * kFrames),
+                      i64 = std::vector<double>(kCurrents * kFrames);
   std::vector<float> v32, i32;
   std::vector<int16_t> frames16 = std::vector<int16_t>(kColumns * kFrames);
   std::vector<int32_t> frames32 = std::vector<int32_t>(kColumns * kFrames);
@@ -52,7 +53,8 @@ struct Signal {
         v64[k * kFrames + t] = 325.0 * std::sin(th - 2 * kPi / 3 * static_cast<double>(k));
       }
       for (size_t k = 0; k < kCurrents; ++k) {
-        const double ph = th - 2 * kPi / 3 * static_cast<double>(k % 3) - static_cast<double>(k % 7) * kPi / 18;
+        const double ph =
+            th - 2 * kPi / 3 * static_cast<double>(k % 3) - static_cast<double>(k % 7) * kPi / 18;
         const double amp = static_cast<double>(1 + (k * 37) % 64) * std::sqrt(2.0);
         i64[k * kFrames + t] = amp * (std::sin(ph) + 0.1 * std::sin(3 * ph));
       }
@@ -62,7 +64,8 @@ struct Signal {
     // Codes: 400 V and 100 A at ±20,000 (int16) and ±5,120,000 (24-bit codes in int32).
     for (size_t t = 0; t < kFrames; ++t) {
       for (size_t c = 0; c < kColumns; ++c) {
-        const double x = c < kVoltages ? v64[c * kFrames + t] / 400.0 : i64[(c - kVoltages) * kFrames + t] / 100.0;
+        const double x = c < kVoltages ? v64[c * kFrames + t] / 400.0
+                                       : i64[(c - kVoltages) * kFrames + t] / 100.0;
         frames16[t * kColumns + c] = static_cast<int16_t>(std::lround(x * 20000.0));
         frames32[t * kColumns + c] = static_cast<int32_t>(std::lround(x * 5120000.0));
       }
@@ -81,8 +84,11 @@ struct Target {
   const char* name;
   int64_t bit;
 };
-constexpr Target kTargets[] = {{"AVX3", HWY_AVX3},   {"AVX2", HWY_AVX2},    {"SSE4", HWY_SSE4},
-                               {"SSSE3", HWY_SSSE3}, {"SCALAR", HWY_SCALAR}};
+constexpr Target kTargets[] = {{"AVX3", HWY_AVX3},
+                               {"AVX2", HWY_AVX2},
+                               {"SSE4", HWY_SSE4},
+                               {"SSSE3", HWY_SSSE3},
+                               {"SCALAR", HWY_SCALAR}};
 
 // 64 MiB written between a call and a "cold" call: more than every cache level holds.
 void EvictCaches(std::vector<double>& other, double value) {
@@ -97,8 +103,10 @@ double Median(std::vector<double> x) {
 
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
-               "%s\nusage: inprocess_ab_driver [--rounds N] [--block FRAMES] [--target AVX3|AVX2|SSE4|SSSE3|SCALAR] "
-               "WORKLOAD SO [SO ...]\n  WORKLOAD: measure-f32 measure-f64 chain-i16 chain-i32 chain-f32 chain-f64\n",
+               "%s\nusage: inprocess_ab_driver [--rounds N] [--block FRAMES] [--target "
+               "AVX3|AVX2|SSE4|SSSE3|SCALAR] "
+               "WORKLOAD SO [SO ...]\n  WORKLOAD: measure-f32 measure-f64 chain-i16 chain-i32 "
+               "chain-f32 chain-f64\n",
                why);
   std::exit(2);
 }
@@ -113,7 +121,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> paths;
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
-    if ((arg == "--rounds" || arg == "--block" || arg == "--target") && a + 1 >= argc) Usage("missing value");
+    if ((arg == "--rounds" || arg == "--block" || arg == "--target") && a + 1 >= argc)
+      Usage("missing value");
     if (arg == "--rounds") {
       rounds = std::atoi(argv[++a]);
       if (rounds < 1) Usage("--rounds must be at least 1");
@@ -162,10 +171,22 @@ int main(int argc, char** argv) {
   const void* v = nullptr;
   const void* i = nullptr;
   switch (work->kind) {
-    case 0: case 4: v = sig.v32.data(); i = sig.i32.data(); break;
-    case 1: case 5: v = sig.v64.data(); i = sig.i64.data(); break;
-    case 2: v = sig.frames16.data(); break;
-    default: v = sig.frames32.data(); break;
+    case 0:
+    case 4:
+      v = sig.v32.data();
+      i = sig.i32.data();
+      break;
+    case 1:
+    case 5:
+      v = sig.v64.data();
+      i = sig.i64.data();
+      break;
+    case 2:
+      v = sig.frames16.data();
+      break;
+    default:
+      v = sig.frames32.data();
+      break;
   }
   std::vector<double> other(size_t{8} << 20);
   const size_t n = runs.size();
@@ -177,12 +198,15 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s: a call failed\n", paths[k].c_str());
       std::exit(1);
     }
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     digests[k].push_back(digest);
     return ms;
   };
-  std::printf("%s, %d rounds of %zu variants taking turns (each: an untimed call, warm, 64 MiB written, cold)\n",
-              work->name, rounds, n);
+  std::printf(
+      "%s, %d rounds of %zu variants taking turns (each: an untimed call, warm, 64 MiB written, "
+      "cold)\n",
+      work->name, rounds, n);
   std::fflush(stdout);  // before the progress lines on stderr
   for (int r = 0; r < rounds; ++r) {
     for (size_t j = 0; j < n; ++j) {
@@ -192,26 +216,31 @@ int main(int argc, char** argv) {
       EvictCaches(other, static_cast<double>(r));
       cold[k].push_back(timed(k));
     }
-    if ((r + 1) % 10 == 0 && r + 1 < rounds) std::fprintf(stderr, "  … round %d of %d\n", r + 1, rounds);
+    if ((r + 1) % 10 == 0 && r + 1 < rounds)
+      std::fprintf(stderr, "  … round %d of %d\n", r + 1, rounds);
   }
-  std::printf("%-34s %-8s %10s %10s %16s %10s %10s %16s  %s\n", "variant", "target", "warm ms", "warm min", "ratio (range)",
-              "cold ms", "cold min", "ratio (range)", "results");
+  std::printf("%-34s %-8s %10s %10s %16s %10s %10s %16s  %s\n", "variant", "target", "warm ms",
+              "warm min", "ratio (range)", "cold ms", "cold min", "ratio (range)", "results");
   for (size_t k = 0; k < n; ++k) {
     std::vector<double> rw, rc;
     for (int r = 0; r < rounds; ++r) {
       rw.push_back(warm[k][r] / warm[0][r]);
       rc.push_back(cold[k][r] / cold[0][r]);
     }
-    const bool same = std::memcmp(digests[k].data(), digests[0].data(), digests[0].size() * sizeof(double)) == 0;
+    const bool same =
+        std::memcmp(digests[k].data(), digests[0].data(), digests[0].size() * sizeof(double)) == 0;
     char wr[40], cr[40];
-    std::snprintf(wr, sizeof(wr), "%.3f (%.2f-%.2f)", Median(rw), *std::min_element(rw.begin(), rw.end()),
-                  *std::max_element(rw.begin(), rw.end()));
-    std::snprintf(cr, sizeof(cr), "%.3f (%.2f-%.2f)", Median(rc), *std::min_element(rc.begin(), rc.end()),
-                  *std::max_element(rc.begin(), rc.end()));
+    std::snprintf(wr, sizeof(wr), "%.3f (%.2f-%.2f)", Median(rw),
+                  *std::min_element(rw.begin(), rw.end()), *std::max_element(rw.begin(), rw.end()));
+    std::snprintf(cr, sizeof(cr), "%.3f (%.2f-%.2f)", Median(rc),
+                  *std::min_element(rc.begin(), rc.end()), *std::max_element(rc.begin(), rc.end()));
     std::printf("%-34s %-8s %10.3f %10.3f %16s %10.3f %10.3f %16s  %s\n",
-                paths[k].substr(paths[k].rfind('/') + 1).c_str(), target_of[k](), Median(warm[k]), *std::min_element(warm[k].begin(), warm[k].end()), wr, Median(cold[k]),
+                paths[k].substr(paths[k].rfind('/') + 1).c_str(), target_of[k](), Median(warm[k]),
+                *std::min_element(warm[k].begin(), warm[k].end()), wr, Median(cold[k]),
                 *std::min_element(cold[k].begin(), cold[k].end()), cr,
-                k == 0 ? "reference" : same ? "same bits" : "DIFFERENT");
+                k == 0 ? "reference"
+                : same ? "same bits"
+                       : "DIFFERENT");
   }
   return 0;
 }

@@ -38,7 +38,8 @@ struct Stream {
     const size_t need = meterdsp::MaxWindowsPerBlock(meter->window, block.frames);
     if (out.size() < need) out.resize(need);
     size_t done = 0;
-    if (meterdsp::Process(*meter, block, out.data(), out.size(), &done) != meterdsp::Status::kOk) return 1;
+    if (meterdsp::Process(*meter, block, out.data(), out.size(), &done) != meterdsp::Status::kOk)
+      return 1;
     for (size_t w = 0; w < done; ++w) {
       *digest += out[w].frequency_hz;
       for (size_t k = 0; k < kCurrents; ++k) *digest += out[w].irms[k] + out[w].p[k] + out[w].q[k];
@@ -55,8 +56,8 @@ int MeasureRows(const void* v, const void* i, size_t frames, double* digest) {
   c.currents = kCurrents;
   for (size_t k = 0; k < kCurrents; ++k) c.phase[k] = static_cast<uint8_t>(k % 3);
   static meterdsp::WindowResult r;  // 40 KB: not on the stack
-  const meterdsp::PlanarBlock<Sample> b{static_cast<const Sample*>(v), frames, static_cast<const Sample*>(i), frames,
-                                        frames};
+  const meterdsp::PlanarBlock<Sample> b{static_cast<const Sample*>(v), frames,
+                                        static_cast<const Sample*>(i), frames, frames};
   if (meterdsp::Measure(b, c, r) != meterdsp::Status::kOk) return 1;
   *digest = r.frequency_hz;
   for (size_t k = 0; k < kCurrents; ++k) *digest += r.irms[k] + r.p[k] + r.q[k];
@@ -65,8 +66,10 @@ int MeasureRows(const void* v, const void* i, size_t frames, double* digest) {
 
 // The planar rows [pos, pos + n) of rows of `frames` samples each, or the interleaved frames.
 template <typename Sample>
-meterdsp::PlanarBlock<Sample> Planar(const void* v, const void* i, size_t frames, size_t pos, size_t n) {
-  return {static_cast<const Sample*>(v) + pos, frames, static_cast<const Sample*>(i) + pos, frames, n};
+meterdsp::PlanarBlock<Sample> Planar(const void* v, const void* i, size_t frames, size_t pos,
+                                     size_t n) {
+  return {static_cast<const Sample*>(v) + pos, frames, static_cast<const Sample*>(i) + pos, frames,
+          n};
 }
 template <typename Code>
 meterdsp::FrameBlock<Code> Frames(const void* frames, size_t pos, size_t n) {
@@ -81,8 +84,9 @@ meterdsp::FrameBlock<Code> Frames(const void* frames, size_t pos, size_t n) {
 // 4, 5 the full chain on float32 / float64 rows; the chains in blocks of `block` frames.
 // Sets *digest to a sum of the results (equal bits in two builds whose results are equal bits).
 // Returns 0, or 1 if a call failed or `kind` is unknown.
-extern "C" __attribute__((visibility("default"))) int InprocessAbRun(int kind, const void* v, const void* i,
-                                                                     size_t frames, size_t block, double* digest) {
+extern "C" __attribute__((visibility("default"))) int InprocessAbRun(int kind, const void* v,
+                                                                     const void* i, size_t frames,
+                                                                     size_t block, double* digest) {
   *digest = 0;
   if (kind == 0) return MeasureRows<float>(v, i, frames, digest);
   if (kind == 1) return MeasureRows<double>(v, i, frames, digest);
@@ -100,4 +104,6 @@ extern "C" __attribute__((visibility("default"))) int InprocessAbRun(int kind, c
 }
 
 // The SIMD target this build's kernels run on (after a first call).
-extern "C" __attribute__((visibility("default"))) const char* InprocessAbTarget() { return meterdsp::SimdTarget(); }
+extern "C" __attribute__((visibility("default"))) const char* InprocessAbTarget() {
+  return meterdsp::SimdTarget();
+}

@@ -105,8 +105,8 @@ def measure(v: _npt.ArrayLike, i: _npt.ArrayLike, fs: float, *,
     (default: row k when nv == nc, else row 0). nominal_hz: 50, 60 or None (nearest).
     Raises TypeError / ValueError on bad input. The GIL is released while computing.
     """
-    return Measurement(_core.measure(_array(v), _array(i), float(fs), phase=phase, nominal_hz=nominal_hz,
-                                     min_on_current=float(min_on_current),
+    return Measurement(_core.measure(_array(v), _array(i), float(fs), phase=phase,
+                                     nominal_hz=nominal_hz, min_on_current=float(min_on_current),
                                      angle_reference=angle_reference))
 
 
@@ -179,9 +179,10 @@ class Meter:
     def process(self, v: _npt.ArrayLike, i: _npt.ArrayLike) -> Windows:
         """Feed planar blocks v (voltages, n) [V] and i (currents, n) [A]; float or int.
         C-contiguous float32 or float64 arrays (both the same type) are read in place, others
-        converted to float32 (lists and other array-likes through numpy.asarray). Any length: the core gets 512-frame chunks, each checked for
-        NaN/Inf just before it is used. Returns the windows completed in this block. On error
-        (shape, dtype, NaN/Inf anywhere) the state is unchanged."""
+        converted to float32 (lists and other array-likes through numpy.asarray). Any length:
+        the core gets 512-frame chunks, each checked for NaN/Inf just before it is used.
+        Returns the windows completed in this block. On error (shape, dtype, NaN/Inf
+        anywhere) the state is unchanged."""
         return Windows(self._m.process(_array(v), _array(i)))
 
     def process_frames(self, frames: _npt.NDArray) -> Windows:
