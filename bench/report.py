@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Turns the benchmark JSON (window_bench, kernel_bench) and the NumPy comparison into the table
-and plot of bench/README.md. Usage: bench/report.py BUILD_DIR  (scripts/bench.sh runs it all)."""
+and plots of bench/README.md. Usage: bench/report.py BUILD_DIR  (scripts/bench.sh runs it all)."""
 import json
 import pathlib
 import re
@@ -33,6 +33,53 @@ def spreads(path):
 
 def rate(b):
     return b.get("items_per_second", 0.0)
+
+
+def profile_shares(text):
+    """{stage: share 0..1} from profile.txt's table (bench/profile.py)."""
+    return {m.group(1): float(m.group(2)) / 100 for m in re.finditer(r"^\| ([^|]+?) \| ([0-9.]+) % \|$", text, re.M)}
+
+
+def roofline_plot(plt, path, best, chain, dram, roof, floor_dram, shares):
+    """Horizontal bars: µs per second of one panel (int16 frames) for the read roofline, the 70 %
+    target, the per-sample floor from DRAM, and the full chain in cache and from DRAM, the chain
+    split by the profile's stage shares (from DRAM plus the wait its front end adds there)."""
+    us = 1e6
+    cache_us = PANEL / chain * us
+    dram_us = PANEL / rate(dram) * us
+    roof_us = PANEL / roof["items_per_second"] * us
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    bars = [("read roofline (DRAM)", roof_us), ("70 % of it: the target", roof_us / 0.7)]
+    if floor_dram:
+        bars.append(("front end + kernel alone, DRAM", PANEL * 2 / floor_dram["bytes_per_second"] * us))
+    for y, (label, t) in enumerate(bars):
+        if y == 1:  # the target: an outline, apart from the stages' colours
+            ax.barh(y, t, color="none", edgecolor="tab:red", hatch="//")
+        else:
+            ax.barh(y, t, color="0.6")
+        ax.text(t, y, f" {t:.0f} µs", va="center", fontsize=8)
+    labels = [b[0] for b in bars]
+    colors = plt.get_cmap("tab20").colors
+    for y, (label, total, extra) in enumerate((("full chain, frames in cache", cache_us, 0.0),
+                                               ("full chain, frames in DRAM", dram_us, dram_us - cache_us)),
+                                              start=len(bars)):
+        left = 0.0
+        for k, (stage, share) in enumerate(shares.items()):
+            w = share * cache_us
+            ax.barh(y, w, left=left, color=colors[k % len(colors)], label=stage if y == len(bars) else None)
+            left += w
+        if extra > 0:
+            ax.barh(y, extra, left=left, color="k", label="DRAM wait in the front end")
+        ax.text(total, y, f" {total:.0f} µs", va="center", fontsize=8)
+        labels.append(label)
+    ax.axvline(roof_us / 0.7, color="tab:red", ls="--", lw=1)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"µs per second of one 92-channel panel, int16 frames, one core ({best})")
+    ax.set_title("Where the chain's time goes, against the memory-read roofline", fontsize=10)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
 
 
 def main(build):
@@ -210,11 +257,16 @@ def main(build):
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the plot, off the lines
     fig.tight_layout()
     fig.savefig(pathlib.Path(__file__).parent / "throughput.png", dpi=100)
+    shares = profile_shares(profile)
+    if shares:
+        roofline_plot(plt, pathlib.Path(__file__).parent / "roofline.png", best, chain, dram, roof, floor_dram, shares)
     out = pathlib.Path(__file__).parent / "README.md"
     text = out.read_text()
     start, end = text.index("<!-- results -->"), text.index("<!-- /results -->")
     body = "\n".join(["<!-- results -->", "", "G channel-samples per second, one core, medians of the run:", "",
-                      *lines, "", *summary, "", *dram_rows, "", profile, "", latency, "", sizes, "", "![throughput](throughput.png)", ""])
+                      *lines, "", *summary, "", *dram_rows, "",
+                      *(["![where the time goes](roofline.png)", ""] if shares else []), profile, "", latency, "",
+                      sizes, "", "![throughput](throughput.png)", ""])
     out.write_text(text[:start] + body + text[end:])
     print("\n".join(lines + [""] + summary))
 

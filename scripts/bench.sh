@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every benchmark and regenerates bench/README.md's results and bench/throughput.png.
+# Runs every benchmark and regenerates bench/README.md's results, bench/throughput.png and bench/roofline.png.
 # Each step says what it runs and about how long it takes on the 2-core development VM; the
 # long ones print the elapsed time every 30 s (Google Benchmark prints nothing until it is done
 # when it interleaves repetitions).
@@ -44,5 +44,5 @@ $b/bench/latency_bench | tee $b/latency.txt
 step 7/8 "perf profile of the full chain (about 20 s)"
 best=$(PYTHONPATH=$b/python /usr/bin/python3 -c 'import meterdsp; print(meterdsp.simd_target())')
 /usr/bin/python3 bench/profile.py $b "$best"
-step 8/8 "bench/README.md and bench/throughput.png"
+step 8/8 "bench/README.md, bench/throughput.png and bench/roofline.png"
 /usr/bin/python3 bench/report.py $b
