@@ -8,28 +8,20 @@
 #include <memory>
 #include <vector>
 
+#include "bench_panel.h"
 #include "meterdsp/meterdsp.h"
 
 namespace {
 
-constexpr size_t kVoltages = 3, kCurrents = 92, kColumns = kVoltages + kCurrents;
-constexpr double kFs = 2560.0;
-
-// The benchmark panel of bench/window_bench.cc: 3 voltages, 92 currents on phases 1-2-3.
-std::unique_ptr<meterdsp::Meter> MakeMeter() {
-  auto cfg = std::make_unique<meterdsp::MeterConfig>();
-  cfg->window.fs_hz = kFs;
-  cfg->window.currents = kCurrents;
-  for (size_t k = 0; k < kCurrents; ++k) cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
-  auto m = std::make_unique<meterdsp::Meter>();
-  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) return nullptr;
-  return m;
-}
+constexpr size_t kVoltages = meterdsp::bench::kPanelVoltages,
+                 kCurrents = meterdsp::bench::kPanelCurrents;
+constexpr size_t kColumns = kVoltages + kCurrents;
+constexpr double kFs = meterdsp::bench::kPanelFs;
 
 // A stream of blocks into one Meter per workload (created at the first call, so every build sees
 // the same calls in the same order); digest: the sum of the windows' RMS currents and powers.
 struct Stream {
-  std::unique_ptr<meterdsp::Meter> meter = MakeMeter();
+  std::unique_ptr<meterdsp::Meter> meter = meterdsp::bench::MakePanelMeter();
   std::vector<meterdsp::WindowResult> out;
 
   template <class Block>

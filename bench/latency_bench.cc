@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_panel.h"
 #include "hwy/targets.h"
 #include "meterdsp/meterdsp.h"
 
@@ -48,12 +49,8 @@ std::vector<int16_t> MakeFrames() {
 }
 
 std::unique_ptr<meterdsp::Meter> MakeMeter() {
-  auto cfg = std::make_unique<meterdsp::MeterConfig>();
-  cfg->window.fs_hz = kFs;
-  cfg->window.currents = kNc;
-  for (size_t k = 0; k < kNc; ++k) cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
-  auto m = std::make_unique<meterdsp::Meter>();
-  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
+  auto m = meterdsp::bench::MakePanelMeter();
+  if (m == nullptr) std::abort();
   return m;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "hwy/targets.h"
+#include "bench_panel.h"
 #include "meterdsp/meterdsp.h"
 #include "reference/reference_meter.h"
 
@@ -179,22 +180,10 @@ void BM_FrontEndPlanar(benchmark::State& state, int64_t target, const std::vecto
   hwy::SetSupportedTargetsForTest(0);
 }
 
-// The full chain (window engine → energy → demand → events) in the layout `make_block` gives.
-// `calibrated`: every current has its own skew correction (a 4-tap fractional-delay filter per
-// channel), as a calibrated meter in the field does.
-// The meter of the chain benchmarks: 92 currents on three phases; `calibrated`: every current
-// has its own skew correction (a 4-tap fractional-delay filter per channel), as a calibrated
-// meter in the field does.
+// The meter of the chain benchmarks (bench_panel.h).
 std::unique_ptr<meterdsp::Meter> MakeChainMeter(bool calibrated) {
-  auto cfg = std::make_unique<meterdsp::MeterConfig>();
-  cfg->window.fs_hz = kFs;
-  cfg->window.currents = kNc;
-  for (size_t k = 0; k < kNc; ++k) {
-    cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
-    if (calibrated) cfg->window.current_cal[k].skew_us = 2.0 * static_cast<double>(k) + 1.0;
-  }
-  auto m = std::make_unique<meterdsp::Meter>();
-  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
+  auto m = meterdsp::bench::MakePanelMeter(calibrated);
+  if (m == nullptr) std::abort();
   return m;
 }
 

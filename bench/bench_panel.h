@@ -1,0 +1,36 @@
+// The benchmarks' panel as a whole-chain Meter: 3 voltages and 92 currents on phases 1-2-3 at
+// 2560 Hz (window_bench, latency_bench, and the in-process comparison, which also builds it
+// against older revisions: public API only).
+#ifndef METERDSP_BENCH_BENCH_PANEL_H_
+#define METERDSP_BENCH_BENCH_PANEL_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <memory>
+
+#include "meterdsp/meterdsp.h"
+
+namespace meterdsp::bench {
+
+inline constexpr double kPanelFs = 2560.0;
+inline constexpr size_t kPanelVoltages = 3, kPanelCurrents = 92;
+
+// `calibrated`: every current has its own skew correction (a 4-tap fractional-delay filter per
+// channel), as a calibrated meter in the field does. Returns nullptr if Init fails.
+inline std::unique_ptr<Meter> MakePanelMeter(bool calibrated = false) {
+  auto cfg = std::make_unique<MeterConfig>();
+  cfg->window.fs_hz = kPanelFs;
+  cfg->window.currents = kPanelCurrents;
+  for (size_t k = 0; k < kPanelCurrents; ++k) {
+    cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
+    if (calibrated) cfg->window.current_cal[k].skew_us = 2.0 * static_cast<double>(k) + 1.0;
+  }
+  auto m = std::make_unique<Meter>();
+  if (Init(*cfg, *m) != Status::kOk) return nullptr;
+  return m;
+}
+
+}  // namespace meterdsp::bench
+
+#endif  // METERDSP_BENCH_BENCH_PANEL_H_
