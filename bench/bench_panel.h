@@ -1,6 +1,6 @@
-// The benchmarks' panel as a whole-chain Meter: 3 voltages and 92 currents on phases 1-2-3 at
-// 2560 Hz (window_bench, latency_bench, and the in-process comparison, which also builds it
-// against older revisions: public API only).
+// The benchmarks' panel, as a whole-chain Meter and as Measure()'s configuration: 3 voltages and 92
+// currents on phases 1-2-3 at 2560 Hz (window_bench, latency_bench, and the in-process comparison,
+// which also builds it against older revisions: public API only).
 #ifndef METERDSP_BENCH_BENCH_PANEL_H_
 #define METERDSP_BENCH_BENCH_PANEL_H_
 
@@ -29,6 +29,16 @@ inline std::unique_ptr<Meter> MakePanelMeter(bool calibrated = false) {
   auto m = std::make_unique<Meter>();
   if (Init(*cfg, *m) != Status::kOk) return nullptr;
   return m;
+}
+
+// Measure()'s configuration for the same panel.
+inline MeasureConfig PanelMeasureConfig() {
+  MeasureConfig c;
+  c.fs_hz = kPanelFs;
+  c.voltages = kPanelVoltages;
+  c.currents = kPanelCurrents;
+  for (size_t k = 0; k < kPanelCurrents; ++k) c.phase[k] = static_cast<uint8_t>(k % 3);
+  return c;
 }
 
 }  // namespace meterdsp::bench

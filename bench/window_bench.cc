@@ -203,15 +203,7 @@ void BM_Chain(benchmark::State& state, int64_t target, MakeBlock make_block, boo
   hwy::SetSupportedTargetsForTest(0);
 }
 
-// Measure()'s configuration for the benchmark panel: 3 voltages, 92 currents on phases 1-2-3.
-meterdsp::MeasureConfig PanelMeasureConfig() {
-  meterdsp::MeasureConfig c;
-  c.fs_hz = kFs;
-  c.voltages = kNv;
-  c.currents = kNc;
-  for (size_t k = 0; k < kNc; ++k) c.phase[k] = static_cast<uint8_t>(k % 3);
-  return c;
-}
+using meterdsp::bench::PanelMeasureConfig;  // bench_panel.h
 
 // Measure() on the 1-s block's rows v, i (float32 or float64).
 template <typename Sample>
