@@ -17,12 +17,13 @@ inline constexpr double kPanelFs = 2560.0;
 inline constexpr size_t kPanelVoltages = 3, kPanelCurrents = 92;
 
 // `calibrated`: every current has its own skew correction (a 4-tap fractional-delay filter per
-// channel), as a calibrated meter in the field does. Returns nullptr if Init fails.
-inline std::unique_ptr<Meter> MakePanelMeter(bool calibrated = false) {
+// channel), as a calibrated meter in the field does; `currents`: the first this many of the
+// panel's currents (channel-count scaling). Returns nullptr if Init fails.
+inline std::unique_ptr<Meter> MakePanelMeter(bool calibrated = false, size_t currents = kPanelCurrents) {
   auto cfg = std::make_unique<MeterConfig>();
   cfg->window.fs_hz = kPanelFs;
-  cfg->window.currents = kPanelCurrents;
-  for (size_t k = 0; k < kPanelCurrents; ++k) {
+  cfg->window.currents = currents;
+  for (size_t k = 0; k < currents; ++k) {
     cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
     if (calibrated) cfg->window.current_cal[k].skew_us = 2.0 * static_cast<double>(k) + 1.0;
   }
@@ -31,13 +32,13 @@ inline std::unique_ptr<Meter> MakePanelMeter(bool calibrated = false) {
   return m;
 }
 
-// Measure()'s configuration for the same panel.
-inline MeasureConfig PanelMeasureConfig() {
+// Measure()'s configuration for the same panel (its first `currents` currents).
+inline MeasureConfig PanelMeasureConfig(size_t currents = kPanelCurrents) {
   MeasureConfig c;
   c.fs_hz = kPanelFs;
   c.voltages = kPanelVoltages;
-  c.currents = kPanelCurrents;
-  for (size_t k = 0; k < kPanelCurrents; ++k) c.phase[k] = static_cast<uint8_t>(k % 3);
+  c.currents = currents;
+  for (size_t k = 0; k < currents; ++k) c.phase[k] = static_cast<uint8_t>(k % 3);
   return c;
 }
 

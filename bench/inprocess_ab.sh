@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares builds of meterdsp inside one process (bench/inprocess_ab_driver.cc says why and how).
 #
-# Usage: bench/inprocess_ab.sh [--rounds N] [--block FRAMES] [--target NAME] WORKLOAD REV [REV ...]
+# Usage: bench/inprocess_ab.sh [--rounds N] [--block FRAMES] [--target NAME] [--currents N]
+#                             WORKLOAD REV [REV ...]
 #   REV: a git revision (built from `git archive`, so nothing in the working tree changes), or
 #        "." for the working tree as it is, uncommitted changes included. The first is the
 #        reference of the ratios; name a build twice (e.g. HEAD HEAD) to see the noise floor.
@@ -22,7 +23,7 @@ while [[ $# -gt 0 && $1 == --* ]]; do
   shift 2
 done
 if [[ $# -lt 2 ]]; then
-  sed -n '4,13p' "$0" >&2
+  sed -n '4,14p' "$0" >&2
   exit 2
 fi
 workload=$1

@@ -10,11 +10,13 @@
 // "cold" (after writing 64 MiB elsewhere: the data comes from DRAM, as on a first call).
 // Also checks that every variant gives the same results, bit for bit, as the first.
 //
-// Usage: inprocess_ab_driver [--rounds N] [--block FRAMES] [--target NAME] WORKLOAD SO [SO ...]
+// Usage: inprocess_ab_driver [--rounds N] [--block FRAMES] [--target NAME] [--currents N]
+//                            WORKLOAD SO [SO ...]
 //   WORKLOAD: measure-f32 | measure-f64 | chain-i16 | chain-i32 | chain-f32 | chain-f64
 //   (10 s of 3 voltages and 92 currents at 2560 Hz: 9.7 MB as float32 rows, 4.9 MB as int16
 //   frames; the chains in blocks of --block frames, default 2560)
 //   --target: AVX3, AVX2, SSE4, SSSE3 or SCALAR — the best SIMD target the variants may use.
+//   --currents: the panel's first N currents only (1-92, default 92), for smaller meters.
 #include <dlfcn.h>
 
 #include <algorithm>
@@ -31,22 +33,26 @@
 
 namespace {
 
-using RunFn = int (*)(int, const void*, const void*, size_t, size_t, double*);
+using RunFn = int (*)(int, size_t, const void*, const void*, size_t, size_t, double*);
 using TargetFn = const char* (*)();
 
-constexpr size_t kVoltages = 3, kCurrents = 92, kColumns = kVoltages + kCurrents;
+constexpr size_t kVoltages = 3, kCurrents = 92;
 constexpr size_t kFrames = 25600;  // 10 s at 2560 Hz
 constexpr double kFs = 2560.0, kPi = 3.14159265358979323846;
 
 // A balanced three-phase panel: 230 V, currents of 1-64 A at displacement angles up to 60°,
-// each with 10 % of third harmonic, as float64 rows; the other layouts are derived from them.
+// each with 10 % of third harmonic, as float64 rows; the other layouts are derived from them
+// (the frames: the voltages and the first `currents` currents).
 struct Signal {
   std::vector<double> v64 = std::vector<double>(kVoltages * kFrames),
                       i64 = std::vector<double>(kCurrents * kFrames);
   std::vector<float> v32, i32;
-  std::vector<int16_t> frames16 = std::vector<int16_t>(kColumns * kFrames);
-  std::vector<int32_t> frames32 = std::vector<int32_t>(kColumns * kFrames);
-  Signal() {
+  std::vector<int16_t> frames16;
+  std::vector<int32_t> frames32;
+  explicit Signal(size_t currents) {
+    const size_t columns = kVoltages + currents;
+    frames16.resize(columns * kFrames);
+    frames32.resize(columns * kFrames);
     for (size_t t = 0; t < kFrames; ++t) {
       const double th = 2 * kPi * 50.0 * static_cast<double>(t) / kFs;
       for (size_t k = 0; k < kVoltages; ++k) {
@@ -63,11 +69,11 @@ struct Signal {
     i32.assign(i64.begin(), i64.end());
     // Codes: 400 V and 100 A at ±20,000 (int16) and ±5,120,000 (24-bit codes in int32).
     for (size_t t = 0; t < kFrames; ++t) {
-      for (size_t c = 0; c < kColumns; ++c) {
+      for (size_t c = 0; c < columns; ++c) {
         const double x = c < kVoltages ? v64[c * kFrames + t] / 400.0
                                        : i64[(c - kVoltages) * kFrames + t] / 100.0;
-        frames16[t * kColumns + c] = static_cast<int16_t>(std::lround(x * 20000.0));
-        frames32[t * kColumns + c] = static_cast<int32_t>(std::lround(x * 5120000.0));
+        frames16[t * columns + c] = static_cast<int16_t>(std::lround(x * 20000.0));
+        frames32[t * columns + c] = static_cast<int32_t>(std::lround(x * 5120000.0));
       }
     }
   }
@@ -104,7 +110,7 @@ double Median(std::vector<double> x) {
 [[noreturn]] void Usage(const char* why) {
   std::fprintf(stderr,
                "%s\nusage: inprocess_ab_driver [--rounds N] [--block FRAMES] [--target "
-               "AVX3|AVX2|SSE4|SSSE3|SCALAR] "
+               "AVX3|AVX2|SSE4|SSSE3|SCALAR] [--currents 1-92] "
                "WORKLOAD SO [SO ...]\n  WORKLOAD: measure-f32 measure-f64 chain-i16 chain-i32 "
                "chain-f32 chain-f64\n",
                why);
@@ -115,13 +121,14 @@ double Median(std::vector<double> x) {
 
 int main(int argc, char** argv) {
   int rounds = 21;
-  size_t block = 2560;
+  size_t block = 2560, currents = kCurrents;
   const Target* target = nullptr;
   const Workload* work = nullptr;
   std::vector<std::string> paths;
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
-    if ((arg == "--rounds" || arg == "--block" || arg == "--target") && a + 1 >= argc)
+    if ((arg == "--rounds" || arg == "--block" || arg == "--target" || arg == "--currents") &&
+        a + 1 >= argc)
       Usage("missing value");
     if (arg == "--rounds") {
       rounds = std::atoi(argv[++a]);
@@ -129,6 +136,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--block") {
       block = std::strtoul(argv[++a], nullptr, 10);
       if (block < 1 || block > kFrames) Usage("--block must be 1..25600 frames");
+    } else if (arg == "--currents") {
+      currents = std::strtoul(argv[++a], nullptr, 10);
+      if (currents < 1 || currents > kCurrents) Usage("--currents must be 1..92");
     } else if (arg == "--target") {
       const std::string name = argv[++a];
       for (const Target& t : kTargets) {
@@ -167,7 +177,7 @@ int main(int argc, char** argv) {
     runs.push_back(fn);
     target_of.push_back(tn);
   }
-  const Signal sig;
+  const Signal sig(currents);
   const void* v = nullptr;
   const void* i = nullptr;
   switch (work->kind) {
@@ -194,7 +204,7 @@ int main(int argc, char** argv) {
   auto timed = [&](size_t k) {
     double digest = 0;
     const auto t0 = std::chrono::steady_clock::now();
-    if (runs[k](work->kind, v, i, kFrames, block, &digest) != 0) {
+    if (runs[k](work->kind, currents, v, i, kFrames, block, &digest) != 0) {
       std::fprintf(stderr, "%s: a call failed\n", paths[k].c_str());
       std::exit(1);
     }
@@ -204,9 +214,9 @@ int main(int argc, char** argv) {
     return ms;
   };
   std::printf(
-      "%s, %d rounds of %zu variants taking turns (each: an untimed call, warm, 64 MiB written, "
-      "cold)\n",
-      work->name, rounds, n);
+      "%s, 3 voltages + %zu currents, %d rounds of %zu variants taking turns (each: an untimed "
+      "call, warm, 64 MiB written, cold)\n",
+      work->name, currents, rounds, n);
   std::fflush(stdout);  // before the progress lines on stderr
   for (int r = 0; r < rounds; ++r) {
     for (size_t j = 0; j < n; ++j) {

@@ -14,7 +14,6 @@
 namespace {
 
 constexpr size_t kVoltages = meterdsp::bench::kPanelVoltages;
-constexpr size_t kColumns = kVoltages + meterdsp::bench::kPanelCurrents;
 
 // A sum of a window's results: equal bits in two builds whose results are equal bits.
 double Digest(const meterdsp::WindowResult& r) {
@@ -26,12 +25,13 @@ double Digest(const meterdsp::WindowResult& r) {
 // A stream of blocks into one Meter per workload (created at the first call, so every build sees
 // the same calls in the same order); digest: the sum of its windows' digests.
 struct Stream {
-  std::unique_ptr<meterdsp::Meter> meter = meterdsp::bench::MakePanelMeter();
+  std::unique_ptr<meterdsp::Meter> meter;
   std::vector<meterdsp::WindowResult> out;
 
   template <class Block>
-  int Run(const Block& block, double* digest) {
-    if (meter == nullptr) return 1;
+  int Run(const Block& block, size_t currents, double* digest) {
+    if (meter == nullptr) meter = meterdsp::bench::MakePanelMeter(false, currents);
+    if (meter == nullptr || meter->window.config.currents != currents) return 1;
     const size_t need = meterdsp::MaxWindowsPerBlock(meter->window, block.frames);
     if (out.size() < need) out.resize(need);
     size_t done = 0;
@@ -43,8 +43,8 @@ struct Stream {
 };
 
 template <typename Sample>
-int MeasureRows(const void* v, const void* i, size_t frames, double* digest) {
-  const meterdsp::MeasureConfig c = meterdsp::bench::PanelMeasureConfig();
+int MeasureRows(const void* v, const void* i, size_t currents, size_t frames, double* digest) {
+  const meterdsp::MeasureConfig c = meterdsp::bench::PanelMeasureConfig(currents);
   static meterdsp::WindowResult r;  // 6.5 KB, off the stack
   const meterdsp::PlanarBlock<Sample> b{static_cast<const Sample*>(v), frames,
                                         static_cast<const Sample*>(i), frames, frames};
@@ -61,32 +61,35 @@ meterdsp::PlanarBlock<Sample> Planar(const void* v, const void* i, size_t frames
           n};
 }
 template <typename Code>
-meterdsp::FrameBlock<Code> Frames(const void* frames, size_t pos, size_t n) {
-  return {static_cast<const Code*>(frames) + pos * kColumns, n, kColumns};
+meterdsp::FrameBlock<Code> Frames(const void* frames, size_t columns, size_t pos, size_t n) {
+  return {static_cast<const Code*>(frames) + pos * columns, n, columns};
 }
 
 }  // namespace
 
-// Runs workload `kind` once over `frames` frames of 3 voltages and 92 currents at 2560 Hz:
-// 0 Measure() on float32 rows v[3][frames], i[92][frames]; 1 the same on float64 rows;
-// 2, 3 the full chain (Process) on interleaved int16 / int32 frames v[frames][95] (i unused);
-// 4, 5 the full chain on float32 / float64 rows; the chains in blocks of `block` frames.
-// Sets *digest to a sum of the results (equal bits in two builds whose results are equal bits).
-// Returns 0, or 1 if a call failed or `kind` is unknown.
-extern "C" __attribute__((visibility("default"))) int InprocessAbRun(int kind, const void* v,
-                                                                     const void* i, size_t frames,
-                                                                     size_t block, double* digest) {
+// Runs workload `kind` once over `frames` frames of 3 voltages and `currents` (1-92) of the
+// panel's currents at 2560 Hz: 0 Measure() on float32 rows v[3][frames], i[currents][frames];
+// 1 the same on float64 rows; 2, 3 the full chain (Process) on interleaved int16 / int32 frames
+// v[frames][3 + currents] (i unused); 4, 5 the full chain on float32 / float64 rows; the chains
+// in blocks of `block` frames. Sets *digest to a sum of the results (equal bits in two builds
+// whose results are equal bits). Returns 0, or 1 if a call failed, `kind` is unknown or
+// `currents` differs from the first call's.
+extern "C" __attribute__((visibility("default"))) int InprocessAbRun(int kind, size_t currents,
+                                                                     const void* v, const void* i,
+                                                                     size_t frames, size_t block,
+                                                                     double* digest) {
   *digest = 0;
-  if (kind == 0) return MeasureRows<float>(v, i, frames, digest);
-  if (kind == 1) return MeasureRows<double>(v, i, frames, digest);
+  if (kind == 0) return MeasureRows<float>(v, i, currents, frames, digest);
+  if (kind == 1) return MeasureRows<double>(v, i, currents, frames, digest);
   if (kind < 2 || kind > 5 || block == 0) return 1;
   static Stream streams[4];
   Stream& s = streams[kind - 2];
+  const size_t columns = kVoltages + currents;
   for (size_t pos = 0; pos + block <= frames; pos += block) {
-    const int failed = kind == 2   ? s.Run(Frames<int16_t>(v, pos, block), digest)
-                       : kind == 3 ? s.Run(Frames<int32_t>(v, pos, block), digest)
-                       : kind == 4 ? s.Run(Planar<float>(v, i, frames, pos, block), digest)
-                                   : s.Run(Planar<double>(v, i, frames, pos, block), digest);
+    const int failed = kind == 2   ? s.Run(Frames<int16_t>(v, columns, pos, block), currents, digest)
+                       : kind == 3 ? s.Run(Frames<int32_t>(v, columns, pos, block), currents, digest)
+                       : kind == 4 ? s.Run(Planar<float>(v, i, frames, pos, block), currents, digest)
+                                   : s.Run(Planar<double>(v, i, frames, pos, block), currents, digest);
     if (failed) return 1;
   }
   return 0;

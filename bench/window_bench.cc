@@ -378,24 +378,26 @@ void BM_StageRegisterMaps(benchmark::State& state) {
 }
 BENCHMARK(BM_StageRegisterMaps);
 
-// Scaling: channel count (planar float32, one second per iteration) and block length.
+// Scaling: channel count — the full chain on int16 frames of 3 voltages and the panel's first
+// state.range(0) currents, one second per iteration, as BM_Chain does for all 92 — and block length.
 void BM_Channels(benchmark::State& state, int64_t target) {
   hwy::SetSupportedTargetsForTest(target);
-  const size_t nc = static_cast<size_t>(state.range(0));
+  const size_t nc = static_cast<size_t>(state.range(0)), cols = kNv + nc;
   const Data& d = GetData();
-  auto cfg = std::make_unique<meterdsp::WindowConfig>();
-  cfg->fs_hz = kFs;
-  cfg->currents = nc;
-  auto m = std::make_unique<meterdsp::WindowEngine>();
-  if (meterdsp::Init(*cfg, *m) != meterdsp::Status::kOk) std::abort();
-  std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(*m, kFrames));
+  std::vector<int16_t> frames(kFrames * cols);  // the first cols columns of the panel's frames
+  for (size_t t = 0; t < kFrames; ++t) {
+    std::copy_n(d.frames.data() + t * (kNv + kNc), cols, frames.data() + t * cols);
+  }
+  auto m = meterdsp::bench::MakePanelMeter(false, nc);
+  if (m == nullptr) std::abort();
+  std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(m->window, kFrames));
   size_t done = 0;
   for (auto _ : state) {
-    auto s = meterdsp::Process(*m, meterdsp::PlanarBlock<float>{d.v.data(), kFrames, d.i.data(), kFrames, kFrames},
-                               out.data(), out.size(), &done);
+    auto s = meterdsp::Process(*m, meterdsp::FrameBlock<int16_t>{frames.data(), kFrames, cols}, out.data(),
+                               out.size(), &done);
     benchmark::DoNotOptimize(s);
   }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kFrames * (kNv + nc)));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(kFrames * cols));
   hwy::SetSupportedTargetsForTest(0);
 }
 
@@ -590,7 +592,7 @@ int Register() {
     benchmark::RegisterBenchmark(("MeasureF32/" + name).c_str(), BM_Measure<float>, target, &GetData().v, &GetData().i);
     benchmark::RegisterBenchmark(("MeasureF64/" + name).c_str(), BM_Measure<double>, target, &GetData().vd, &GetData().id);
     benchmark::RegisterBenchmark(("Channels/" + name).c_str(), BM_Channels, target)
-        ->Arg(1)->Arg(4)->Arg(16)->Arg(32)->Arg(64)->Arg(92);
+        ->Arg(1)->Arg(4)->Arg(8)->Arg(12)->Arg(16)->Arg(24)->Arg(32)->Arg(64)->Arg(92);
   }
   return 0;
 }

@@ -290,12 +290,10 @@ void AnglesDegImpl(const double* HWY_RESTRICT y, const double* HWY_RESTRICT x, s
 
 size_t LanesImpl() { return hn::Lanes(hn::ScalableTag<float>()); }
 
-// Layout of the tiles interleaved frames start: frame-major lanes where they are faster than
-// the transpose into rows (AVX-512: int16 chain +21 %); elsewhere rows (AVX2 −13 %: the
-// fifteen accumulators of the three-group pass do not fit in 16 registers).
-uint32_t FramesLayoutImpl() {
-  return HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL ? kLayoutLanes : kLayoutRows;
-}
+// Whether interleaved frames take frame-major lanes on this target where they are wide enough
+// (FramesLayout, below): AVX-512 (int16 chain +21 % over the transpose into rows); elsewhere
+// rows (AVX2 −13 %: the fifteen accumulators of the three-group pass do not fit in 16 registers).
+bool FrameLanesImpl() { return HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL; }
 
 const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
 
@@ -327,7 +325,7 @@ HWY_EXPORT(SumMinMaxF64Impl);
 HWY_EXPORT(TargetNameImpl);
 HWY_EXPORT(FlushLanesImpl);
 HWY_EXPORT(LanesImpl);
-HWY_EXPORT(FramesLayoutImpl);
+HWY_EXPORT(FrameLanesImpl);
 HWY_EXPORT(AnglesDegImpl);
 
 constexpr double kPi = 3.14159265358979323846;
@@ -986,6 +984,20 @@ void VoltageRowsFromLanes(WindowEngine& m, size_t n) {
   }
 }
 
+// Frames narrower than this take row tiles on every target (SetFrameLanesMinColumnsForTest).
+size_t g_lanes_min_columns = kFrameLanesMinColumns;
+
+// Layout of the tiles that frames of `columns` columns start: frame-major lanes where the
+// target has them (FrameLanesImpl) and a frame fills at least one 16-lane group. Narrower
+// frames (small meters) are converted column by column and accumulated in 48-lane groups of
+// mostly empty lanes: there the transpose into rows took 0.64× the time (int16 chain, 4 and 12
+// currents, AVX-512; 13 currents, 16 columns: 0.92–1.04×, 16–29 currents 1.03–1.11×, 45
+// currents 1.3×; bench/inprocess_ab.sh --currents).
+uint32_t FramesLayout(size_t columns) {
+  return HWY_DYNAMIC_DISPATCH(FrameLanesImpl)() && columns >= g_lanes_min_columns ? kLayoutLanes
+                                                                                   : kLayoutRows;
+}
+
 // convert(first, n) writes block frames [first, first + n) into the tile at `filled`, in the
 // tile's layout; a tile takes the layout `layout` of the input that starts it.
 template <typename Convert>
@@ -1012,7 +1024,7 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
   if (Status s = CheckOutput(m, block.frames, out, cap, completed); s != Status::kOk) return s;
   if (block.frames > 0 && block.data == nullptr) return Status::kNullPointer;
   if (block.channels != Channels(m)) return Status::kBadBlock;
-  Run(m, block.frames, HWY_DYNAMIC_DISPATCH(FramesLayoutImpl)(),
+  Run(m, block.frames, FramesLayout(block.channels),
       [&](size_t first, size_t n) {
         (void)adc_bits;
         if (m.tile_layout == kLayoutLanes) {
@@ -1466,6 +1478,10 @@ Status Measure(const PlanarBlock<double>& in, const MeasureConfig& c, WindowResu
 const char* SimdTarget() noexcept { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
 
 size_t WindowLanes() noexcept { return HWY_DYNAMIC_DISPATCH(LanesImpl)(); }
+
+void SetFrameLanesMinColumnsForTest(size_t columns) noexcept {
+  g_lanes_min_columns = columns == 0 ? kFrameLanesMinColumns : columns;
+}
 
 void FoldAllLanes(WindowEngine& m) noexcept {
   for (size_t ch = 0; ch < kMaxChannels; ++ch) {

@@ -20,7 +20,21 @@
 namespace meterdsp::test {
 namespace {
 
-class WindowTest : public hwy::TestWithParamTarget {};
+// The test panels are small (12 columns), which on AVX-512 take row tiles by default
+// (kFrameLanesMinColumns); here every frame block takes the frame-major tiles that AVX-512 gives
+// wider panels, so that the tests cover both layouts. FramesTakeRowTilesBelowSixteenColumns
+// tests the default.
+class WindowTest : public hwy::TestWithParamTarget {
+ protected:
+  void SetUp() override {
+    hwy::TestWithParamTarget::SetUp();
+    SetFrameLanesMinColumnsForTest(1);
+  }
+  void TearDown() override {
+    SetFrameLanesMinColumnsForTest(0);
+    hwy::TestWithParamTarget::TearDown();
+  }
+};
 HWY_TARGET_INSTANTIATE_TEST_SUITE_P(WindowTest);
 
 constexpr double kFs = 2560.0;
@@ -970,27 +984,44 @@ TEST_P(WindowTest, FrameColumnMapReordersInputs) {
   EXPECT_EQ(Init(c, *m), Status::kBadBlock);
 }
 
+// A load as int16 codes, each channel's peak at 30,000 with the gain set to match, and the
+// codes as planar samples (exact in float32).
+struct CodedLoad {
+  WindowConfig config;
+  std::vector<std::vector<int16_t>> codes;
+  Rows exact;
+};
+
+CodedLoad CodesAtPeak(const MixedLoad& load) {
+  CodedLoad r;
+  r.config = load.config;
+  const size_t nv = r.config.voltages, nch = load.rows.size(), len = load.rows[0].size();
+  r.codes.assign(nch, std::vector<int16_t>(len));
+  r.exact.assign(nch, std::vector<double>(len));
+  for (size_t k = 0; k < nch; ++k) {
+    double peak = 0;
+    for (double x : load.rows[k]) peak = std::max(peak, std::fabs(x));
+    const double gain = peak / 30000.0;
+    (k < nv ? r.config.voltage_cal[k] : r.config.current_cal[k - nv]).gain = gain;
+    for (size_t t = 0; t < len; ++t) {
+      r.codes[k][t] = static_cast<int16_t>(std::lround(load.rows[k][t] / gain));
+      r.exact[k][t] = r.codes[k][t];
+    }
+  }
+  return r;
+}
+
 // Interleaved frames and planar rows of the same codes, fed alone and alternating in blocks
 // that end mid-tile (so tiles switch between the frame-major and the row layout, history and
 // partial sums moving across, with 4-tap skew filters on some currents): the same windows at
 // the same boundaries, values within the reference tolerance of the planar run, and bit for
 // bit the planar run's on the targets where frames also take row tiles (all but AVX-512).
 TEST_P(WindowTest, MixedInputLayoutsGiveTheSameWindows) {
-  MixedLoad load = MakeMixedLoad(50.21, static_cast<size_t>(3 * kFs) + 11);
-  WindowConfig& c = load.config;
-  const size_t nv = c.voltages, nch = nv + c.currents, len = load.rows[0].size();
-  std::vector<std::vector<int16_t>> codes(nch, std::vector<int16_t>(len));
-  Rows exact(nch, std::vector<double>(len));  // the codes as planar samples
-  for (size_t k = 0; k < nch; ++k) {
-    double peak = 0;
-    for (double x : load.rows[k]) peak = std::max(peak, std::fabs(x));
-    const double gain = peak / 30000.0;
-    (k < nv ? c.voltage_cal[k] : c.current_cal[k - nv]).gain = gain;
-    for (size_t t = 0; t < len; ++t) {
-      codes[k][t] = static_cast<int16_t>(std::lround(load.rows[k][t] / gain));
-      exact[k][t] = codes[k][t];
-    }
-  }
+  CodedLoad load = CodesAtPeak(MakeMixedLoad(50.21, static_cast<size_t>(3 * kFs) + 11));
+  const WindowConfig& c = load.config;
+  const std::vector<std::vector<int16_t>>& codes = load.codes;
+  const Rows& exact = load.exact;
+  const size_t nv = c.voltages, nch = nv + c.currents, len = exact[0].size();
   const auto planar = RunPlanar(c, exact, {777});
   const auto frames = RunFrames<int16_t>(c, codes, 777);
   auto m = std::make_unique<WindowEngine>();
@@ -1042,6 +1073,41 @@ TEST_P(WindowTest, MixedInputLayoutsGiveTheSameWindows) {
       }
     }
   }
+}
+
+// The default layout choice: frames narrower than kFrameLanesMinColumns take row tiles on every
+// target — so the 12-column panel's frames give exactly the planar run's windows even on
+// AVX-512 — and frames of 16 or more columns take frame-major tiles on AVX-512 (only there).
+TEST_P(WindowTest, FramesTakeRowTilesBelowSixteenColumns) {
+  SetFrameLanesMinColumnsForTest(0);  // the default, not the fixture's
+  const bool avx512 = std::strcmp(SimdTarget(), "AVX3") == 0 || std::strcmp(SimdTarget(), "AVX3_DL") == 0;
+  const CodedLoad load = CodesAtPeak(MakeMixedLoad(49.9, static_cast<size_t>(2 * kFs) + 5));
+  const auto planar = RunPlanar(load.config, load.exact, {777});
+  const auto frames = RunFrames<int16_t>(load.config, load.codes, 777);
+  ASSERT_GE(planar.size(), 9u);
+  ASSERT_EQ(frames.size(), planar.size());
+  for (size_t w = 0; w < planar.size(); ++w) EXPECT_TRUE(SameBits(frames[w], planar[w])) << w;
+
+  // The tile layout (WindowEngine::tile_layout: 0 rows, 1 frame-major) a block of frames of
+  // 3 voltages and `currents` currents leaves.
+  auto layout_of = [](size_t currents) {
+    WindowConfig c;
+    c.fs_hz = kFs;
+    c.voltages = 3;
+    c.currents = currents;
+    auto m = std::make_unique<WindowEngine>();
+    EXPECT_EQ(Init(c, *m), Status::kOk);
+    const size_t nch = 3 + currents;
+    std::vector<int16_t> f(nch * 100, 0);
+    std::vector<WindowResult> out(MaxWindowsPerBlock(*m, 100));
+    size_t done = 0;
+    EXPECT_EQ(Process(*m, FrameBlock<int16_t>{f.data(), 100, nch}, out.data(), out.size(), &done), Status::kOk);
+    return m->tile_layout;
+  };
+  for (size_t currents : {1, 4, 12}) EXPECT_EQ(layout_of(currents), 0u) << currents;
+  for (size_t currents : {13, 16, 92}) EXPECT_EQ(layout_of(currents), avx512 ? 1u : 0u) << currents;
+  SetFrameLanesMinColumnsForTest(1);  // and the fixture's
+  EXPECT_EQ(layout_of(4), avx512 ? 1u : 0u);
 }
 
 #ifdef METERDSP_FIRMWARE_EXPECT_AVX2

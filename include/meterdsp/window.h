@@ -121,8 +121,9 @@ struct alignas(64) WindowEngine {
   // entries repeat the end of the previous tile. Voltages are rows (the tracker scans them).
   // The currents are in one of two layouts (tile_layout), taken from the input that starts the
   // tile: kLayoutRows, a row per current, for planar input (and for interleaved frames below
-  // AVX-512, transposed); kLayoutLanes, frame-major with one lane per frame column, for
-  // interleaved frames on AVX-512, whose channels are accumulated side by side.
+  // AVX-512 and for frames narrower than kFrameLanesMinColumns, transposed); kLayoutLanes,
+  // frame-major with one lane per frame column, for wider interleaved frames on AVX-512, whose
+  // channels are accumulated side by side.
   alignas(64) float x[kMaxVoltages][kRowLength];       // scaled voltages
   alignas(64) float vcal[kMaxVoltages][kRowLength];    // delay-corrected voltages
   union alignas(64) {
@@ -244,6 +245,16 @@ void FoldAllLanes(WindowEngine& engine) noexcept;
 
 // Name of the SIMD target the dispatcher selects on this CPU, e.g. "AVX3".
 const char* SimdTarget() noexcept;
+
+// Interleaved frames of at least this many columns take frame-major tiles on AVX-512; narrower
+// frames (small meters) take row tiles there too, as on every other target (faster for them;
+// docs/performance.md). The results of the two layouts agree within float32 rounding.
+inline constexpr size_t kFrameLanesMinColumns = 16;
+
+// Tests only: the column count from which frames take frame-major tiles on AVX-512 (0 restores
+// kFrameLanesMinColumns; 1 makes every frame block take them, so that small test panels run the
+// frame-major path). Process-wide, not thread-safe; takes effect at the next tile.
+void SetFrameLanesMinColumnsForTest(size_t columns) noexcept;
 
 }  // namespace meterdsp
 
