@@ -110,11 +110,11 @@ HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
 #ifdef METERDSP_HAVE_FRAME_TRANSPOSE
 // Fixed-size registers (x86, NEON): arrays of vectors are allowed.
 
-// Stores consecutive P-lane pieces of v to dst[0], dst[1], … (+ at).
+// Stores consecutive P-lane pieces of v to dst[0], dst[1], … (+ at); none where dst is null.
 template <size_t P, class D>
 HWY_INLINE void StorePieces(D d, hn::Vec<D> v, float* const* dst, size_t at) {
   if constexpr (hn::MaxLanes(D()) <= P) {
-    hn::StoreU(v, d, dst[0] + at);
+    if (dst[0] != nullptr) hn::StoreU(v, d, dst[0] + at);
   } else {
     const hn::Half<D> dh;
     StorePieces<P>(dh, hn::LowerHalf(dh, v), dst, at);
@@ -158,7 +158,9 @@ HWY_INLINE void TransposeBlocks(D d, hn::Vec<D>* r) {
   }
 }
 
-// One group of MaxLanes(d) columns starting at c, all frames. Precondition: count ≥ R.
+// One group of MaxLanes(d) columns starting at c, all frames. Columns at or past `columns`
+// (narrow frames, fewer columns than lanes: c = 0) are read but neither stored nor checked.
+// Precondition: count ≥ R; MaxLanes(d) codes readable from every frame's column c.
 template <class D>
 HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT frames, size_t columns,
                                      size_t count, size_t c, hn::TFromD<D> lo, hn::TFromD<D> hi,
@@ -182,9 +184,10 @@ HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT fram
       HWY_ALIGN float gl[NF], ol[NF];
       for (size_t i = 0; i < NF; ++i) {
         const size_t col = c + R * ((h * NF + i) / R) + k;
-        gl[i] = gain[col];
-        ol[i] = offset[col];
-        if (i % P == 0) dst[k][h][i / P] = row_of[col] + (h * NF + i) % R;
+        const bool exists = col < columns;
+        gl[i] = exists ? gain[col] : 0.0f;
+        ol[i] = exists ? offset[col] : 0.0f;
+        if (i % P == 0) dst[k][h][i / P] = exists ? row_of[col] + (h * NF + i) % R : nullptr;
       }
       g[k][h] = hn::Load(df, gl);
       o[k][h] = hn::Load(df, ol);
@@ -220,7 +223,7 @@ HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT fram
     HWY_ALIGN Code low[N], high[N];
     hn::Store(mn, d, low);
     hn::Store(mx, d, high);
-    for (size_t l = 0; l < N; ++l) {
+    for (size_t l = 0; l < N && c + l < columns; ++l) {
       if (low[l] <= lo || high[l] >= hi) clip[c + l] = 1;
     }
   }
@@ -242,6 +245,25 @@ HWY_INLINE void TransposeColumns(D d, const hn::TFromD<D>* HWY_RESTRICT frames, 
 }
 #endif
 
+// Frames [from, count) column by column, with TransposeColumnGroup's arithmetic.
+template <typename Code>
+HWY_INLINE void ScalarFrames(const Code* HWY_RESTRICT frames, size_t columns, size_t from, size_t count,
+                             Code lo, Code hi, const float* HWY_RESTRICT gain,
+                             const float* HWY_RESTRICT offset, float* const* row_of,
+                             uint8_t* HWY_RESTRICT clip) {
+  for (size_t c = 0; c < columns; ++c) {
+    const float g = gain[c], o = offset[c];
+    float* dst = row_of[c];
+    uint8_t cl = 0;
+    for (size_t j = from; j < count; ++j) {
+      const Code code = frames[j * columns + c];
+      cl |= static_cast<uint8_t>((code <= lo) | (code >= hi));
+      dst[j] = (static_cast<float>(code) - o) * g;
+    }
+    if (cl) clip[c] = 1;
+  }
+}
+
 template <typename Code>
 HWY_INLINE void TransposeFrames(const Code* HWY_RESTRICT frames, size_t columns, size_t count,
                                 Code lo, Code hi, const float* HWY_RESTRICT gain,
@@ -250,7 +272,8 @@ HWY_INLINE void TransposeFrames(const Code* HWY_RESTRICT frames, size_t columns,
 #ifdef METERDSP_HAVE_FRAME_TRANSPOSE
   // SSSE3 lacks 32-bit min/max (emulated: the transpose measured slower than the scalar loop).
   constexpr bool kScalarFaster = sizeof(Code) == 4 && HWY_TARGET == HWY_SSSE3;
-  if (!kScalarFaster && count >= 16 / sizeof(Code)) {
+  constexpr size_t R = 16 / sizeof(Code);  // frames per transposed group
+  if (!kScalarFaster && count >= R) {
     const hn::ScalableTag<Code> d;
     const hn::Full128<Code> d128;
     if (columns >= hn::MaxLanes(d)) {
@@ -259,19 +282,20 @@ HWY_INLINE void TransposeFrames(const Code* HWY_RESTRICT frames, size_t columns,
     if (columns >= hn::MaxLanes(d128)) {
       return TransposeColumns(d128, frames, columns, count, lo, hi, gain, offset, row_of, clip);
     }
+    // Narrow frames (small meters, e.g. 3 voltages and 4 currents): each frame's 128 bits are
+    // read into the next frame, whose codes fill the lanes past `columns` and are ignored;
+    // the last frames, whose read would pass the block's end, go column by column (the same
+    // values). Int16 chain of 3 voltages and 4 currents: 0.90–0.91× the time of the column by
+    // column loop alone (AVX-512 and AVX2, in-process A/B), this conversion's share 30 → 21 %.
+    const size_t over = (hn::MaxLanes(d128) + columns - 1) / columns;  // frames one read spans
+    const size_t safe = count + 1 > over ? count + 1 - over : 0;  // frames [0, safe) may read 128 bits
+    if (safe >= R) {
+      TransposeColumnGroup(d128, frames, columns, safe, 0, lo, hi, gain, offset, row_of, clip);
+      return ScalarFrames(frames, columns, safe, count, lo, hi, gain, offset, row_of, clip);
+    }
   }
 #endif
-  for (size_t c = 0; c < columns; ++c) {
-    const float g = gain[c], o = offset[c];
-    float* dst = row_of[c];
-    uint8_t cl = 0;
-    for (size_t j = 0; j < count; ++j) {
-      const Code code = frames[j * columns + c];
-      cl |= static_cast<uint8_t>((code <= lo) | (code >= hi));
-      dst[j] = (static_cast<float>(code) - o) * g;
-    }
-    if (cl) clip[c] = 1;
-  }
+  ScalarFrames(frames, columns, 0, count, lo, hi, gain, offset, row_of, clip);
 }
 
 // Frames → frame-major lanes, helpers of FramesToLanes (below). Per frame: the codes of N
