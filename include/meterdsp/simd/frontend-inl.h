@@ -110,15 +110,16 @@ HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
 #ifdef METERDSP_HAVE_FRAME_TRANSPOSE
 // Fixed-size registers (x86, NEON): arrays of vectors are allowed.
 
-// Stores consecutive P-lane pieces of v to dst[0], dst[1], … (+ at); none where dst is null.
-template <size_t P, class D>
+// Stores consecutive P-lane pieces of v to dst[0], dst[1], … (+ at); kNarrow: none where dst
+// is null.
+template <size_t P, bool kNarrow = false, class D>
 HWY_INLINE void StorePieces(D d, hn::Vec<D> v, float* const* dst, size_t at) {
   if constexpr (hn::MaxLanes(D()) <= P) {
-    if (dst[0] != nullptr) hn::StoreU(v, d, dst[0] + at);
+    if (!kNarrow || dst[0] != nullptr) hn::StoreU(v, d, dst[0] + at);
   } else {
     const hn::Half<D> dh;
-    StorePieces<P>(dh, hn::LowerHalf(dh, v), dst, at);
-    StorePieces<P>(dh, hn::UpperHalf(dh, v), dst + hn::MaxLanes(dh) / P, at);
+    StorePieces<P, kNarrow>(dh, hn::LowerHalf(dh, v), dst, at);
+    StorePieces<P, kNarrow>(dh, hn::UpperHalf(dh, v), dst + hn::MaxLanes(dh) / P, at);
   }
 }
 
@@ -158,10 +159,10 @@ HWY_INLINE void TransposeBlocks(D d, hn::Vec<D>* r) {
   }
 }
 
-// One group of MaxLanes(d) columns starting at c, all frames. Columns at or past `columns`
-// (narrow frames, fewer columns than lanes: c = 0) are read but neither stored nor checked.
+// One group of MaxLanes(d) columns starting at c, all frames. kNarrow (fewer columns than
+// lanes, c = 0): the columns at or past `columns` are read but neither stored nor checked.
 // Precondition: count ≥ R; MaxLanes(d) codes readable from every frame's column c.
-template <class D>
+template <bool kNarrow = false, class D>
 HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT frames, size_t columns,
                                      size_t count, size_t c, hn::TFromD<D> lo, hn::TFromD<D> hi,
                                      const float* HWY_RESTRICT gain, const float* HWY_RESTRICT offset,
@@ -184,7 +185,7 @@ HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT fram
       HWY_ALIGN float gl[NF], ol[NF];
       for (size_t i = 0; i < NF; ++i) {
         const size_t col = c + R * ((h * NF + i) / R) + k;
-        const bool exists = col < columns;
+        const bool exists = !kNarrow || col < columns;
         gl[i] = exists ? gain[col] : 0.0f;
         ol[i] = exists ? offset[col] : 0.0f;
         if (i % P == 0) dst[k][h][i / P] = exists ? row_of[col] + (h * NF + i) % R : nullptr;
@@ -212,7 +213,7 @@ HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT fram
         } else {
           x = hn::ConvertTo(df, r[k]);
         }
-        StorePieces<P>(df, hn::Mul(hn::Sub(x, o[k][h]), g[k][h]), dst[k][h], j0);
+        StorePieces<P, kNarrow>(df, hn::Mul(hn::Sub(x, o[k][h]), g[k][h]), dst[k][h], j0);
       }
     }
     if (j0 + R == count) break;
@@ -223,7 +224,7 @@ HWY_INLINE void TransposeColumnGroup(D d, const hn::TFromD<D>* HWY_RESTRICT fram
     HWY_ALIGN Code low[N], high[N];
     hn::Store(mn, d, low);
     hn::Store(mx, d, high);
-    for (size_t l = 0; l < N && c + l < columns; ++l) {
+    for (size_t l = 0; l < N && (!kNarrow || c + l < columns); ++l) {
       if (low[l] <= lo || high[l] >= hi) clip[c + l] = 1;
     }
   }
@@ -290,7 +291,7 @@ HWY_INLINE void TransposeFrames(const Code* HWY_RESTRICT frames, size_t columns,
     const size_t over = (hn::MaxLanes(d128) + columns - 1) / columns;  // frames one read spans
     const size_t safe = count + 1 > over ? count + 1 - over : 0;  // frames [0, safe) may read 128 bits
     if (safe >= R) {
-      TransposeColumnGroup(d128, frames, columns, safe, 0, lo, hi, gain, offset, row_of, clip);
+      TransposeColumnGroup<true>(d128, frames, columns, safe, 0, lo, hi, gain, offset, row_of, clip);
       return ScalarFrames(frames, columns, safe, count, lo, hi, gain, offset, row_of, clip);
     }
   }
