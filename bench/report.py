@@ -222,6 +222,15 @@ def main(build):
                 f"{n} → {rate(wb[f'BM_BlockLengthRows/{n}']) / 1e9:.2f}" for n in (1, 16, 256, 2560)
                 if f"BM_BlockLengthRows/{n}" in wb) + " G/s" if "BM_BlockLengthRows/1" in wb else "") + ".",
     ]
+    if f"Channels/{best}/4" in wb:  # smaller meters: the chain by channel count (throughput.png)
+        meter = wb[f"Channels/{best}/4"]
+        assert meter.get("time_unit", "ns") == "ns"
+        summary.append(
+            f"- Channel count (full chain, int16 frames, {best}; plot below): " + ", ".join(
+                f"{n} → {rate(wb[f'Channels/{best}/{n}']) / 1e9:.2f}" for n in (1, 4, 12, 24, 64, 92)
+                if f"Channels/{best}/{n}" in wb) + " G/s for 3 voltages and that many currents; a 3-phase meter "
+            f"with 4 currents takes {meter['real_time'] / 1e3:.1f} µs per second of signal = "
+            f"{1e9 / meter['real_time']:,.0f} such meters per core in real time.")
     # DRAM-resident input of every layout next to the read roofline and the in-cache chain.
     dram_rows = ["| input, 256 MiB in DRAM | block (frames) | chain GB/s | % of read roofline | "
                  "G channel-samples/s | vs the same chain in cache |", "|---|---|---|---|---|---|"]
