@@ -989,10 +989,11 @@ size_t g_lanes_min_columns = kFrameLanesMinColumns;
 
 // Layout of the tiles that frames of `columns` columns start: frame-major lanes where the
 // target has them (FrameLanesImpl) and a frame fills at least one 16-lane group. Narrower
-// frames (small meters) are converted column by column and accumulated in 48-lane groups of
-// mostly empty lanes: there the transpose into rows took 0.64× the time (int16 chain, 4 and 12
-// currents, AVX-512; 13 currents, 16 columns: 0.92–1.04×, 16–29 currents 1.03–1.11×, 45
-// currents 1.3×; bench/inprocess_ab.sh --currents).
+// frames (small meters) would be converted into lanes column by column and accumulated 32
+// lanes at a time, most of them empty: with row tiles instead the int16 chain with 4 and 12
+// currents took 0.60–0.68× the time on AVX-512 (measured when the lane kernel always took
+// 48 lanes; 13 currents, 16 columns: 0.92–1.04×, 16–29 currents 1.03–1.11×, 45 currents
+// 1.3×; bench/inprocess_ab.sh --currents).
 uint32_t FramesLayout(size_t columns) {
   return HWY_DYNAMIC_DISPATCH(FrameLanesImpl)() && columns >= g_lanes_min_columns ? kLayoutLanes
                                                                                    : kLayoutRows;
