@@ -56,6 +56,14 @@ F32 AsRows(const py::handle& obj, const char* name, size_t* rows, size_t* cols) 
   return AsRowsOf<float>(obj, name, rows, cols);
 }
 
+// A hint for the row-count errors: (n, channels) arrays, as pandas and most file readers give
+// them, arrive with rows and columns swapped.
+std::string TransposeHint(size_t rows, size_t cols) {
+  return rows > cols && cols <= meterdsp::kMaxChannels
+             ? " (rows are channels and columns samples: pass the array transposed, a.T)"
+             : "";
+}
+
 bool IsFloat64(const py::handle& obj) {
   return py::isinstance<py::array>(obj) && py::reinterpret_borrow<py::array>(obj).dtype().kind() == 'f' &&
          py::reinterpret_borrow<py::array>(obj).dtype().itemsize() == 8;
@@ -156,12 +164,16 @@ py::dict MeasureRows(const py::object& v, const py::object& i, double fs, const 
   size_t nv = 0, nvn = 0, nc = 0, ncn = 0;
   Rows<T> va = AsRowsOf<T>(v, "v", &nv, &nvn);
   Rows<T> ia = AsRowsOf<T>(i, "i", &nc, &ncn);
+  if (nv < 1 || nv > meterdsp::kMaxVoltages) {
+    throw py::value_error("v must have 1..3 rows, got " + std::to_string(nv) + TransposeHint(nv, nvn));
+  }
+  if (nc > meterdsp::kMaxCurrents) {
+    throw py::value_error("i must have at most 92 rows, got " + std::to_string(nc) + TransposeHint(nc, ncn));
+  }
   if (nvn != ncn) {
     throw py::value_error("v and i must have the same number of samples (" + std::to_string(nvn) +
                           " vs " + std::to_string(ncn) + ")");
   }
-  if (nv < 1 || nv > meterdsp::kMaxVoltages) throw py::value_error("v must have 1..3 rows");
-  if (nc > meterdsp::kMaxCurrents) throw py::value_error("i must have at most 92 rows");
   if (nvn < 2) throw py::value_error("need at least 2 samples");
   meterdsp::MeasureConfig c;
   c.fs_hz = fs;
@@ -270,7 +282,8 @@ class PyMeter {
     if (nv != c.voltages || (nc != c.currents && !(c.currents == 0 && ncn == 0))) {
       throw py::value_error("expected v with " + std::to_string(c.voltages) + " rows and i with " +
                             std::to_string(c.currents) + " rows, got " + std::to_string(nv) +
-                            " and " + std::to_string(nc));
+                            " and " + std::to_string(nc) +
+                            (nv != c.voltages ? TransposeHint(nv, nvn) : TransposeHint(nc, ncn)));
     }
     if (nvn != ncn && c.currents > 0) throw py::value_error("v and i must have the same number of samples");
     // Process checks every chunk for NaN/Inf right before consuming it (while it is in cache:

@@ -169,6 +169,23 @@ def test_measure_bad_input(bad, exc, msg):
         meterdsp.measure(args.pop("v"), args.pop("i"), args.pop("fs"), **args)
 
 
+def test_transposed_arrays_get_a_hint():
+    # (n, channels) arrays, as pandas and CSV readers give them: the error says what to do.
+    v, i, phase = three_phase(1000)
+    with pytest.raises(ValueError, match=r"v must have 1..3 rows, got 1000 .*a\.T"):
+        meterdsp.measure(v.T, i.T, FS, phase=phase)
+    with pytest.raises(ValueError, match=r"i must have at most 92 rows, got 1000 .*a\.T"):
+        meterdsp.measure(v, np.zeros((1000, 6)), FS)
+    meter = meterdsp.Meter(FS, 3, 6, phase=phase)
+    with pytest.raises(ValueError, match=r"got 1000 and 1000 .*a\.T"):
+        meter.process(v.T, i.T)
+    with pytest.raises(ValueError, match=r"got 3 and 1000 .*a\.T"):
+        meter.process(v, i.T)
+    with pytest.raises(ValueError, match=r"got 2 and 6$"):  # a wrong row count is no transposition
+        meter.process(v[:2], i)
+    assert meter.now_s == 0
+
+
 def test_lists_are_read_as_arrays():
     v, i = sine(230, 0, 50, 2560), np.stack([sine(5, 30, 50, 2560), sine(2, -60, 50, 2560)])
     want = meterdsp.measure(v, i, FS)
