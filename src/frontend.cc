@@ -84,6 +84,10 @@ HWY_AFTER_NAMESPACE();
 
 namespace meterdsp {
 
+double CorrectionSamples(const ChannelCalibration& cal, double fs_hz, double nominal_hz) noexcept {
+  return cal.skew_us * 1e-6 * fs_hz + cal.phase_deg / 360.0 * fs_hz / nominal_hz;
+}
+
 Status DesignDelays(const ChannelCalibration* cal, size_t channels, double fs_hz,
                     double nominal_hz, DelayFilter* filters,
                     int32_t* base_delay_samples) noexcept {
@@ -92,7 +96,7 @@ Status DesignDelays(const ChannelCalibration* cal, size_t channels, double fs_hz
   }
   bool any = false;
   for (size_t k = 0; k < channels; ++k) {
-    const double corr = cal[k].skew_us * 1e-6 * fs_hz + cal[k].phase_deg / 360.0 * fs_hz / nominal_hz;
+    const double corr = CorrectionSamples(cal[k], fs_hz, nominal_hz);
     if (!std::isfinite(corr) || std::fabs(corr) > kMaxCorrectionSamples) {
       return Status::kBadCalibration;
     }
@@ -103,7 +107,7 @@ Status DesignDelays(const ChannelCalibration* cal, size_t channels, double fs_hz
   const int32_t base = any ? 3 : 0;
   *base_delay_samples = base;
   for (size_t k = 0; k < channels; ++k) {
-    const double corr = cal[k].skew_us * 1e-6 * fs_hz + cal[k].phase_deg / 360.0 * fs_hz / nominal_hz;
+    const double corr = CorrectionSamples(cal[k], fs_hz, nominal_hz);
     const double d = base + corr;
     const double whole = std::floor(d);
     const double mu = d - whole;

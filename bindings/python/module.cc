@@ -204,6 +204,72 @@ py::dict Measure(const py::object& v, const py::object& i, double fs, const py::
   return MeasureRows<float>(v, i, fs, phase, nominal_hz, min_on_current, angle_reference);
 }
 
+// One channel's calibration fit: 1-D arrays of its points (angles optional, NaN where a point
+// has none).
+py::dict FitCalibration(const py::object& frequency_hz, const py::object& measured_rms,
+                        const py::object& reference_rms, const py::object& measured_angle_deg,
+                        const py::object& reference_angle_deg) {
+  using D = py::array_t<double, py::array::c_style | py::array::forcecast>;
+  const D f = D::ensure(frequency_hz), m = D::ensure(measured_rms), r = D::ensure(reference_rms);
+  if (!f || !m || !r || f.ndim() != 1 || m.ndim() != 1 || r.ndim() != 1) {
+    throw py::value_error("frequency_hz, measured_rms and reference_rms must be 1-D numeric arrays");
+  }
+  const size_t n = static_cast<size_t>(f.shape(0));
+  if (static_cast<size_t>(m.shape(0)) != n || static_cast<size_t>(r.shape(0)) != n) {
+    throw py::value_error("frequency_hz, measured_rms and reference_rms must have one entry per point");
+  }
+  if (n == 0 || n > meterdsp::kMaxCalibrationPoints) {
+    throw py::value_error("need 1.." + std::to_string(meterdsp::kMaxCalibrationPoints) + " points, got " +
+                          std::to_string(n));
+  }
+  std::vector<meterdsp::CalibrationPoint> pts(n);
+  for (size_t k = 0; k < n; ++k) {
+    pts[k].frequency_hz = f.at(k);
+    pts[k].measured_rms = m.at(k);
+    pts[k].reference_rms = r.at(k);
+  }
+  if (measured_angle_deg.is_none() != reference_angle_deg.is_none()) {
+    throw py::value_error("give both measured_angle_deg and reference_angle_deg, or neither");
+  }
+  if (!measured_angle_deg.is_none()) {
+    const D ma = D::ensure(measured_angle_deg), ra = D::ensure(reference_angle_deg);
+    if (!ma || !ra || ma.ndim() != 1 || ra.ndim() != 1 || static_cast<size_t>(ma.shape(0)) != n ||
+        static_cast<size_t>(ra.shape(0)) != n) {
+      throw py::value_error("the angles must be 1-D numeric arrays with one entry per point");
+    }
+    for (size_t k = 0; k < n; ++k) {
+      pts[k].measured_angle_deg = ma.at(k);
+      pts[k].reference_angle_deg = ra.at(k);
+    }
+  }
+  meterdsp::CalibrationFit fit;
+  Check(meterdsp::FitCalibration(pts.data(), n, &fit));
+  py::dict d;
+  d["gain_factor"] = fit.gain_factor;
+  d["delay_us"] = fit.delay_us;
+  d["points"] = fit.points;
+  d["angle_points"] = fit.angle_points;
+  d["max_rms_error_pct"] = fit.max_rms_error_pct;
+  d["max_angle_error_deg"] = fit.max_angle_error_deg;
+  d["max_rms_error_pct_before"] = fit.max_rms_error_pct_before;
+  d["max_angle_error_deg_before"] = fit.max_angle_error_deg_before;
+  return d;
+}
+
+// A channel's (gain, phase_deg) with a fit folded in (ApplyCalibrationFit's checks).
+py::tuple ApplyCalibrationFit(double gain_factor, double delay_us, double gain, double skew_us,
+                              double phase_deg, double fs, double nominal_hz) {
+  meterdsp::CalibrationFit fit;
+  fit.gain_factor = gain_factor;
+  fit.delay_us = delay_us;
+  meterdsp::ChannelCalibration c;
+  c.gain = gain;
+  c.skew_us = skew_us;
+  c.phase_deg = phase_deg;
+  Check(meterdsp::ApplyCalibrationFit(fit, fs, nominal_hz, &c));
+  return py::make_tuple(c.gain, c.phase_deg);
+}
+
 // Streaming meter owning its fixed-size state.
 class PyMeter {
  public:
@@ -865,6 +931,11 @@ PYBIND11_MODULE(_core, mod) {
   mod.def("measure", &Measure, py::arg("v"), py::arg("i"), py::arg("fs"), py::kw_only(),
           py::arg("phase") = py::none(), py::arg("nominal_hz") = py::none(),
           py::arg("min_on_current") = 0.0, py::arg("angle_reference") = "v1");
+  mod.def("fit_calibration", &FitCalibration, py::arg("frequency_hz"), py::arg("measured_rms"),
+          py::arg("reference_rms"), py::arg("measured_angle_deg") = py::none(),
+          py::arg("reference_angle_deg") = py::none());
+  mod.def("apply_calibration_fit", &ApplyCalibrationFit, py::arg("gain_factor"), py::arg("delay_us"),
+          py::arg("gain"), py::arg("skew_us"), py::arg("phase_deg"), py::arg("fs"), py::arg("nominal_hz"));
   py::class_<PyMeter>(mod, "Meter")
       .def(py::init<double, size_t, size_t, const py::object&, double, const py::object&, double,
                     const py::dict&, const std::string&, int, double, const py::dict&, const py::dict&,

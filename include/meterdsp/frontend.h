@@ -71,6 +71,11 @@ struct DelayFilter {
   int32_t ntaps = 1;
 };
 
+// A channel's skew and phase correction in samples at fs_hz, as DesignDelays applies it:
+// skew_us · 1e-6 · fs_hz + phase_deg / 360 · fs_hz / nominal_hz (its magnitude may not exceed
+// kMaxCorrectionSamples).
+double CorrectionSamples(const ChannelCalibration& cal, double fs_hz, double nominal_hz) noexcept;
+
 // Designs the delay filters of `channels` channels. All channels get the same base delay
 // (returned in *base_delay_samples: 0 when no channel needs a correction, else 3) plus
 // their own skew and phase correction, so relative timing is exact.

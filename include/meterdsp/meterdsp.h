@@ -4,6 +4,7 @@
 
 #include "meterdsp/status.h"
 #include "meterdsp/frontend.h"
+#include "meterdsp/calibration.h"
 #include "meterdsp/window.h"
 #include "meterdsp/energy.h"
 #include "meterdsp/demand.h"

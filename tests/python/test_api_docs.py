@@ -7,9 +7,9 @@ import pathlib
 import pytest
 
 import meterdsp
-from meterdsp import _core, accuracy, fleet, plot, recordings, tables
+from meterdsp import _core, accuracy, calibration, fleet, plot, recordings, tables
 
-MODULES = [meterdsp, plot, recordings, tables, fleet, accuracy]
+MODULES = [meterdsp, plot, recordings, tables, fleet, accuracy, calibration]
 
 
 def _public(module):
@@ -31,7 +31,7 @@ def test_public_api_has_docstrings(module):
     assert not missing, f"no docstring: {missing}"
 
 
-@pytest.mark.parametrize("module", [plot, recordings, fleet], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [plot, recordings, fleet, calibration], ids=lambda m: m.__name__)
 def test_functions_have_type_hints(module):
     bare = []
     for name, obj in _public(module):

@@ -13,7 +13,7 @@ Quick use::
 Notebook tools (imported on use): ``meterdsp.plot`` (matplotlib Figures), ``meterdsp.recordings``
 (COMTRADE / CSV / NPZ in), ``.to_dataframe()`` on results and :class:`Recorder` (pandas, units in
 column names), ``meterdsp.fleet`` (many recordings on Dask). ``meterdsp.accuracy``: the IEC
-62053 harness.
+62053 harness. ``meterdsp.calibration``: gains and phase corrections fitted to a reference.
 
 Definitions (signs, Q1, windows, flags): docs/measurement.md in the source tree.
 """

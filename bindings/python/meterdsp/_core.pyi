@@ -19,6 +19,18 @@ def measure(v: npt.ArrayLike, i: npt.ArrayLike, fs: float, *,
     s, n, pf, dpf, angle_deg, quadrant, flags (nc,); frequency, cycles, window_flags,
     start_s, duration_s."""
 
+def fit_calibration(frequency_hz: npt.ArrayLike, measured_rms: npt.ArrayLike,
+                    reference_rms: npt.ArrayLike, measured_angle_deg: npt.ArrayLike | None = None,
+                    reference_angle_deg: npt.ArrayLike | None = None) -> dict[str, Any]:
+    """One channel's calibration fit (FitCalibration, include/meterdsp/calibration.h): 1-D
+    arrays with one entry per point. Returns gain_factor, delay_us, points, angle_points,
+    max_rms_error_pct, max_angle_error_deg and the same two _before."""
+
+def apply_calibration_fit(gain_factor: float, delay_us: float, gain: float, skew_us: float,
+                          phase_deg: float, fs: float, nominal_hz: float) -> tuple[float, float]:
+    """A channel's (gain, phase_deg) with a fit folded in (ApplyCalibrationFit); ValueError
+    when the correction would exceed ±2 samples."""
+
 class Meter:
     def __init__(self, fs: float, voltages: int, currents: int, *,
                  phase: npt.ArrayLike | None = None, nominal_hz: float = 50.0,

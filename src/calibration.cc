@@ -1,0 +1,99 @@
+// Calibration fit: least-squares gain factor and delay of one channel against a reference.
+#include "meterdsp/calibration.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace meterdsp {
+namespace {
+
+constexpr double kDegPerTurn = 360.0;
+
+bool Positive(double x) { return std::isfinite(x) && x > 0; }
+
+// a − b wrapped into (−180°, 180°].
+double AngleDiff(double a, double b) {
+  double d = std::fmod(a - b, kDegPerTurn);
+  if (d <= -180.0) d += kDegPerTurn;
+  if (d > 180.0) d -= kDegPerTurn;
+  return d;
+}
+
+Status Check(const CalibrationPoint& p) {
+  if (!Positive(p.frequency_hz) || !Positive(p.measured_rms) || !Positive(p.reference_rms)) {
+    return Status::kBadCalibration;
+  }
+  const bool m = std::isnan(p.measured_angle_deg), r = std::isnan(p.reference_angle_deg);
+  if (m != r) return Status::kBadCalibration;
+  if (!m && (!std::isfinite(p.measured_angle_deg) || !std::isfinite(p.reference_angle_deg))) {
+    return Status::kBadCalibration;
+  }
+  return Status::kOk;
+}
+
+bool HasAngles(const CalibrationPoint& p) { return !std::isnan(p.measured_angle_deg); }
+
+}  // namespace
+
+Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationFit* fit) noexcept {
+  if (points == nullptr || fit == nullptr) return Status::kNullPointer;
+  if (count == 0 || count > kMaxCalibrationPoints) return Status::kBadBlock;
+  for (size_t k = 0; k < count; ++k) {
+    if (Status s = Check(points[k]); s != Status::kOk) return s;
+  }
+  CalibrationFit f;
+  f.points = count;
+  // Gain: with u = measured / reference, the fitted reading is g·u; Σ (g·u − 1)² is least at
+  // g = Σu / Σu².
+  double su = 0, suu = 0;
+  // Delay: a reading's angle error e = measured − reference falls by 360·f·τ when the channel
+  // is delayed by τ; Σ (e − 360·f·τ)² is least at τ = Σ e·f / (360 · Σ f²).
+  double sef = 0, sff = 0;
+  for (size_t k = 0; k < count; ++k) {
+    const CalibrationPoint& p = points[k];
+    const double u = p.measured_rms / p.reference_rms;
+    su += u;
+    suu += u * u;
+    f.max_rms_error_pct_before = std::max(f.max_rms_error_pct_before, 100.0 * std::fabs(u - 1.0));
+    if (HasAngles(p)) {
+      const double e = AngleDiff(p.measured_angle_deg, p.reference_angle_deg);
+      sef += e * p.frequency_hz;
+      sff += p.frequency_hz * p.frequency_hz;
+      f.max_angle_error_deg_before = std::max(f.max_angle_error_deg_before, std::fabs(e));
+      ++f.angle_points;
+    }
+  }
+  f.gain_factor = su / suu;
+  const double delay_s = f.angle_points > 0 ? sef / (kDegPerTurn * sff) : 0.0;
+  f.delay_us = delay_s * 1e6;
+  for (size_t k = 0; k < count; ++k) {
+    const CalibrationPoint& p = points[k];
+    const double u = p.measured_rms / p.reference_rms;
+    f.max_rms_error_pct = std::max(f.max_rms_error_pct, 100.0 * std::fabs(f.gain_factor * u - 1.0));
+    if (HasAngles(p)) {
+      const double e = AngleDiff(p.measured_angle_deg, p.reference_angle_deg) -
+                       kDegPerTurn * p.frequency_hz * delay_s;
+      f.max_angle_error_deg = std::max(f.max_angle_error_deg, std::fabs(e));
+    }
+  }
+  *fit = f;
+  return Status::kOk;
+}
+
+Status ApplyCalibrationFit(const CalibrationFit& fit, double fs_hz, double nominal_hz,
+                           ChannelCalibration* cal) noexcept {
+  if (cal == nullptr) return Status::kNullPointer;
+  if (!std::isfinite(fs_hz) || fs_hz <= 0 || fs_hz > 1e6) return Status::kBadSampleRate;
+  if (nominal_hz != 50.0 && nominal_hz != 60.0) return Status::kBadNominalFrequency;
+  ChannelCalibration next = *cal;
+  next.gain = cal->gain * fit.gain_factor;
+  next.phase_deg = cal->phase_deg + kDegPerTurn * nominal_hz * fit.delay_us * 1e-6;
+  if (!std::isfinite(next.gain) || next.gain == 0 || !std::isfinite(next.phase_deg) ||
+      !(std::fabs(CorrectionSamples(next, fs_hz, nominal_hz)) <= kMaxCorrectionSamples)) {
+    return Status::kBadCalibration;
+  }
+  *cal = next;
+  return Status::kOk;
+}
+
+}  // namespace meterdsp
