@@ -1,5 +1,6 @@
 """The getting-started notebook runs top to bottom in a fresh kernel (nbclient), so it cannot
-rot; its plots come out as images and its COMTRADE / fleet cells print what they should."""
+rot; its plots come out as images and its COMTRADE / fleet / calibration cells print what they
+should."""
 import os
 import pathlib
 import sys
@@ -25,10 +26,13 @@ def test_getting_started_notebook_executes(monkeypatch):
         nb = render.execute(timeout=300)
     finally:
         sys.path.remove(str(HERE))
-    assert len(list(render.images(nb))) == 6
+    assert len(list(render.images(nb))) == 7
     text = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
                    for c in nb.cells for o in c.get("outputs", []))
     assert "largest P difference file vs. direct" in text
     assert "simulated:3" in text and "fleet: 5/5 jobs done" in text
+    import re
+    calibrated = re.search(r"worst P error: ([0-9.]+) % uncalibrated, ([0-9.]+) % calibrated", text)
+    assert calibrated and float(calibrated[1]) > 1 and float(calibrated[2]) < 0.002
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert not errors

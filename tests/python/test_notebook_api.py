@@ -104,6 +104,13 @@ def _texts(fig):
            [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().texts]
 
 
+def _calibration_report():
+    from meterdsp.calibration import calibrate
+    v, i = _signals(int(2 * FS))
+    ref = {"vrms": 230 / 1.01, "irms": [5.0, 2.0, 8.0], "angle_deg": [-30.2, 60.0, 180.0]}
+    return calibrate([(v, i, ref)], FS, voltages=3, currents=3, phase=[0, 0, 0]).report
+
+
 def test_plots_render_headless(tmp_path):
     v, i = _signals(3 * SPW)
     m = meterdsp.measure(v, i, FS, phase=[0, 1, 2])
@@ -118,6 +125,7 @@ def test_plots_render_headless(tmp_path):
         "energy": plot.energy_quadrants(meter.energy("total")),
         "events": plot.event_timeline(rec.events()),
         "no_events": plot.event_timeline(rec.events().iloc[:0]),
+        "calibration": plot.calibration(_calibration_report()),
     }
     for name, fig in figs.items():
         assert isinstance(fig, Figure), name
@@ -132,6 +140,12 @@ def test_plots_render_headless(tmp_path):
         [quad[f"varh_q{k}"] for k in range(1, 5)])
     labels = [t.get_text() for t in figs["events"].axes[0].get_yticklabels()]
     assert "ch 3 HH" in labels
+    cal_axes = figs["calibration"].axes
+    assert [t.get_text() for t in cal_axes[1].get_xticklabels()] == ["V1", "V2", "V3", "I1", "I2", "I3"]
+    rms_bars = [b.get_height() for b in cal_axes[0].patches]
+    assert rms_bars[:6] == pytest.approx([1.0] * 3 + [1e-6] * 3, rel=1e-3, abs=2e-5)  # before
+    assert max(rms_bars[6:]) < 1e-4                                                 # after
+    assert cal_axes[1].patches[3].get_height() == pytest.approx(0.2, abs=1e-3)       # I1 before
     phasor_ax = figs["phasors"].axes[0]
     arrows = [a for a in phasor_ax.texts if a.get_text() == ""]
     assert len(arrows) == 6                 # 3 voltages + 3 currents

@@ -8,6 +8,7 @@ notebook (the Figure displays itself) or in a script (``fig.savefig("x.png")``).
 * :func:`demand_curve` — demand over time with the maximum marked
 * :func:`energy_quadrants` — energy by quadrant (import/export, Q1..Q4 varh)
 * :func:`event_timeline` — when each channel's events were active
+* :func:`calibration` — each channel's worst error before and after a calibration fit
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import numpy.typing as npt
 from matplotlib.figure import Figure
 
 __all__ = ["waveform", "phasors", "power_bars", "demand_curve", "energy_quadrants",
-           "event_timeline"]
+           "event_timeline", "calibration"]
 
 
 def _row(result, window: int):
@@ -199,4 +200,33 @@ def event_timeline(events: Any, *, end=None, title: str | None = None) -> Figure
     ax.set_yticks(range(len(keys)), [f"ch {c + 1} {e}" for c, e in keys], fontsize=8)
     ax.set_xlabel("time [s]" if seconds else f"seconds after {events.index[0]}")
     ax.set_title(title or "Event timeline")
+    return fig
+
+
+def calibration(report: Any, *, title: str | None = None) -> Figure:
+    """Each channel's worst RMS error [%] and angle error [°] over its test points, before and
+    after the fit, from ``meterdsp.calibration.calibrate(...).report`` (log scale: errors of a
+    few percent and of a few millionths side by side; channels without points are left out,
+    angle bars drawn only for channels fitted with angles, errors below 1e-6 drawn at 1e-6)."""
+    names = np.asarray(report["channel"])
+    fitted = np.asarray(report["points"]) > 0
+    x = np.arange(int(fitted.sum()))
+    fig = Figure(figsize=(max(6, 0.3 * len(x) + 2), 5.2), layout="constrained")
+    axes = fig.subplots(2, 1, sharex=True)
+    floor = 1e-6
+    has_angles = (np.asarray(report["angle_points"]) > 0)[fitted]
+    for ax, key, unit in ((axes[0], "rms_error_pct", "%"), (axes[1], "angle_error_deg", "°")):
+        shown = np.ones(len(x), bool) if unit == "%" else has_angles
+        for off, when, color in ((-0.2, "before", "C3"), (0.2, "after", "C2")):
+            vals = np.asarray(report[f"{key}_{when}"], dtype=float)[fitted]
+            ax.bar(x + off, np.where(shown, np.maximum(vals, floor), np.nan), width=0.4,
+                   bottom=0, color=color, label=f"{when} the fit")
+        ax.set_yscale("log")
+        ax.set_ylabel(f"worst |{'RMS' if unit == '%' else 'angle'} error| [{unit}]")
+        ax.grid(axis="y", which="major", lw=0.4, alpha=0.6)
+    axes[0].legend(fontsize=8)
+    axes[1].set_xticks(x, list(names[fitted]), fontsize=7 if len(x) > 20 else 9,
+                       rotation=90 if len(x) > 20 else 0)
+    axes[1].set_xlabel("channel")
+    axes[0].set_title(title or "Calibration: worst error over the test points")
     return fig
