@@ -2,6 +2,7 @@
 #include "meterdsp/meterdsp_c.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <new>
 
@@ -84,10 +85,11 @@ int meterdsp_init(void* mem, size_t size, const meterdsp_config* c, meterdsp_met
     for (size_t k = 0; k < w.currents && k < meterdsp::kMaxCurrents; ++k) w.phase[k] = c->phase[k];
   }
   const size_t nch = w.voltages + w.currents;
-  if (c->gain != nullptr) {
-    for (size_t k = 0; k < nch && k < meterdsp::kMaxChannels; ++k) {
-      (k < w.voltages ? w.voltage_cal[k] : w.current_cal[k - w.voltages]).gain = c->gain[k];
-    }
+  for (size_t k = 0; k < nch && k < meterdsp::kMaxChannels; ++k) {
+    meterdsp::ChannelCalibration& cal = k < w.voltages ? w.voltage_cal[k] : w.current_cal[k - w.voltages];
+    if (c->gain != nullptr) cal.gain = c->gain[k];
+    if (c->skew_us != nullptr) cal.skew_us = c->skew_us[k];
+    if (c->phase_deg != nullptr) cal.phase_deg = c->phase_deg[k];
   }
   for (double& on : w.min_on_current) on = c->min_on_current_a > 0 ? c->min_on_current_a : 0.05;
   w.adc_bits = c->adc_bits ? static_cast<int>(c->adc_bits) : 24;
@@ -195,6 +197,44 @@ int meterdsp_restore(meterdsp_meter* m, const uint8_t* blob, size_t size) {
     m->has_last = 0;
   }
   return Code(s);
+}
+
+int meterdsp_fit_calibration(const meterdsp_calibration_point* points, size_t count,
+                             meterdsp_calibration_fit* out) {
+  if (points == nullptr || out == nullptr) return Code(meterdsp::Status::kNullPointer);
+  auto point = [](const void* ctx, size_t k) {
+    const meterdsp_calibration_point& p = static_cast<const meterdsp_calibration_point*>(ctx)[k];
+    return meterdsp::CalibrationPoint{p.frequency_hz, p.measured_rms, p.reference_rms, p.measured_angle_deg,
+                                      p.reference_angle_deg};
+  };
+  meterdsp::CalibrationFit f;
+  if (meterdsp::Status s = meterdsp::FitCalibration(count, point, points, &f); s != meterdsp::Status::kOk) {
+    return Code(s);
+  }
+  *out = meterdsp_calibration_fit{f.gain_factor, f.delay_us, f.points, f.angle_points,
+                                  f.max_rms_error_pct, f.max_angle_error_deg,
+                                  f.max_rms_error_pct_before, f.max_angle_error_deg_before};
+  return MDSP_OK;
+}
+
+int meterdsp_apply_calibration_fit(const meterdsp_calibration_fit* fit, double fs_hz, double nominal_hz,
+                                   float skew_us, float* gain, float* phase_deg) {
+  if (fit == nullptr || gain == nullptr || phase_deg == nullptr) return Code(meterdsp::Status::kNullPointer);
+  meterdsp::CalibrationFit f;
+  f.gain_factor = fit->gain_factor;
+  f.delay_us = fit->delay_us;
+  meterdsp::ChannelCalibration c;
+  c.gain = *gain;
+  c.skew_us = skew_us;
+  c.phase_deg = *phase_deg;
+  if (meterdsp::Status s = meterdsp::ApplyCalibrationFit(f, fs_hz, nominal_hz, &c); s != meterdsp::Status::kOk) {
+    return Code(s);
+  }
+  const float g = static_cast<float>(c.gain);
+  if (!(g != 0.0f) || !std::isfinite(g)) return Code(meterdsp::Status::kBadCalibration);  // beyond float
+  *gain = g;
+  *phase_deg = static_cast<float>(c.phase_deg);
+  return MDSP_OK;
 }
 
 const char* meterdsp_status_string(int status) {

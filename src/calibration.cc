@@ -35,11 +35,12 @@ bool HasAngles(const CalibrationPoint& p) { return !std::isnan(p.measured_angle_
 
 }  // namespace
 
-Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationFit* fit) noexcept {
-  if (points == nullptr || fit == nullptr) return Status::kNullPointer;
+Status FitCalibration(size_t count, CalibrationPoint (*point)(const void* context, size_t k),
+                      const void* context, CalibrationFit* fit) noexcept {
+  if (point == nullptr || fit == nullptr) return Status::kNullPointer;
   if (count == 0 || count > kMaxCalibrationPoints) return Status::kBadBlock;
   for (size_t k = 0; k < count; ++k) {
-    if (Status s = Check(points[k]); s != Status::kOk) return s;
+    if (Status s = Check(point(context, k)); s != Status::kOk) return s;
   }
   CalibrationFit f;
   f.points = count;
@@ -50,7 +51,7 @@ Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationF
   // is delayed by τ; Σ (e − 360·f·τ)² is least at τ = Σ e·f / (360 · Σ f²).
   double sef = 0, sff = 0;
   for (size_t k = 0; k < count; ++k) {
-    const CalibrationPoint& p = points[k];
+    const CalibrationPoint p = point(context, k);
     const double u = p.measured_rms / p.reference_rms;
     su += u;
     suu += u * u;
@@ -67,7 +68,7 @@ Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationF
   const double delay_s = f.angle_points > 0 ? sef / (kDegPerTurn * sff) : 0.0;
   f.delay_us = delay_s * 1e6;
   for (size_t k = 0; k < count; ++k) {
-    const CalibrationPoint& p = points[k];
+    const CalibrationPoint p = point(context, k);
     const double u = p.measured_rms / p.reference_rms;
     f.max_rms_error_pct = std::max(f.max_rms_error_pct, 100.0 * std::fabs(f.gain_factor * u - 1.0));
     if (HasAngles(p)) {
@@ -78,6 +79,13 @@ Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationF
   }
   *fit = f;
   return Status::kOk;
+}
+
+Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationFit* fit) noexcept {
+  if (points == nullptr) return Status::kNullPointer;
+  return FitCalibration(
+      count, [](const void* ctx, size_t k) { return static_cast<const CalibrationPoint*>(ctx)[k]; }, points,
+      fit);
 }
 
 Status ApplyCalibrationFit(const CalibrationFit& fit, double fs_hz, double nominal_hz,

@@ -73,6 +73,12 @@ struct CalibrationFit {
 // on failure *fit is unchanged.
 Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationFit* fit) noexcept;
 
+// The same with the points read through `point(context, k)`, k < count (each read twice), for
+// points held in another form — the C API's structs, a table in flash — without a copy.
+// Returns kNullPointer when point or fit is null, else as above.
+Status FitCalibration(size_t count, CalibrationPoint (*point)(const void* context, size_t k),
+                      const void* context, CalibrationFit* fit) noexcept;
+
 // Folds a fit into a channel's calibration: gain ×= gain_factor, and the delay added to the
 // phase correction (phase_deg += 360 · nominal_hz · delay, the engine's phase being a delay
 // equal to that angle at the nominal frequency); skew_us, offset and the rest stay.

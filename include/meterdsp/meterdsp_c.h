@@ -38,6 +38,10 @@ typedef struct {
   uint32_t demand_subinterval_s;  /* 0 → 900 */
   uint32_t demand_subintervals;   /* 0 → 1 (block); >1 sliding */
   double breaker_a;         /* event thresholds are % of this; 0 → 20 A */
+  /* Per channel (voltages first), or NULL: 0. The ADC samples the channel skew_us late;
+   * the sensor leads by phase_deg at the nominal frequency. Together at most ±2 samples. */
+  const float* skew_us;
+  const float* phase_deg;
 } meterdsp_config;
 
 typedef struct {
@@ -86,6 +90,29 @@ int meterdsp_read_sunspec(const meterdsp_meter* m, uint32_t first, size_t count,
 size_t meterdsp_snapshot_size(void);
 int meterdsp_snapshot(const meterdsp_meter* m, uint8_t* out, size_t capacity, size_t* written);
 int meterdsp_restore(meterdsp_meter* m, const uint8_t* blob, size_t size);
+
+/* Calibration against a reference standard (docs/calibration.md): the points of one channel,
+ * each its RMS as the meter and as the reference read it at the test frequency, and
+ * optionally its angle as both read it (against V1 as meterdsp_reading_get gives it, or any
+ * reference both use; NAN both: the point fits the gain only). */
+typedef struct {
+  double frequency_hz, measured_rms, reference_rms;
+  double measured_angle_deg, reference_angle_deg;
+} meterdsp_calibration_point;
+typedef struct {
+  double gain_factor;  /* multiply the channel's gain by this */
+  double delay_us;     /* delay to add to the channel's correction */
+  size_t points, angle_points;
+  double max_rms_error_pct, max_angle_error_deg;               /* worst point after the fit */
+  double max_rms_error_pct_before, max_angle_error_deg_before; /* and before it */
+} meterdsp_calibration_fit;
+/* Least-squares gain factor and delay of one channel from 1..256 points. */
+int meterdsp_fit_calibration(const meterdsp_calibration_point* points, size_t count,
+                             meterdsp_calibration_fit* out);
+/* Folds a fit into a channel's *gain and *phase_deg (as meterdsp_config holds them; skew_us is
+ * the channel's, for the ±2-sample check); then meterdsp_init again with them. */
+int meterdsp_apply_calibration_fit(const meterdsp_calibration_fit* fit, double fs_hz, double nominal_hz,
+                                   float skew_us, float* gain, float* phase_deg);
 
 const char* meterdsp_status_string(int status);
 
