@@ -88,6 +88,69 @@ Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationF
       fit);
 }
 
+Status FitCurrentTable(const CalibrationPoint* points, size_t count, const CalibrationFit& base,
+                       CurrentTable* table, TableFit* after) noexcept {
+  if (points == nullptr || table == nullptr || after == nullptr) return Status::kNullPointer;
+  if (count == 0 || count > kMaxCalibrationPoints) return Status::kBadBlock;
+  if (!std::isfinite(base.gain_factor) || !(base.gain_factor > 0) || !std::isfinite(base.delay_us)) {
+    return Status::kBadCalibration;
+  }
+  for (size_t k = 0; k < count; ++k) {
+    if (Status s = Check(points[k]); s != Status::kOk) return s;
+  }
+  // Per point after the base fit: the reading, the gain still needed, the angle still off.
+  const double delay_s = base.delay_us * 1e-6;
+  auto reading = [&](size_t k) { return base.gain_factor * points[k].measured_rms; };
+  auto angle_left = [&](size_t k) {
+    const CalibrationPoint& p = points[k];
+    return AngleDiff(p.measured_angle_deg, p.reference_angle_deg) - kDegPerTurn * p.frequency_hz * delay_s;
+  };
+  uint16_t order[kMaxCalibrationPoints];  // insertion sort by reading
+  for (size_t k = 0; k < count; ++k) {
+    size_t j = k;
+    for (; j > 0 && reading(order[j - 1]) > reading(k); --j) order[j] = order[j - 1];
+    order[j] = static_cast<uint16_t>(k);
+  }
+  CurrentTable t;
+  for (size_t first = 0; first < count;) {
+    size_t end = first + 1;
+    while (end < count && reading(order[end]) <= 1.05 * reading(order[first])) ++end;
+    if (t.points == kMaxTablePoints) return Status::kBadBlock;
+    double amps = 0, gain = 0, deg = 0;
+    size_t angles = 0;
+    for (size_t j = first; j < end; ++j) {
+      const size_t k = order[j];
+      amps += reading(k);
+      gain += points[k].reference_rms / reading(k);
+      if (HasAngles(points[k])) {
+        deg += angle_left(k);
+        ++angles;
+      }
+    }
+    const double n = static_cast<double>(end - first);
+    t.amps[t.points] = static_cast<float>(amps / n);
+    t.gain[t.points] = static_cast<float>(gain / n);
+    t.phase_deg[t.points] = static_cast<float>(angles > 0 ? deg / static_cast<double>(angles) : 0.0);
+    if (!(t.gain[t.points] >= 0.5f && t.gain[t.points] <= 2.0f) || !(std::fabs(t.phase_deg[t.points]) <= 10.0f) ||
+        (t.points > 0 && !(t.amps[t.points] > t.amps[t.points - 1]))) {
+      return Status::kBadCalibration;
+    }
+    ++t.points;
+    first = end;
+  }
+  TableFit a;
+  a.levels = t.points;
+  for (size_t k = 0; k < count; ++k) {
+    double g = 1.0, deg = 0.0;
+    CurrentTableAt(t, reading(k), &g, &deg);
+    a.max_rms_error_pct = std::max(a.max_rms_error_pct, 100.0 * std::fabs(g * reading(k) / points[k].reference_rms - 1.0));
+    if (HasAngles(points[k])) a.max_angle_error_deg = std::max(a.max_angle_error_deg, std::fabs(angle_left(k) - deg));
+  }
+  *table = t;
+  *after = a;
+  return Status::kOk;
+}
+
 Status ApplyCalibrationFit(const CalibrationFit& fit, double fs_hz, double nominal_hz,
                            ChannelCalibration* cal) noexcept {
   if (cal == nullptr) return Status::kNullPointer;

@@ -353,6 +353,7 @@ struct FinalizeParams {
   const uint8_t* phase;
   const ChannelCalibration* voltage_cal;  // dc_removal per channel; nullptr: DC removed on all
   const ChannelCalibration* current_cal;
+  const CurrentTable* table;  // per current, or nullptr: none
   const double* min_on;  // minimum ON current per channel; nullptr: min_on_all for every one
   double min_on_all;
   double min_voltage_peak;
@@ -384,6 +385,19 @@ struct AngleBatch {
     count = 0;
   }
 };
+
+// The correction of a current table at `amps`: gain factor and the phasor that turns the
+// fundamental back by the table's phase (interpolated in log(current), ends held).
+struct TableCorrection {
+  double gain;
+  std::complex<double> turn;
+};
+TableCorrection TableAt(const CurrentTable& t, double amps) {
+  double g = 1.0, deg = 0.0;
+  CurrentTableAt(t, amps, &g, &deg);
+  const double rad = -deg * kPi / 180.0;
+  return TableCorrection{g, std::complex<double>(std::cos(rad), std::sin(rad))};
+}
 
 // |z| without hypot's overflow care (phasor magnitudes are far from the double range).
 double Magnitude(std::complex<double> z) { return std::sqrt(z.real() * z.real() + z.imag() * z.imag()); }
@@ -433,7 +447,14 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     const double mean = s[0] * inv_w;
     double ms = s[1] * inv_w;
     if (fp.CurrentDc(k)) ms -= mean * mean;
-    const double irms = std::sqrt(std::max(ms, 0.0));
+    double irms = std::sqrt(std::max(ms, 0.0));
+    C iph = C(s[3], -s[4]) * (kSqrt2 * inv_w);
+    const CurrentTable* table = fp.table != nullptr && fp.table[k].points > 0 ? &fp.table[k] : nullptr;
+    TableCorrection corr{1.0, C(1.0, 0.0)};
+    if (table != nullptr) {
+      corr = TableAt(*table, irms);
+      irms *= corr.gain;
+    }
     uint32_t flags = r.flags | (clipped[fp.voltages + k] ? kFlagClipped : 0u);
     if (!(irms >= fp.MinOn(k)) || irms == 0.0) {
       r.irms[k] = r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
@@ -442,7 +463,8 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
       r.flags_ch[k] = flags | kFlagBelowMinCurrent;
       continue;
     }
-    const C iph = C(s[3], -s[4]) * (kSqrt2 * inv_w);
+    const C iph_read = iph;
+    if (table != nullptr) iph *= corr.turn * corr.gain;
     const double imag = Magnitude(iph);
     if (ph == kCurrentOnly) {  // e.g. a neutral CT: current and its angle vs V1 only
       r.irms[k] = irms;
@@ -457,6 +479,8 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     if (fp.CurrentDc(k) || fp.VoltageDc(ph)) p -= mean * (sums[ph][0] * inv_w);
     (void)vmean;
     const C vi = vph[ph] * std::conj(iph);  // P1 + jQ1, Q1 > 0 when the current lags
+    // A table turns the fundamental part of P and scales the rest (harmonics, DC).
+    if (table != nullptr) p = corr.gain * (p - (vph[ph] * std::conj(iph_read)).real()) + vi.real();
     const double sa = r.vrms[ph] * irms;
     const double s1 = vmag[ph] * imag;
     r.irms[k] = irms;
@@ -484,6 +508,7 @@ FinalizeParams ParamsOf(const WindowConfig& c) {
   fp.voltage_cal = c.voltage_cal;
   fp.current_cal = c.current_cal;
   fp.min_on = c.min_on_current;
+  fp.table = c.current_table;
   fp.min_voltage_peak = c.min_voltage;
   fp.angle_reference = c.angle_reference;
   return fp;
@@ -1089,6 +1114,23 @@ Status ValidateCommon(double fs, size_t nv, size_t nc, const uint8_t* phase) {
 
 }  // namespace
 
+void CurrentTableAt(const CurrentTable& t, double amps, double* gain, double* phase_deg) noexcept {
+  const size_t n = t.points;
+  double g = t.gain[0], deg = t.phase_deg[0];
+  if (amps >= double{t.amps[n - 1]}) {
+    g = t.gain[n - 1];
+    deg = t.phase_deg[n - 1];
+  } else if (amps > double{t.amps[0]}) {
+    size_t j = 0;
+    while (amps >= double{t.amps[j + 1]}) ++j;
+    const double u = std::log(amps / t.amps[j]) / std::log(double{t.amps[j + 1]} / t.amps[j]);
+    g = t.gain[j] + u * (double{t.gain[j + 1]} - t.gain[j]);
+    deg = t.phase_deg[j] + u * (double{t.phase_deg[j + 1]} - t.phase_deg[j]);
+  }
+  *gain = g;
+  *phase_deg = deg;
+}
+
 void AnglesDeg(const double* y, const double* x, size_t n, double* deg) noexcept {
   HWY_DYNAMIC_DISPATCH(AnglesDegImpl)(y, x, n, deg);
   for (size_t k = 0; k < n; ++k) {
@@ -1128,6 +1170,17 @@ void BuildLaneTables(WindowEngine& m) {
 }
 
 // Frame columns: a permutation of the channels 0 .. nch − 1.
+bool ValidTable(const CurrentTable& t) {
+  if (t.points > kMaxTablePoints) return false;
+  for (size_t j = 0; j < t.points; ++j) {
+    if (!Finite(t.amps[j]) || t.amps[j] <= 0 || (j > 0 && !(t.amps[j] > t.amps[j - 1])) ||
+        !(t.gain[j] >= 0.5f && t.gain[j] <= 2.0f) || !(std::fabs(t.phase_deg[j]) <= 10.0f)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool ValidColumns(const uint8_t* frame_column, size_t nch) {
   bool seen[kMaxChannels] = {};
   for (size_t k = 0; k < nch; ++k) {
@@ -1154,6 +1207,9 @@ Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
   const size_t nch = c.voltages + c.currents;
   if (!ValidColumns(c.frame_column, nch)) return Status::kBadBlock;
   if (c.virtual_neutral && c.voltages != 3) return Status::kBadChannelCount;
+  for (size_t k = 0; k < c.currents; ++k) {
+    if (!ValidTable(c.current_table[k])) return Status::kBadCalibration;
+  }
   for (size_t k = 0; k < nch; ++k) {
     if (!Finite(cal[k].gain) || cal[k].gain == 0 || !Finite(cal[k].offset) ||
         !Finite(cal[k].clip_level) || cal[k].clip_level < 0) {

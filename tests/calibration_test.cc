@@ -247,5 +247,146 @@ TEST(CalibrationTest, AMeterFittedToTheReferenceReadsIt) {
   }
 }
 
+// A CT whose ratio and phase errors change with current, piecewise linear in log(current)
+// between these currents (held beyond them).
+struct CurrentDependentCt {
+  double amps[5] = {0.05, 0.25, 1.0, 5.0, 10.0};
+  double ratio[5] = {1.012, 1.006, 1.002, 1.0, 0.999};
+  double lead_deg[5] = {0.9, 0.6, 0.4, 0.3, 0.3};
+  void At(double a, double* r, double* d) const {
+    if (a <= amps[0]) { *r = ratio[0]; *d = lead_deg[0]; return; }
+    if (a >= amps[4]) { *r = ratio[4]; *d = lead_deg[4]; return; }
+    int j = 0;
+    while (a >= amps[j + 1]) ++j;
+    const double u = std::log(a / amps[j]) / std::log(amps[j + 1] / amps[j]);
+    *r = ratio[j] + u * (ratio[j + 1] - ratio[j]);
+    *d = lead_deg[j] + u * (lead_deg[j + 1] - lead_deg[j]);
+  }
+};
+
+struct OnePoint {
+  double irms, angle, p, f;
+};
+
+OnePoint ReadCt(const WindowConfig& c, const CurrentDependentCt& ct, double amps, double phi_deg) {
+  double r = 1, d = 0;
+  ct.At(amps, &r, &d);
+  const size_t n = static_cast<size_t>(2 * c.fs_hz);
+  // The CT's phase error is an angle (the same at every frequency), its output leading.
+  Rows rows = {Sine(230, 0, 50, c.fs_hz, n, 0.4), Sine(amps * r, phi_deg - d, 50, c.fs_hz, n, 0.4)};
+  OnePoint o{0, 0, 0, 0};
+  size_t seen = 0;
+  for (const WindowResult& w : RunPlanar(c, rows)) {
+    if (!Steady(w)) continue;
+    o.irms += w.irms[0];
+    o.angle += w.angle_deg[0];
+    o.p += w.p[0];
+    o.f += w.frequency_hz;
+    ++seen;
+  }
+  EXPECT_GT(seen, 5u);
+  const double inv = 1.0 / static_cast<double>(seen);
+  return OnePoint{o.irms * inv, o.angle * inv, o.p * inv, o.f * inv};
+}
+
+TEST(CalibrationTest, CurrentTableFollowsACtAcrossItsRange) {
+  WindowConfig c;
+  c.fs_hz = 2560;
+  c.voltages = 1;
+  c.currents = 1;
+  c.min_on_current[0] = 0.01;
+  const CurrentDependentCt ct;
+  std::vector<CalibrationPoint> pts;
+  for (double amps : ct.amps) {
+    for (double phi : {0.0, 60.0}) {
+      const OnePoint o = ReadCt(c, ct, amps, phi);
+      pts.push_back(CalibrationPoint{o.f, o.irms, amps, o.angle, -phi});
+    }
+  }
+  CalibrationFit base;
+  ASSERT_EQ(FitCalibration(pts.data(), pts.size(), &base), Status::kOk);
+  EXPECT_GT(base.max_rms_error_pct, 0.5);  // one gain cannot follow 1.2 % … −0.1 %
+  CurrentTable table;
+  TableFit left;
+  ASSERT_EQ(FitCurrentTable(pts.data(), pts.size(), base, &table, &left), Status::kOk);
+  EXPECT_EQ(left.levels, 5u);
+  EXPECT_EQ(table.points, 5u);
+  EXPECT_LT(left.max_rms_error_pct, 1e-4);
+  EXPECT_LT(left.max_angle_error_deg, 1e-4);
+
+  WindowConfig only_base = c;
+  ASSERT_EQ(ApplyCalibrationFit(base, c.fs_hz, c.nominal_hz, &only_base.current_cal[0]), Status::kOk);
+  WindowConfig with_table = only_base;
+  with_table.current_table[0] = table;
+  // The test currents and between them; IEC 62053-22 runs 1 % … 120 % of 5 A.
+  for (double amps : {0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 6.0}) {
+    const double p_true = 230 * amps * 0.5;
+    const OnePoint t = ReadCt(with_table, ct, amps, 60);
+    EXPECT_NEAR(t.irms / amps, 1, 5e-5) << amps;
+    EXPECT_NEAR(t.angle, -60, 0.003) << amps;
+    EXPECT_NEAR(t.p / p_true, 1, 1e-4) << amps;
+    if (amps == 0.05) {
+      const OnePoint b = ReadCt(only_base, ct, amps, 60);
+      EXPECT_GT(std::fabs(b.irms / amps - 1), 0.005);    // base fit alone: 0.05 A over 0.5 % off
+      EXPECT_GT(std::fabs(b.p / p_true - 1), 0.01);      // and P at PF 0.5 over 1 %
+    }
+  }
+  // A wrong table is refused at Init.
+  WindowEngine* m = new WindowEngine;
+  for (auto spoil : {+[](CurrentTable& t) { t.amps[2] = t.amps[1]; }, +[](CurrentTable& t) { t.gain[0] = 3; },
+                     +[](CurrentTable& t) { t.phase_deg[4] = 11; }, +[](CurrentTable& t) { t.points = 7; },
+                     +[](CurrentTable& t) { t.amps[0] = -1; }}) {
+    WindowConfig bad = with_table;
+    spoil(bad.current_table[0]);
+    EXPECT_EQ(Init(bad, *m), Status::kBadCalibration);
+  }
+  EXPECT_EQ(Init(with_table, *m), Status::kOk);
+  delete m;
+}
+
+TEST(CalibrationTest, TableInterpolatesInLogCurrentAndHoldsItsEnds) {
+  CurrentTable t;
+  t.points = 3;
+  const float amps[3] = {0.1f, 1.0f, 10.0f}, gain[3] = {1.02f, 1.0f, 0.99f}, deg[3] = {1.0f, 0.5f, 0.5f};
+  for (int j = 0; j < 3; ++j) {
+    t.amps[j] = amps[j];
+    t.gain[j] = gain[j];
+    t.phase_deg[j] = deg[j];
+  }
+  double g = 0, d = 0;
+  CurrentTableAt(t, std::sqrt(0.1), &g, &d);  // halfway in log between 0.1 and 1
+  EXPECT_NEAR(g, 1.01, 1e-6);
+  EXPECT_NEAR(d, 0.75, 1e-6);
+  CurrentTableAt(t, 0.01, &g, &d);
+  EXPECT_EQ(g, double{gain[0]});
+  CurrentTableAt(t, 50, &g, &d);
+  EXPECT_EQ(g, double{gain[2]});
+  CurrentTableAt(t, 1.0, &g, &d);
+  EXPECT_EQ(g, double{gain[1]});
+}
+
+TEST(CalibrationTest, TableFitGroupsLevelsAndRefusesTooMany) {
+  // Points at 1.00 A and 1.04 A are one level; eight distinct levels are too many.
+  std::vector<CalibrationPoint> pts = {Point(50, 1.0, 1.01, 0, 0), Point(50, 1.04, 1.01, -60, 0),
+                                       Point(50, 5.0, 1.0, 0, 0)};
+  CalibrationFit base;
+  ASSERT_EQ(FitCalibration(pts.data(), pts.size(), &base), Status::kOk);
+  CurrentTable t;
+  TableFit a;
+  ASSERT_EQ(FitCurrentTable(pts.data(), pts.size(), base, &t, &a), Status::kOk);
+  EXPECT_EQ(t.points, 2u);
+  EXPECT_NEAR(t.gain[0] * base.gain_factor, 1 / 1.01, 1e-6);
+  EXPECT_NEAR(t.gain[1] * base.gain_factor, 1.0, 1e-6);
+  std::vector<CalibrationPoint> many;
+  for (int k = 0; k < 8; ++k) many.push_back(Point(50, std::pow(2.0, k), 1.0, 0, 0));
+  t.points = 0;
+  EXPECT_EQ(FitCurrentTable(many.data(), many.size(), base, &t, &a), Status::kBadBlock);
+  EXPECT_EQ(t.points, 0u);
+  many.resize(6);
+  EXPECT_EQ(FitCurrentTable(many.data(), many.size(), base, &t, &a), Status::kOk);
+  EXPECT_EQ(t.points, 6u);
+  EXPECT_EQ(FitCurrentTable(nullptr, 1, base, &t, &a), Status::kNullPointer);
+}
+
 }  // namespace
 }  // namespace meterdsp::test

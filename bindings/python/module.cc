@@ -204,11 +204,12 @@ py::dict Measure(const py::object& v, const py::object& i, double fs, const py::
   return MeasureRows<float>(v, i, fs, phase, nominal_hz, min_on_current, angle_reference);
 }
 
-// One channel's calibration fit: 1-D arrays of its points (angles optional, NaN where a point
-// has none).
-py::dict FitCalibration(const py::object& frequency_hz, const py::object& measured_rms,
-                        const py::object& reference_rms, const py::object& measured_angle_deg,
-                        const py::object& reference_angle_deg) {
+// One channel's calibration points from 1-D arrays (angles optional, NaN where a point has
+// none).
+std::vector<meterdsp::CalibrationPoint> PointsFrom(const py::object& frequency_hz, const py::object& measured_rms,
+                                                   const py::object& reference_rms,
+                                                   const py::object& measured_angle_deg,
+                                                   const py::object& reference_angle_deg) {
   using D = py::array_t<double, py::array::c_style | py::array::forcecast>;
   const D f = D::ensure(frequency_hz), m = D::ensure(measured_rms), r = D::ensure(reference_rms);
   if (!f || !m || !r || f.ndim() != 1 || m.ndim() != 1 || r.ndim() != 1) {
@@ -242,6 +243,16 @@ py::dict FitCalibration(const py::object& frequency_hz, const py::object& measur
       pts[k].reference_angle_deg = ra.at(k);
     }
   }
+  return pts;
+}
+
+// One channel's calibration fit.
+py::dict FitCalibration(const py::object& frequency_hz, const py::object& measured_rms,
+                        const py::object& reference_rms, const py::object& measured_angle_deg,
+                        const py::object& reference_angle_deg) {
+  std::vector<meterdsp::CalibrationPoint> pts =
+      PointsFrom(frequency_hz, measured_rms, reference_rms, measured_angle_deg, reference_angle_deg);
+  const size_t n = pts.size();
   meterdsp::CalibrationFit fit;
   Check(meterdsp::FitCalibration(pts.data(), n, &fit));
   py::dict d;
@@ -253,6 +264,60 @@ py::dict FitCalibration(const py::object& frequency_hz, const py::object& measur
   d["max_angle_error_deg"] = fit.max_angle_error_deg;
   d["max_rms_error_pct_before"] = fit.max_rms_error_pct_before;
   d["max_angle_error_deg_before"] = fit.max_angle_error_deg_before;
+  return d;
+}
+
+// calibration["i_table"]: one entry per current, None or rows (amps, gain, phase_deg) with
+// amps ascending (meterdsp.calibration.calibrate(..., current_table=True) makes them).
+void TablesFrom(const py::object& obj, size_t currents, meterdsp::CurrentTable* out) {
+  if (!py::isinstance<py::sequence>(obj) || py::isinstance<py::str>(obj) ||
+      static_cast<size_t>(py::len(obj)) != currents) {
+    throw py::value_error("i_table must hold one entry per current (None or rows of amps, gain, phase_deg)");
+  }
+  const py::sequence seq = py::reinterpret_borrow<py::sequence>(obj);
+  for (size_t k = 0; k < currents; ++k) {
+    out[k] = meterdsp::CurrentTable{};
+    if (seq[k].is_none()) continue;
+    using D = py::array_t<double, py::array::c_style | py::array::forcecast>;
+    const D rows = D::ensure(seq[k]);
+    if (!rows || rows.ndim() != 2 || rows.shape(1) != 3 || rows.shape(0) < 1 ||
+        static_cast<size_t>(rows.shape(0)) > meterdsp::kMaxTablePoints) {
+      throw py::value_error("i_table[" + std::to_string(k) + "] must be 1.." +
+                            std::to_string(meterdsp::kMaxTablePoints) + " rows of (amps, gain, phase_deg)");
+    }
+    out[k].points = static_cast<uint32_t>(rows.shape(0));
+    for (py::ssize_t j = 0; j < rows.shape(0); ++j) {
+      out[k].amps[j] = static_cast<float>(rows.at(j, 0));
+      out[k].gain[j] = static_cast<float>(rows.at(j, 1));
+      out[k].phase_deg[j] = static_cast<float>(rows.at(j, 2));
+    }
+  }
+}
+
+// One current channel's table on top of its base fit: rows (amps, gain, phase_deg) and what
+// the table leaves.
+py::dict FitCurrentTable(const py::object& frequency_hz, const py::object& measured_rms,
+                         const py::object& reference_rms, const py::object& measured_angle_deg,
+                         const py::object& reference_angle_deg, double gain_factor, double delay_us) {
+  std::vector<meterdsp::CalibrationPoint> pts =
+      PointsFrom(frequency_hz, measured_rms, reference_rms, measured_angle_deg, reference_angle_deg);
+  meterdsp::CalibrationFit base;
+  base.gain_factor = gain_factor;
+  base.delay_us = delay_us;
+  meterdsp::CurrentTable t;
+  meterdsp::TableFit after;
+  Check(meterdsp::FitCurrentTable(pts.data(), pts.size(), base, &t, &after));
+  py::array_t<double> rows({static_cast<py::ssize_t>(t.points), py::ssize_t{3}});
+  for (size_t j = 0; j < t.points; ++j) {
+    rows.mutable_at(j, 0) = t.amps[j];
+    rows.mutable_at(j, 1) = t.gain[j];
+    rows.mutable_at(j, 2) = t.phase_deg[j];
+  }
+  py::dict d;
+  d["rows"] = rows;
+  d["levels"] = after.levels;
+  d["max_rms_error_pct"] = after.max_rms_error_pct;
+  d["max_angle_error_deg"] = after.max_angle_error_deg;
   return d;
 }
 
@@ -307,6 +372,10 @@ class PyMeter {
     c->adc_bits = adc_bits;
     for (auto item : cal) {
       const std::string key = py::str(item.first);
+      if (key == "i_table") {
+        TablesFrom(py::reinterpret_borrow<py::object>(item.second), currents, c->current_table);
+        continue;
+      }
       if (key.size() < 3 || (key.rfind("v_", 0) != 0 && key.rfind("i_", 0) != 0)) {
         throw py::value_error("unknown calibration setting '" + key + "'");
       }
@@ -934,6 +1003,9 @@ PYBIND11_MODULE(_core, mod) {
   mod.def("fit_calibration", &FitCalibration, py::arg("frequency_hz"), py::arg("measured_rms"),
           py::arg("reference_rms"), py::arg("measured_angle_deg") = py::none(),
           py::arg("reference_angle_deg") = py::none());
+  mod.def("fit_current_table", &FitCurrentTable, py::arg("frequency_hz"), py::arg("measured_rms"),
+          py::arg("reference_rms"), py::arg("measured_angle_deg"), py::arg("reference_angle_deg"),
+          py::arg("gain_factor"), py::arg("delay_us"));
   mod.def("apply_calibration_fit", &ApplyCalibrationFit, py::arg("gain_factor"), py::arg("delay_us"),
           py::arg("gain"), py::arg("skew_us"), py::arg("phase_deg"), py::arg("fs"), py::arg("nominal_hz"));
   py::class_<PyMeter>(mod, "Meter")

@@ -29,6 +29,7 @@
 
 #include "meterdsp/frontend.h"
 #include "meterdsp/status.h"
+#include "meterdsp/window.h"
 
 namespace meterdsp {
 
@@ -78,6 +79,27 @@ Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationF
 // Returns kNullPointer when point or fit is null, else as above.
 Status FitCalibration(size_t count, CalibrationPoint (*point)(const void* context, size_t k),
                       const void* context, CalibrationFit* fit) noexcept;
+
+// What a current table leaves: levels found, and the worst point's errors with the table
+// applied on top of the base fit.
+struct TableFit {
+  size_t levels = 0;
+  double max_rms_error_pct = 0.0;
+  double max_angle_error_deg = 0.0;
+};
+
+// Fits a CurrentTable (window.h) to the points of one current channel, on top of `base` (what
+// FitCalibration gave for the same points, to be applied with ApplyCalibrationFit): the points
+// are sorted by current and grouped into levels (readings within 5 % of a level's lowest), and
+// each level becomes a table point — its mean current as the channel reads it after the base
+// fit, the gain that brings its readings onto the reference (mean over its points) and the
+// angle still off after the base delay (mean over its points with angles; 0 if none has).
+// Exact at a level of one point; between levels the table interpolates.
+// Returns kNullPointer, kBadBlock (count 0 or > kMaxCalibrationPoints, or more than
+// kMaxTablePoints levels), kBadCalibration (as FitCalibration, or a level beyond the table's
+// limits: gain outside [0.5, 2], |phase| > 10°); on failure *table and *after are unchanged.
+Status FitCurrentTable(const CalibrationPoint* points, size_t count, const CalibrationFit& base,
+                       CurrentTable* table, TableFit* after) noexcept;
 
 // Folds a fit into a channel's calibration: gain ×= gain_factor, and the delay added to the
 // phase correction (phase_deg += 360 · nominal_hz · delay, the engine's phase being a delay

@@ -56,6 +56,26 @@ enum class AngleReference : uint8_t {
   kAssignedPhase = 1, // relative to the channel's assigned phase voltage
 };
 
+// Current-dependent correction of one current channel, for a sensor whose ratio and phase
+// errors change with current (a CT at a few percent of its rating). At amps[j] — the channel's
+// RMS as read with its calibration, ascending — the reading is multiplied by gain[j] and its
+// fundamental turned back by phase_deg[j] (the sensor's lead at that current, IEC 61869 sign);
+// between the points the two follow log(current) linearly, beyond them the end values hold.
+// Applied per window to Irms, the fundamental phasor (Q1, DPF, angle) and P (its fundamental
+// part turned, the rest scaled by the gain). points = 0: none. Fitted by FitCurrentTable
+// (calibration.h). Valid: amps finite, > 0, ascending; gain in [0.5, 2]; |phase_deg| ≤ 10.
+inline constexpr size_t kMaxTablePoints = 6;
+struct CurrentTable {
+  uint32_t points = 0;
+  float amps[kMaxTablePoints] = {};
+  float gain[kMaxTablePoints] = {};
+  float phase_deg[kMaxTablePoints] = {};
+};
+
+// The correction `table` gives at `amps` (its gain factor and phase, interpolated as described
+// above). Precondition: table.points ≥ 1 and the table valid. Never allocates or throws.
+void CurrentTableAt(const CurrentTable& table, double amps, double* gain, double* phase_deg) noexcept;
+
 struct WindowConfig {
   double fs_hz = 2560.0;
   double nominal_hz = 50.0;  // 50 → 10-cycle windows, 60 → 12-cycle windows
@@ -69,6 +89,7 @@ struct WindowConfig {
   bool virtual_neutral = false;
   ChannelCalibration voltage_cal[kMaxVoltages];
   ChannelCalibration current_cal[kMaxCurrents];
+  CurrentTable current_table[kMaxCurrents];  // none by default
   double min_on_current[kMaxCurrents];  // amperes; default 0.05 (set by the constructor)
   double min_voltage = 1.0;  // reference voltage peak below this (volts) = no voltage
   int adc_bits = 24;         // int32 frames: codes are sign-extended adc_bits-bit values

@@ -139,3 +139,65 @@ def test_core_fit_checks_its_arrays():
         meterdsp._core.fit_calibration([50], [-1], [1])
     with pytest.raises(ValueError, match="1..256 points"):
         meterdsp._core.fit_calibration([], [], [])
+
+
+# A CT whose errors change with current (piecewise linear in log current), on I1; I2 is exact.
+CT_AMPS = np.array([0.05, 0.25, 1.0, 5.0, 10.0])
+CT_RATIO = np.array([1.012, 1.006, 1.002, 1.0, 0.999])
+CT_LEAD = np.array([0.9, 0.6, 0.4, 0.3, 0.3])
+
+
+def ct_record(amps, angle_deg, seconds=2.0):
+    t = np.arange(int(seconds * FS)) / FS
+    ratio = np.interp(np.log(amps), np.log(CT_AMPS), CT_RATIO)
+    lead = np.interp(np.log(amps), np.log(CT_AMPS), CT_LEAD)
+    th = 2 * np.pi * 50 * t + 0.3
+    v = np.sqrt(2) * 230 * np.sin(th)[None, :]
+    i = np.sqrt(2) * amps * np.array([ratio * np.sin(th + np.radians(angle_deg + lead)),
+                                      np.sin(th + np.radians(angle_deg))])
+    return v, i
+
+
+def test_current_table_follows_a_ct_across_its_range():
+    pts = [(*ct_record(a, ang), {"vrms": 230, "irms": a, "angle_deg": ang})
+           for a in CT_AMPS for ang in (0, -60)]
+    kw = dict(voltages=1, currents=2, min_on_current=0.01)
+    plain = calibrate(pts, FS, **kw)
+    cal = calibrate(pts, FS, current_table=True, calibration={"i_table": [[(1, 1.5, 0)], None]}, **kw)
+    rep = cal.report
+    assert plain.report["rms_error_pct_after"][1] > 0.5       # one gain cannot follow the CT
+    assert list(rep["table_points"]) == [0, 5, 5]
+    assert rep["rms_error_pct_table"][1] < 1e-4 and rep["angle_error_deg_table"][1] < 1e-4
+    table = cal.calibration["i_table"][0]
+    assert table.shape == (5, 3) and np.all(np.diff(table[:, 0]) > 0)
+    np.testing.assert_allclose(cal.calibration["i_table"][1][:, 1:], [[1, 0]] * 5, atol=2e-6)
+    meter_kw = dict(phase=[0, 0], min_on_current=0.01, angle_reference="phase")
+    for amps in (0.05, 0.1, 0.5, 2.5, 6.0):    # on and between the levels
+        with_table = steady_mean(meterdsp.Meter(FS, 1, 2, calibration=cal.calibration, **meter_kw),
+                                 *ct_record(amps, -60))
+        np.testing.assert_allclose(with_table["irms"], amps, rtol=5e-5)
+        np.testing.assert_allclose(with_table["angle_deg"], -60, atol=0.003)
+        np.testing.assert_allclose(with_table["p"], 230 * amps * 0.5, rtol=1e-4)
+    base_only = steady_mean(meterdsp.Meter(FS, 1, 2, calibration=plain.calibration, **meter_kw),
+                            *ct_record(0.05, -60))
+    assert abs(base_only["p"][0] / (230 * 0.05 * 0.5) - 1) > 0.01
+
+
+@pytest.mark.parametrize("table,msg", [
+    ([None], "one entry per current"),
+    ("ab", "one entry per current"),
+    ([[(1, 1, 0)] * 7, None], "1..6 rows"),
+    ([[(1, 1)], None], "rows of"),
+    ([[(2, 1, 0), (1, 1, 0)], None], "meterdsp: "),          # amps not ascending
+    ([[(1, 3.0, 0)], None], "meterdsp: "),                   # gain beyond [0.5, 2]
+])
+def test_bad_current_tables_are_refused(table, msg):
+    with pytest.raises(ValueError, match=msg):
+        meterdsp.Meter(FS, 1, 2, calibration={"i_table": table})
+
+
+def test_too_many_current_levels_for_a_table():
+    pts = [(*ct_record(a, 0), {"vrms": 230, "irms": a, "angle_deg": 0})
+           for a in (0.05, 0.1, 0.2, 0.5, 1, 2, 5)]
+    with pytest.raises(ValueError, match="I1: .*up to 6 levels"):
+        calibrate(pts, FS, voltages=1, currents=2, min_on_current=0.01, current_table=True)

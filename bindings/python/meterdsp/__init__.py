@@ -128,7 +128,9 @@ class Meter:
 
     calibration: dict of per-channel settings, each a scalar or one value per channel:
     ``v_gain, v_offset, v_skew_us, v_phase_deg, v_dc_removal, v_clip_level`` and the same
-    with ``i_`` for currents. Raw codes are scaled as (code − offset) · gain.
+    with ``i_`` for currents. Raw codes are scaled as (code − offset) · gain. ``i_table``: per
+    current None or rows (amps, gain, phase_deg), a current-dependent correction
+    (``meterdsp.calibration.calibrate(..., current_table=True)`` fits them).
 
     demand: ``mode`` ("block", "sliding", "thermal", "sync"), ``subinterval_s`` (10–32767 s;
     10–3600 s clock-aligned), ``subintervals`` (1–60, sliding/sync), ``clock_aligned``,

@@ -26,6 +26,13 @@ def fit_calibration(frequency_hz: npt.ArrayLike, measured_rms: npt.ArrayLike,
     arrays with one entry per point. Returns gain_factor, delay_us, points, angle_points,
     max_rms_error_pct, max_angle_error_deg and the same two _before."""
 
+def fit_current_table(frequency_hz: npt.ArrayLike, measured_rms: npt.ArrayLike,
+                      reference_rms: npt.ArrayLike, measured_angle_deg: npt.ArrayLike | None,
+                      reference_angle_deg: npt.ArrayLike | None, gain_factor: float,
+                      delay_us: float) -> dict[str, Any]:
+    """One current's table on top of its base fit (FitCurrentTable): rows (levels, 3) of amps,
+    gain, phase_deg; levels; max_rms_error_pct and max_angle_error_deg with the table."""
+
 def apply_calibration_fit(gain_factor: float, delay_us: float, gain: float, skew_us: float,
                           phase_deg: float, fs: float, nominal_hz: float) -> tuple[float, float]:
     """A channel's (gain, phase_deg) with a fit folded in (ApplyCalibrationFit); ValueError

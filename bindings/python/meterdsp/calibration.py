@@ -29,6 +29,11 @@ a missing key: that channel is not fitted from this point):
 * ``v_angle_deg`` — V2's and V3's angles against V1 (V1's entry is ignored: V1 is the reference
   of every angle and keeps its phase correction).
 
+A CT's ratio and phase errors grow towards low current, which one gain and delay cannot
+follow: with ``current_table=True`` each current also gets a table of corrections by current
+level (``i_table``: the gain and phase still needed at each level of the points, applied per
+window and interpolated in log(current) in between; ``WindowConfig::current_table`` in C++).
+
 When V2 or V3 gets a new delay, the currents on that phase get it too (their angles were
 measured against that voltage). A current is not fitted from a point where it read below the
 minimum ON current or clipped.
@@ -56,8 +61,10 @@ class CalibrationResult:
     replaced) and ``report`` (a :class:`meterdsp.Table`, one row per channel, voltages first:
     ``channel``, ``points``, ``angle_points``, ``gain_factor``, ``delay_us`` (a current's
     against its phase voltage; the delay it gets also includes that voltage's) and the worst
-    point's ``rms_error_pct`` / ``angle_error_deg`` before and after the fit; channels without
-    points read factor 1 and delay 0, NaN errors)."""
+    point's ``rms_error_pct`` / ``angle_error_deg`` before and after the fit; with a current
+    table also ``table_points`` and the errors left with it, ``rms_error_pct_table`` /
+    ``angle_error_deg_table``; channels without points read factor 1 and delay 0, NaN
+    errors)."""
 
     def __init__(self, calibration: dict, report: Table):
         self.calibration = calibration
@@ -110,21 +117,27 @@ def _read_point(k: int, v, i, fs, voltages, currents, meter_settings) -> dict:
 def calibrate(points: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, dict]], fs: float, *,
               voltages: int, currents: int, phase: npt.ArrayLike | None = None,
               nominal_hz: float = 50.0, calibration: dict | None = None,
-              min_on_current: float | npt.ArrayLike = 0.05) -> CalibrationResult:
+              min_on_current: float | npt.ArrayLike = 0.05,
+              current_table: bool = False) -> CalibrationResult:
     """Fit every channel's gain and phase correction to a reference standard's readings.
 
     points: ``(v, i, reference)`` per test point — v (voltages, n) and i (currents, n) as
     ``Meter.process`` takes them (engineering units or raw codes, as ``calibration`` expects),
     reference a dict of the reference's readings (module docstring). fs, voltages, currents,
     phase, nominal_hz, min_on_current: as for :class:`meterdsp.Meter`; calibration: the one in
-    use when the points were recorded (default: none). Raises ValueError on a point without
-    steady windows, reference values of the wrong shape, or a fit that would need a correction
-    beyond ±2 samples; nothing is changed then."""
+    use when the points were recorded (default: none). current_table: also fit each current a
+    table of corrections by current level (``i_table``; the points grouped into up to 6 levels
+    of readings within 5 %), for CTs whose errors change with current; the recordings are then
+    read without any old table. Raises ValueError on a point without steady windows, reference
+    values of the wrong shape, a fit that would need a correction beyond ±2 samples, or more
+    than 6 current levels; nothing is changed then."""
     if not isinstance(points, Sequence) or len(points) == 0:
         raise ValueError("points must be a non-empty sequence of (v, i, reference) tuples")
     nv, nc = int(voltages), int(currents)
     old = dict(calibration or {})
-    settings = dict(phase=phase, nominal_hz=nominal_hz, calibration=old, min_on_current=min_on_current)
+    reading_cal = {k: v for k, v in old.items() if not (current_table and k == "i_table")}
+    settings = dict(phase=phase, nominal_hz=nominal_hz, calibration=reading_cal,
+                    min_on_current=min_on_current)
     ph = (np.arange(nc) if nv == nc else np.zeros(nc, int)) if phase is None else np.asarray(phase, int)
 
     readings, refs = [], []
@@ -139,7 +152,7 @@ def calibrate(points: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, dict]], fs: f
         refs.append({key: _per_channel(ref.get(key, np.nan), n, f"point {k}: {key}")
                      for key, n in (("vrms", nv), ("irms", nc), ("angle_deg", nc), ("v_angle_deg", nv))})
 
-    def fit(measured, reference, m_angle, r_angle, usable):
+    def fit(measured, reference, m_angle, r_angle, usable, table=False):
         rows = [j for j in range(len(readings)) if np.isfinite(reference[j]) and usable[j]]
         if not rows:
             return None
@@ -149,8 +162,11 @@ def calibrate(points: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, dict]], fs: f
         if ma is not None:  # points without both angles fit the gain only
             both = np.isfinite(ra) & np.isfinite(ma)
             ma, ra = (np.where(both, ma, np.nan), np.where(both, ra, np.nan)) if both.any() else (None, None)
-        return _core.fit_calibration(f, np.array([measured[j] for j in rows]),
-                                     np.array([reference[j] for j in rows]), ma, ra)
+        args = (f, np.array([measured[j] for j in rows]), np.array([reference[j] for j in rows]), ma, ra)
+        result = _core.fit_calibration(*args)
+        if table:
+            result["table"] = _core.fit_current_table(*args, result["gain_factor"], result["delay_us"])
+        return result
 
     fits = []
     for k in range(nv):
@@ -160,9 +176,13 @@ def calibrate(points: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, dict]], fs: f
                         [r["v_angle_deg"][k] for r in refs] if angles else None,
                         [True] * len(readings)))
     for k in range(nc):
-        fits.append(fit([r["irms"][k] for r in readings], [r["irms"][k] for r in refs],
-                        [r["angle_deg"][k] for r in readings], [r["angle_deg"][k] for r in refs],
-                        [bool(r["usable"][k]) for r in readings]))
+        try:
+            fits.append(fit([r["irms"][k] for r in readings], [r["irms"][k] for r in refs],
+                            [r["angle_deg"][k] for r in readings], [r["angle_deg"][k] for r in refs],
+                            [bool(r["usable"][k]) for r in readings], table=current_table))
+        except ValueError as e:
+            raise ValueError(f"I{k + 1}: {e} (a current table holds up to 6 levels of current)"
+                             if current_table else f"I{k + 1}: {e}") from None
 
     v_delay_us = np.array([f["delay_us"] if f else 0.0 for f in fits[:nv]])
     new = dict(old)
@@ -185,6 +205,8 @@ def calibrate(points: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, dict]], fs: f
                                  f"out of range: {e}") from None
         new[f"{prefix}_gain"] = gain
         new[f"{prefix}_phase_deg"] = phase_deg
+    if current_table:
+        new["i_table"] = [f["table"]["rows"] if f else None for f in fits[nv:]]
 
     def col(key, default):
         return np.array([f[key] if f else default for f in fits])
@@ -198,4 +220,10 @@ def calibrate(points: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, dict]], fs: f
         "angle_error_deg_before": col("max_angle_error_deg_before", np.nan),
         "angle_error_deg_after": col("max_angle_error_deg", np.nan),
     })
+    if current_table:
+        def tcol(key, default):
+            return np.array([f["table"][key] if f and "table" in f else default for f in fits])
+        report["table_points"] = tcol("levels", 0)
+        report["rms_error_pct_table"] = tcol("max_rms_error_pct", np.nan)
+        report["angle_error_deg_table"] = tcol("max_angle_error_deg", np.nan)
     return CalibrationResult(new, report)
