@@ -15,14 +15,21 @@ def test_quick_matrix_passes_and_writes_the_report(tmp_path):
     report = (tmp_path / "report.md").read_text()
     assert rc == 0, report[:3000]
     assert "**PASS**" in report
-    for group in "ABCDEFGHJ":
+    for group in "ABCDEFGHJK":
         assert f"## Group {group}" in report
-    for png in ("error_vs_current.png", "error_vs_frequency.png", "harmonics.png", "dynamic_range.png"):
+    for png in ("error_vs_current.png", "error_vs_frequency.png", "harmonics.png", "dynamic_range.png",
+                "calibration.png"):
         data = (tmp_path / png).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
     # Every active point of the 0.2S table appears with its limit.
     assert "| x=0.05 In, φ=+0.0°, f=50.000 | P energy |" in report
     assert "C2 order 3 at 90°" in report and "no-load creep" in report
+    # K: a CT's errors calibrated out with a table; the classic two-point calibration at In is
+    # listed beside it and stays outside the class at 1 % In.
+    assert "| x=0.02 In, φ=+60.0°, f=50.000, table | P energy |" in report
+    classic = [line for line in report.splitlines()
+               if line.startswith("| x=0.01 In, φ=+0.0°, f=50.000, gain and delay at In | P energy |")]
+    assert classic and abs(float(classic[0].split("|")[5])) > 0.4
 
 
 def test_limits_tables():
