@@ -14,7 +14,8 @@ const char* ToString(Status status) noexcept {
       return "a current channel is assigned to a voltage index that does not exist";
     case Status::kBadCalibration:
       return "calibration out of range (gain/offset must be finite, gain non-zero, "
-             "|skew + phase| within 2 samples)";
+             "|skew + phase| within 2 samples; a current table's amps ascending and > 0, gains in "
+             "[0.5, 2], phases within 10 degrees)";
     case Status::kBadThreshold:
       return "thresholds (min ON current, min voltage) must be finite and >= 0";
     case Status::kBadBlock: return "block shape, stride or frame count is inconsistent";

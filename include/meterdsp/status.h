@@ -14,7 +14,7 @@ enum class [[nodiscard]] Status : int {
   kBadNominalFrequency, // nominal frequency must be 50 or 60 Hz
   kBadChannelCount,     // voltages 1..kMaxVoltages, currents 0..kMaxCurrents
   kBadPhaseAssignment,  // a current's voltage index is not < voltages
-  kBadCalibration,      // gain/offset not finite, gain 0, or skew+phase beyond ±2 samples
+  kBadCalibration,      // gain/offset not finite, gain 0, skew+phase beyond ±2 samples, or a bad current table
   kBadThreshold,        // min ON current / min voltage negative or not finite
   kBadBlock,            // a block's shape, stride or frame count is inconsistent
   kNonFiniteInput,      // a sample is NaN or ±Inf (or, float64, beyond the float32 range)

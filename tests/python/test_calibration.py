@@ -188,8 +188,8 @@ def test_current_table_follows_a_ct_across_its_range():
     ("ab", "one entry per current"),
     ([[(1, 1, 0)] * 7, None], "1..6 rows"),
     ([[(1, 1)], None], "rows of"),
-    ([[(2, 1, 0), (1, 1, 0)], None], "meterdsp: "),          # amps not ascending
-    ([[(1, 3.0, 0)], None], "meterdsp: "),                   # gain beyond [0.5, 2]
+    ([[(2, 1, 0), (1, 1, 0)], None], "current table's amps ascending"),
+    ([[(1, 3.0, 0)], None], r"gains in \[0.5, 2\]"),
 ])
 def test_bad_current_tables_are_refused(table, msg):
     with pytest.raises(ValueError, match=msg):
