@@ -29,6 +29,14 @@ namespace {
 
 int Code(meterdsp::Status s) { return static_cast<int>(s); }
 
+static_assert(MDSP_MAX_TABLE_POINTS == meterdsp::kMaxTablePoints, "the C table holds the C++ one's points");
+
+meterdsp::CalibrationPoint CPoint(const void* points, size_t k) {
+  const meterdsp_calibration_point& p = static_cast<const meterdsp_calibration_point*>(points)[k];
+  return meterdsp::CalibrationPoint{p.frequency_hz, p.measured_rms, p.reference_rms, p.measured_angle_deg,
+                                    p.reference_angle_deg};
+}
+
 meterdsp::RegisterContext Context(const meterdsp_meter* m) {
   auto* mm = const_cast<meterdsp_meter*>(m);
   return meterdsp::RegisterContext{&mm->meter, &mm->config, &mm->panel, &mm->settings,
@@ -90,6 +98,16 @@ int meterdsp_init(void* mem, size_t size, const meterdsp_config* c, meterdsp_met
     if (c->gain != nullptr) cal.gain = c->gain[k];
     if (c->skew_us != nullptr) cal.skew_us = c->skew_us[k];
     if (c->phase_deg != nullptr) cal.phase_deg = c->phase_deg[k];
+  }
+  if (c->current_tables != nullptr) {
+    for (size_t k = 0; k < w.currents && k < meterdsp::kMaxCurrents; ++k) {
+      const meterdsp_current_table& ct = c->current_tables[k];
+      meterdsp::CurrentTable& t = w.current_table[k];
+      t.points = ct.points;
+      std::memcpy(t.amps, ct.amps, sizeof(t.amps));
+      std::memcpy(t.gain, ct.gain, sizeof(t.gain));
+      std::memcpy(t.phase_deg, ct.phase_deg, sizeof(t.phase_deg));
+    }
   }
   for (double& on : w.min_on_current) on = c->min_on_current_a > 0 ? c->min_on_current_a : 0.05;
   w.adc_bits = c->adc_bits ? static_cast<int>(c->adc_bits) : 24;
@@ -202,18 +220,35 @@ int meterdsp_restore(meterdsp_meter* m, const uint8_t* blob, size_t size) {
 int meterdsp_fit_calibration(const meterdsp_calibration_point* points, size_t count,
                              meterdsp_calibration_fit* out) {
   if (points == nullptr || out == nullptr) return Code(meterdsp::Status::kNullPointer);
-  auto point = [](const void* ctx, size_t k) {
-    const meterdsp_calibration_point& p = static_cast<const meterdsp_calibration_point*>(ctx)[k];
-    return meterdsp::CalibrationPoint{p.frequency_hz, p.measured_rms, p.reference_rms, p.measured_angle_deg,
-                                      p.reference_angle_deg};
-  };
   meterdsp::CalibrationFit f;
-  if (meterdsp::Status s = meterdsp::FitCalibration(count, point, points, &f); s != meterdsp::Status::kOk) {
+  if (meterdsp::Status s = meterdsp::FitCalibration(count, CPoint, points, &f); s != meterdsp::Status::kOk) {
     return Code(s);
   }
   *out = meterdsp_calibration_fit{f.gain_factor, f.delay_us, f.points, f.angle_points,
                                   f.max_rms_error_pct, f.max_angle_error_deg,
                                   f.max_rms_error_pct_before, f.max_angle_error_deg_before};
+  return MDSP_OK;
+}
+
+int meterdsp_fit_current_table(const meterdsp_calibration_point* points, size_t count,
+                               const meterdsp_calibration_fit* base, meterdsp_current_table* out,
+                               double* max_rms_error_pct, double* max_angle_error_deg) {
+  if (points == nullptr || base == nullptr || out == nullptr) return Code(meterdsp::Status::kNullPointer);
+  meterdsp::CalibrationFit b;
+  b.gain_factor = base->gain_factor;
+  b.delay_us = base->delay_us;
+  meterdsp::CurrentTable t;
+  meterdsp::TableFit after;
+  if (meterdsp::Status s = meterdsp::FitCurrentTable(count, CPoint, points, b, &t, &after);
+      s != meterdsp::Status::kOk) {
+    return Code(s);
+  }
+  out->points = t.points;
+  std::memcpy(out->amps, t.amps, sizeof(t.amps));
+  std::memcpy(out->gain, t.gain, sizeof(t.gain));
+  std::memcpy(out->phase_deg, t.phase_deg, sizeof(t.phase_deg));
+  if (max_rms_error_pct != nullptr) *max_rms_error_pct = after.max_rms_error_pct;
+  if (max_angle_error_deg != nullptr) *max_angle_error_deg = after.max_angle_error_deg;
   return MDSP_OK;
 }
 

@@ -33,6 +33,8 @@ Status Check(const CalibrationPoint& p) {
 
 bool HasAngles(const CalibrationPoint& p) { return !std::isnan(p.measured_angle_deg); }
 
+CalibrationPoint ArrayPoint(const void* points, size_t k) { return static_cast<const CalibrationPoint*>(points)[k]; }
+
 }  // namespace
 
 Status FitCalibration(size_t count, CalibrationPoint (*point)(const void* context, size_t k),
@@ -83,26 +85,25 @@ Status FitCalibration(size_t count, CalibrationPoint (*point)(const void* contex
 
 Status FitCalibration(const CalibrationPoint* points, size_t count, CalibrationFit* fit) noexcept {
   if (points == nullptr) return Status::kNullPointer;
-  return FitCalibration(
-      count, [](const void* ctx, size_t k) { return static_cast<const CalibrationPoint*>(ctx)[k]; }, points,
-      fit);
+  return FitCalibration(count, ArrayPoint, points, fit);
 }
 
-Status FitCurrentTable(const CalibrationPoint* points, size_t count, const CalibrationFit& base,
-                       CurrentTable* table, TableFit* after) noexcept {
-  if (points == nullptr || table == nullptr || after == nullptr) return Status::kNullPointer;
+Status FitCurrentTable(size_t count, CalibrationPoint (*point)(const void* context, size_t k),
+                       const void* context, const CalibrationFit& base, CurrentTable* table,
+                       TableFit* after) noexcept {
+  if (point == nullptr || table == nullptr || after == nullptr) return Status::kNullPointer;
   if (count == 0 || count > kMaxCalibrationPoints) return Status::kBadBlock;
   if (!std::isfinite(base.gain_factor) || !(base.gain_factor > 0) || !std::isfinite(base.delay_us)) {
     return Status::kBadCalibration;
   }
   for (size_t k = 0; k < count; ++k) {
-    if (Status s = Check(points[k]); s != Status::kOk) return s;
+    if (Status s = Check(point(context, k)); s != Status::kOk) return s;
   }
   // Per point after the base fit: the reading, the gain still needed, the angle still off.
   const double delay_s = base.delay_us * 1e-6;
-  auto reading = [&](size_t k) { return base.gain_factor * points[k].measured_rms; };
+  auto reading = [&](size_t k) { return base.gain_factor * point(context, k).measured_rms; };
   auto angle_left = [&](size_t k) {
-    const CalibrationPoint& p = points[k];
+    const CalibrationPoint p = point(context, k);
     return AngleDiff(p.measured_angle_deg, p.reference_angle_deg) - kDegPerTurn * p.frequency_hz * delay_s;
   };
   uint16_t order[kMaxCalibrationPoints];  // insertion sort by reading
@@ -121,8 +122,9 @@ Status FitCurrentTable(const CalibrationPoint* points, size_t count, const Calib
     for (size_t j = first; j < end; ++j) {
       const size_t k = order[j];
       amps += reading(k);
-      gain += points[k].reference_rms / reading(k);
-      if (HasAngles(points[k])) {
+      const CalibrationPoint p = point(context, k);
+      gain += p.reference_rms / reading(k);
+      if (HasAngles(p)) {
         deg += angle_left(k);
         ++angles;
       }
@@ -143,12 +145,19 @@ Status FitCurrentTable(const CalibrationPoint* points, size_t count, const Calib
   for (size_t k = 0; k < count; ++k) {
     double g = 1.0, deg = 0.0;
     CurrentTableAt(t, reading(k), &g, &deg);
-    a.max_rms_error_pct = std::max(a.max_rms_error_pct, 100.0 * std::fabs(g * reading(k) / points[k].reference_rms - 1.0));
-    if (HasAngles(points[k])) a.max_angle_error_deg = std::max(a.max_angle_error_deg, std::fabs(angle_left(k) - deg));
+    const CalibrationPoint p = point(context, k);
+    a.max_rms_error_pct = std::max(a.max_rms_error_pct, 100.0 * std::fabs(g * reading(k) / p.reference_rms - 1.0));
+    if (HasAngles(p)) a.max_angle_error_deg = std::max(a.max_angle_error_deg, std::fabs(angle_left(k) - deg));
   }
   *table = t;
   *after = a;
   return Status::kOk;
+}
+
+Status FitCurrentTable(const CalibrationPoint* points, size_t count, const CalibrationFit& base,
+                       CurrentTable* table, TableFit* after) noexcept {
+  if (points == nullptr) return Status::kNullPointer;
+  return FitCurrentTable(count, ArrayPoint, points, base, table, after);
 }
 
 Status ApplyCalibrationFit(const CalibrationFit& fit, double fs_hz, double nominal_hz,

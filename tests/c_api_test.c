@@ -151,6 +151,39 @@ int main(void) {
   }
   CHECK(fabs(r.irms - 2.0) < 2e-4);
   CHECK(fabs(r.angle_deg - ref_angle) < 0.01);
+  /* A current table through the config: at 2 A the reading × 0.99, the angle turned back 0.3°. */
+  static meterdsp_current_table tables[92];
+  memset(tables, 0, sizeof(tables));
+  tables[0].points = 1;
+  tables[0].amps[0] = 2.0f;
+  tables[0].gain[0] = 0.99f;
+  tables[0].phase_deg[0] = 0.3f;
+  cfg.current_tables = tables;
+  CHECK(meterdsp_init(mem, sizeof(mem), &cfg, &m) == MDSP_OK);
+  for (int sec = 0; sec < 2; ++sec) {
+    fill(sec, phase_of_column);
+    CHECK(meterdsp_process_i16(m, frames, FS, NULL) == MDSP_OK);
+  }
+  CHECK(meterdsp_reading_get(m, 0, &r) == MDSP_OK);
+  CHECK(fabs(r.irms - 2.0 * 0.99) < 2e-4);
+  CHECK(fabs(r.angle_deg - (ref_angle - 0.3)) < 0.01);
+  tables[0].gain[0] = 3.0f; /* beyond [0.5, 2]: refused */
+  CHECK(meterdsp_init(mem, sizeof(mem), &cfg, &m) != MDSP_OK);
+  cfg.current_tables = NULL;
+
+  /* A table fitted to two levels of current: 1 A reads 1 % high, 5 A right. */
+  meterdsp_calibration_point lv[4] = {{50, 1.01, 1.0, NAN, NAN}, {50, 1.01, 1.0, NAN, NAN},
+                                      {50, 5.0, 5.0, NAN, NAN}, {50, 5.0, 5.0, NAN, NAN}};
+  meterdsp_calibration_fit base;
+  meterdsp_current_table t;
+  double left_rms = -1, left_deg = -1;
+  CHECK(meterdsp_fit_calibration(lv, 4, &base) == MDSP_OK);
+  CHECK(meterdsp_fit_current_table(lv, 4, &base, &t, &left_rms, &left_deg) == MDSP_OK);
+  CHECK(t.points == 2 && fabs(t.amps[0] - base.gain_factor * 1.01) < 1e-5);
+  CHECK(fabs(t.gain[0] * base.gain_factor - 1 / 1.01) < 1e-6 && fabs(t.gain[1] * base.gain_factor - 1) < 1e-6);
+  CHECK(left_rms < 1e-4 && left_deg == 0);
+  CHECK(meterdsp_fit_current_table(lv, 4, NULL, &t, NULL, NULL) != MDSP_OK);
+
   meterdsp_calibration_fit fit;
   pts[1].reference_angle_deg = 0; /* one angle without the other */
   CHECK(meterdsp_fit_calibration(pts, 2, &fit) != MDSP_OK);

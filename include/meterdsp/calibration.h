@@ -100,6 +100,10 @@ struct TableFit {
 // limits: gain outside [0.5, 2], |phase| > 10°); on failure *table and *after are unchanged.
 Status FitCurrentTable(const CalibrationPoint* points, size_t count, const CalibrationFit& base,
                        CurrentTable* table, TableFit* after) noexcept;
+// The same with the points read through `point(context, k)` (as FitCalibration's).
+Status FitCurrentTable(size_t count, CalibrationPoint (*point)(const void* context, size_t k),
+                       const void* context, const CalibrationFit& base, CurrentTable* table,
+                       TableFit* after) noexcept;
 
 // Folds a fit into a channel's calibration: gain ×= gain_factor, and the delay added to the
 // phase correction (phase_deg += 360 · nominal_hz · delay, the engine's phase being a delay

@@ -21,6 +21,15 @@ extern "C" {
 #endif
 
 enum { MDSP_OK = 0 };
+enum { MDSP_MAX_TABLE_POINTS = 6 };
+
+/* A current's correction by current level (docs/calibration.md): at amps[j] (ascending, the
+ * channel's RMS as read with its calibration) the reading × gain[j], the fundamental turned back
+ * by phase_deg[j]; linear in log(current) in between, the end values beyond. points 0: none. */
+typedef struct {
+  uint32_t points;
+  float amps[MDSP_MAX_TABLE_POINTS], gain[MDSP_MAX_TABLE_POINTS], phase_deg[MDSP_MAX_TABLE_POINTS];
+} meterdsp_current_table;
 
 typedef struct meterdsp_meter meterdsp_meter; /* opaque; lives in the caller's buffer */
 
@@ -42,6 +51,7 @@ typedef struct {
    * the sensor leads by phase_deg at the nominal frequency. Together at most ±2 samples. */
   const float* skew_us;
   const float* phase_deg;
+  const meterdsp_current_table* current_tables; /* per current, or NULL: none */
 } meterdsp_config;
 
 typedef struct {
@@ -109,6 +119,12 @@ typedef struct {
 /* Least-squares gain factor and delay of one channel from 1..256 points. */
 int meterdsp_fit_calibration(const meterdsp_calibration_point* points, size_t count,
                              meterdsp_calibration_fit* out);
+/* A current's table on top of its fit (`base`, from meterdsp_fit_calibration of the same
+ * points): levels of readings within 5 %, at most MDSP_MAX_TABLE_POINTS; *max_rms_error_pct and
+ * *max_angle_error_deg (may be NULL) receive the worst errors left with the table. */
+int meterdsp_fit_current_table(const meterdsp_calibration_point* points, size_t count,
+                               const meterdsp_calibration_fit* base, meterdsp_current_table* out,
+                               double* max_rms_error_pct, double* max_angle_error_deg);
 /* Folds a fit into a channel's *gain and *phase_deg (as meterdsp_config holds them; skew_us is
  * the channel's, for the ±2-sample check); then meterdsp_init again with them. */
 int meterdsp_apply_calibration_fit(const meterdsp_calibration_fit* fit, double fs_hz, double nominal_hz,
