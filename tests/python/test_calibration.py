@@ -92,6 +92,33 @@ def test_points_a_channel_cannot_use_are_left_out():
     assert np.nanmax(cal.report["angle_error_deg_after"]) < 0.002
 
 
+def test_reference_powers_give_the_angles():
+    # A reference meter's P and Q (per current) instead of angles: the same calibration.
+    pts = points()
+    by_angle = calibrate(pts, FS, voltages=3, currents=6, phase=PHASE)
+    as_pq = []
+    for v, i, ref in pts:
+        ang = np.radians(np.broadcast_to(ref["angle_deg"], (6,)))
+        s = 230 * np.broadcast_to(ref["irms"], (6,))
+        as_pq.append((v, i, {"vrms": 230, "irms": ref["irms"], "v_angle_deg": ref["v_angle_deg"],
+                             "p": s * np.cos(ang), "q": -s * np.sin(ang)}))
+    by_pq = calibrate(as_pq, FS, voltages=3, currents=6, phase=PHASE)
+    np.testing.assert_allclose(by_pq.calibration["i_phase_deg"], by_angle.calibration["i_phase_deg"], atol=1e-9)
+    np.testing.assert_allclose(by_pq.calibration["i_gain"], by_angle.calibration["i_gain"], rtol=1e-12)
+    with pytest.raises(ValueError, match="as p and q"):
+        calibrate([(pts[0][0], pts[0][1], {"irms": 5, "p": 1150})], FS, voltages=3, currents=6, phase=PHASE)
+
+
+def test_raw_int16_codes_with_gains_in_code_units():
+    vs, is_ = 400 / 32767, 20 / 32767
+    pts = [(np.round(v / vs).astype(np.int16), np.round(i / is_).astype(np.int16), ref) for v, i, ref in points()]
+    cal = calibrate(pts, FS, voltages=3, currents=6, phase=PHASE, calibration={"v_gain": vs, "i_gain": is_})
+    np.testing.assert_allclose(cal.calibration["v_gain"], vs / np.array(V_RATIO), rtol=1e-4)
+    np.testing.assert_allclose(cal.calibration["i_gain"], is_ / np.array(I_RATIO), rtol=2e-4)
+    np.testing.assert_allclose(cal.report["delay_us"][3:], np.array([I_DELAY[k] - V_DELAY[PHASE[k]]
+                                                                     for k in range(6)]) * 1e6, atol=0.5)
+
+
 def test_gain_only_and_unfitted_channels():
     # Voltages only, no angles: gains fitted, phases untouched; the currents keep theirs.
     pts = [(*record(50, 5, 0), {"vrms": 230}), (*record(60, 5, 0), {"vrms": [230, 230, np.nan]})]

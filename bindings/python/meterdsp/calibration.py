@@ -25,7 +25,9 @@ a missing key: that channel is not fitted from this point):
 
 * ``vrms`` — each voltage's RMS; ``irms`` — each current's RMS;
 * ``angle_deg`` — each current's angle against its own phase voltage, the meter's sign
-  (positive when the current leads: an inductive load at PF 0.5 is −60°);
+  (positive when the current leads: an inductive load at PF 0.5 is −60°); or instead ``p`` and
+  ``q``, each current's active and fundamental reactive power as a reference meter reads them
+  (Q > 0 inductive), from which the angle is −atan2(q, p);
 * ``v_angle_deg`` — V2's and V3's angles against V1 (V1's entry is ignored: V1 is the reference
   of every angle and keeps its phase correction).
 
@@ -145,12 +147,18 @@ def calibrate(points: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, dict]], fs: f
         if not isinstance(point, tuple) or len(point) != 3 or not isinstance(point[2], dict):
             raise ValueError(f"point {k}: expected a tuple (v, i, reference dict)")
         v, i, ref = point
-        unknown = set(ref) - {"vrms", "irms", "angle_deg", "v_angle_deg"}
+        unknown = set(ref) - {"vrms", "irms", "angle_deg", "v_angle_deg", "p", "q"}
         if unknown:
             raise ValueError(f"point {k}: unknown reference keys {sorted(unknown)}")
+        if ("p" in ref) != ("q" in ref) or ("p" in ref and "angle_deg" in ref):
+            raise ValueError(f"point {k}: give the currents' angles as angle_deg, or as p and q (both)")
         readings.append(_read_point(k, v, i, fs, nv, nc, settings))
-        refs.append({key: _per_channel(ref.get(key, np.nan), n, f"point {k}: {key}")
-                     for key, n in (("vrms", nv), ("irms", nc), ("angle_deg", nc), ("v_angle_deg", nv))})
+        r = {key: _per_channel(ref.get(key, np.nan), n, f"point {k}: {key}")
+             for key, n in (("vrms", nv), ("irms", nc), ("angle_deg", nc), ("v_angle_deg", nv))}
+        if "p" in ref:  # Q1 > 0 lagging: the current's angle is −atan2(Q, P)
+            r["angle_deg"] = -np.degrees(np.arctan2(_per_channel(ref["q"], nc, f"point {k}: q"),
+                                                    _per_channel(ref["p"], nc, f"point {k}: p")))
+        refs.append(r)
 
     def fit(measured, reference, m_angle, r_angle, usable, table=False):
         rows = [j for j in range(len(readings)) if np.isfinite(reference[j]) and usable[j]]
