@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "reference/signal.h"
@@ -244,6 +245,44 @@ TEST(CalibrationTest, AMeterFittedToTheReferenceReadsIt) {
       const double p = 230 * tp.irms * std::cos(tp.phi * kPi / 180);
       EXPECT_NEAR(r.p[k], p, 230 * tp.irms * 5e-5) << k << " " << tp.f;
     }
+  }
+}
+
+TEST(CalibrationTest, RandomSensorsAreRecoveredFromTwoPoints) {
+  // Ratio errors of ±3 % and delays of ±300 µs (V and I each), 45–65 Hz, random start phase:
+  // two points (PF 1 and 0.5 inductive) recover the current's gain and its delay against V.
+  std::mt19937 rng(62053);
+  std::uniform_real_distribution<double> ratio(0.97, 1.03), delay(-300e-6, 300e-6), freq(45, 65),
+      theta(0, 2 * kPi);
+  WindowConfig c;
+  c.fs_hz = 2560;
+  c.voltages = 1;
+  c.currents = 1;
+  for (int trial = 0; trial < 20; ++trial) {
+    const double rv = ratio(rng), ri = ratio(rng), dv = delay(rng), di = delay(rng), f = freq(rng);
+    const double th = theta(rng);
+    const size_t n = static_cast<size_t>(1.5 * c.fs_hz);
+    std::vector<CalibrationPoint> pts;
+    for (double phi : {0.0, 60.0}) {
+      Rows rows = {Sine(230 * rv, 0, f, c.fs_hz, n, th, 0.0, dv), Sine(5 * ri, phi, f, c.fs_hz, n, th, 0.0, di)};
+      double irms = 0, angle = 0, fr = 0;
+      size_t seen = 0;
+      for (const WindowResult& w : RunPlanar(c, rows)) {
+        if (!Steady(w)) continue;
+        irms += w.irms[0];
+        angle += w.angle_deg[0];
+        fr += w.frequency_hz;
+        ++seen;
+      }
+      ASSERT_GT(seen, 3u) << trial;
+      const double inv = 1.0 / static_cast<double>(seen);
+      pts.push_back(CalibrationPoint{fr * inv, irms * inv, 5.0, angle * inv, -phi});
+    }
+    CalibrationFit fit;
+    ASSERT_EQ(FitCalibration(pts.data(), pts.size(), &fit), Status::kOk);
+    EXPECT_NEAR(fit.gain_factor * ri, 1.0, 2e-5) << trial;
+    EXPECT_NEAR(fit.delay_us, (di - dv) * 1e6, 0.1) << trial << " f=" << f;
+    EXPECT_LT(fit.max_angle_error_deg, 1e-3) << trial;
   }
 }
 
