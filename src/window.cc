@@ -1169,7 +1169,7 @@ void BuildLaneTables(WindowEngine& m) {
   m.lag_plain = plain ? 1u : 0u;
 }
 
-// Frame columns: a permutation of the channels 0 .. nch − 1.
+// A current table as CurrentTable's comment (window.h) allows it.
 bool ValidTable(const CurrentTable& t) {
   if (t.points > kMaxTablePoints) return false;
   for (size_t j = 0; j < t.points; ++j) {
@@ -1181,6 +1181,7 @@ bool ValidTable(const CurrentTable& t) {
   return true;
 }
 
+// Frame columns: a permutation of the channels 0 .. nch − 1.
 bool ValidColumns(const uint8_t* frame_column, size_t nch) {
   bool seen[kMaxChannels] = {};
   for (size_t k = 0; k < nch; ++k) {
