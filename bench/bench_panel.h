@@ -19,13 +19,21 @@ inline constexpr size_t kPanelVoltages = 3, kPanelCurrents = 92;
 // `calibrated`: every current has its own skew correction (a 4-tap fractional-delay filter per
 // channel), as a calibrated meter in the field does; `currents`: the first this many of the
 // panel's currents (channel-count scaling). Returns nullptr if Init fails.
-inline std::unique_ptr<Meter> MakePanelMeter(bool calibrated = false, size_t currents = kPanelCurrents) {
+// tables: every current with a 4-point current table (calibration.md), as a panel of CTs
+// calibrated by current level would have; the benchmarks' currents (about 5,800 in code units
+// at gain 1) fall between two of its points, so every window interpolates.
+inline std::unique_ptr<Meter> MakePanelMeter(bool calibrated = false, size_t currents = kPanelCurrents,
+                                             bool tables = false) {
   auto cfg = std::make_unique<MeterConfig>();
   cfg->window.fs_hz = kPanelFs;
   cfg->window.currents = currents;
   for (size_t k = 0; k < currents; ++k) {
     cfg->window.phase[k] = static_cast<uint8_t>(k % 3);
     if (calibrated) cfg->window.current_cal[k].skew_us = 2.0 * static_cast<double>(k) + 1.0;
+    if (tables) {
+      cfg->window.current_table[k] = CurrentTable{4, {100.0f, 1000.0f, 5000.0f, 20000.0f}, {1.01f, 1.004f, 1.0f, 0.999f},
+                                                  {0.5f, 0.3f, 0.2f, 0.2f}};
+    }
   }
   auto m = std::make_unique<Meter>();
   if (Init(*cfg, *m) != Status::kOk) return nullptr;

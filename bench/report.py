@@ -110,6 +110,7 @@ def main(build):
     row("window engine, float64 planar", "ProcessPlanarF64/{}")
     row("chain, int16 frames", "ChainFramesI16/{}")
     row("chain, int16 frames, every current skew-calibrated", "ChainFramesI16_skewcal/{}")
+    row("chain, int16 frames, every current with a current table", "ChainFramesI16_tables/{}")
     row("chain, int32 frames", "ChainFramesI32/{}")
     row("chain, float32 planar", "ChainPlanarF32/{}")
     row("chain, float64 planar", "ChainPlanarF64/{}")
@@ -173,7 +174,10 @@ def main(build):
         f"- Full chain on int16 frames ({best}): {chain / 1e9:.2f} G channel-samples/s = "
         f"{chain / PANEL:,.0f} 92-channel panels per core in real time (target 10,000); with a skew "
         f"correction on every current (4-tap fractional delay per channel): "
-        f"{rate(wb[f'ChainFramesI16_skewcal/{best}']) / PANEL:,.0f}.",
+        f"{rate(wb[f'ChainFramesI16_skewcal/{best}']) / PANEL:,.0f}" + (
+            f"; with a 4-point current table on every current (docs/calibration.md): "
+            f"{rate(wb[f'ChainFramesI16_tables/{best}']) / PANEL:,.0f}."
+            if f"ChainFramesI16_tables/{best}" in wb else "."),
         f"- DRAM-resident int16 frames (256 MiB): chain {dram['bytes_per_second'] / 1e9:.2f} GB/s vs the read "
         f"roofline {roof['bytes_per_second'] / 1e9:.1f} GB/s = {100 * dram['bytes_per_second'] / roof['bytes_per_second']:.0f} % "
         f"(target 70 %); the same chain on cache-resident frames reads {2 * chain / 1e9:.2f} GB/s = "

@@ -181,18 +181,19 @@ void BM_FrontEndPlanar(benchmark::State& state, int64_t target, const std::vecto
 }
 
 // The meter of the chain benchmarks (bench_panel.h).
-std::unique_ptr<meterdsp::Meter> MakeChainMeter(bool calibrated) {
-  auto m = meterdsp::bench::MakePanelMeter(calibrated);
+std::unique_ptr<meterdsp::Meter> MakeChainMeter(bool calibrated, bool tables = false) {
+  auto m = meterdsp::bench::MakePanelMeter(calibrated, meterdsp::bench::kPanelCurrents, tables);
   if (m == nullptr) std::abort();
   return m;
 }
 
 // The full chain (window engine → energy → demand → events) in the layout `make_block` gives.
 template <typename MakeBlock>
-void BM_Chain(benchmark::State& state, int64_t target, MakeBlock make_block, bool calibrated) {
+void BM_Chain(benchmark::State& state, int64_t target, MakeBlock make_block, bool calibrated,
+              bool tables) {
   hwy::SetSupportedTargetsForTest(target);
   const auto block = make_block(GetData());
-  auto m = MakeChainMeter(calibrated);
+  auto m = MakeChainMeter(calibrated, tables);
   std::vector<meterdsp::WindowResult> out(meterdsp::MaxWindowsPerBlock(m->window, kFrames));
   size_t done = 0;
   for (auto _ : state) {
@@ -584,11 +585,13 @@ int Register() {
     benchmark::RegisterBenchmark(("ProcessFramesI16/" + name).c_str(), BM_Process<decltype(&Frames)>, target, false, &Frames);
     benchmark::RegisterBenchmark(("ProcessFramesI32/" + name).c_str(), BM_Process<decltype(&Frames32)>, target, false, &Frames32);
     benchmark::RegisterBenchmark(("ProcessPlanarF64/" + name).c_str(), BM_Process<decltype(&Planar64)>, target, false, &Planar64);
-    benchmark::RegisterBenchmark(("ChainFramesI16/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames, false);
-    benchmark::RegisterBenchmark(("ChainFramesI16_skewcal/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames, true);
-    benchmark::RegisterBenchmark(("ChainFramesI32/" + name).c_str(), BM_Chain<decltype(&Frames32)>, target, &Frames32, false);
-    benchmark::RegisterBenchmark(("ChainPlanarF32/" + name).c_str(), BM_Chain<decltype(&Planar)>, target, &Planar, false);
-    benchmark::RegisterBenchmark(("ChainPlanarF64/" + name).c_str(), BM_Chain<decltype(&Planar64)>, target, &Planar64, false);
+    benchmark::RegisterBenchmark(("ChainFramesI16/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames, false, false);
+    benchmark::RegisterBenchmark(("ChainFramesI16_skewcal/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames, true, false);
+    benchmark::RegisterBenchmark(("ChainFramesI16_tables/" + name).c_str(), BM_Chain<decltype(&Frames)>, target, &Frames, false,
+                                 true);
+    benchmark::RegisterBenchmark(("ChainFramesI32/" + name).c_str(), BM_Chain<decltype(&Frames32)>, target, &Frames32, false, false);
+    benchmark::RegisterBenchmark(("ChainPlanarF32/" + name).c_str(), BM_Chain<decltype(&Planar)>, target, &Planar, false, false);
+    benchmark::RegisterBenchmark(("ChainPlanarF64/" + name).c_str(), BM_Chain<decltype(&Planar64)>, target, &Planar64, false, false);
     benchmark::RegisterBenchmark(("MeasureF32/" + name).c_str(), BM_Measure<float>, target, &GetData().v, &GetData().i);
     benchmark::RegisterBenchmark(("MeasureF64/" + name).c_str(), BM_Measure<double>, target, &GetData().vd, &GetData().id);
     benchmark::RegisterBenchmark(("Channels/" + name).c_str(), BM_Channels, target)

@@ -72,6 +72,13 @@ struct CurrentTable {
   float phase_deg[kMaxTablePoints] = {};
 };
 
+// ln of a table's points and 1 / ln of each step between them (derived at Init, so a window's
+// correction costs one logarithm).
+struct TableLogs {
+  float ln_amps[kMaxTablePoints] = {};
+  float inv_step[kMaxTablePoints] = {};
+};
+
 // The correction `table` gives at `amps` (its gain factor and phase, interpolated as described
 // above). Precondition: table.points ≥ 1 and the table valid. Never allocates or throws.
 void CurrentTableAt(const CurrentTable& table, double amps, double* gain, double* phase_deg) noexcept;
@@ -134,6 +141,7 @@ struct alignas(64) WindowEngine {
   DelayFilter delay[kMaxChannels];
   ChannelScale scale[kMaxChannels];
   LaneScale lane_scale;  // scale in frame-column order (frame-major conversion)
+  TableLogs table_logs[kMaxCurrents];  // of config.current_table
   int32_t base_delay = 0;
   uint32_t cycles_per_window = 10;
   uint32_t initialized = 0;
