@@ -160,9 +160,36 @@ struct Sensors {
   double i_delay_s[2] = {0.8 / 360 / 50, 120e-6};
 };
 
+// The mean of a run's steady windows: V1, frequency, and the first (up to) two currents.
 struct Reading {
   double vrms = 0, irms[2] = {}, angle[2] = {}, p[2] = {}, f = 0;
+  size_t windows = 0;
 };
+
+Reading SteadyMean(const WindowConfig& c, const Rows& rows) {
+  const size_t nc = c.currents < 2 ? c.currents : 2;
+  Reading r;
+  for (const WindowResult& w : RunPlanar(c, rows)) {
+    if (!Steady(w)) continue;
+    r.vrms += w.vrms[0];
+    r.f += w.frequency_hz;
+    for (size_t k = 0; k < nc; ++k) {
+      r.irms[k] += w.irms[k];
+      r.angle[k] += w.angle_deg[k];
+      r.p[k] += w.p[k];
+    }
+    ++r.windows;
+  }
+  const double inv = r.windows > 0 ? 1.0 / static_cast<double>(r.windows) : 0.0;
+  r.vrms *= inv;
+  r.f *= inv;
+  for (size_t k = 0; k < nc; ++k) {
+    r.irms[k] *= inv;
+    r.angle[k] *= inv;
+    r.p[k] *= inv;
+  }
+  return r;
+}
 
 Reading Read(const WindowConfig& c, const Sensors& s, double f, double irms, double phi_deg) {
   const size_t n = static_cast<size_t>(3 * c.fs_hz);
@@ -170,28 +197,8 @@ Reading Read(const WindowConfig& c, const Sensors& s, double f, double irms, dou
   for (int k = 0; k < 2; ++k) {
     rows.push_back(Sine(irms * s.i_ratio[k], phi_deg, f, c.fs_hz, n, 0.4, 0.0, s.i_delay_s[k]));
   }
-  Reading r;
-  size_t seen = 0;
-  for (const WindowResult& w : RunPlanar(c, rows)) {
-    if (!Steady(w)) continue;
-    r.vrms += w.vrms[0];
-    r.f += w.frequency_hz;
-    for (int k = 0; k < 2; ++k) {
-      r.irms[k] += w.irms[k];
-      r.angle[k] += w.angle_deg[k];
-      r.p[k] += w.p[k];
-    }
-    ++seen;
-  }
-  EXPECT_GT(seen, 8u);
-  const double inv = 1.0 / static_cast<double>(seen);
-  r.vrms *= inv;
-  r.f *= inv;
-  for (int k = 0; k < 2; ++k) {
-    r.irms[k] *= inv;
-    r.angle[k] *= inv;
-    r.p[k] *= inv;
-  }
+  const Reading r = SteadyMean(c, rows);
+  EXPECT_GT(r.windows, 8u);
   return r;
 }
 
@@ -265,18 +272,9 @@ TEST(CalibrationTest, RandomSensorsAreRecoveredFromTwoPoints) {
     std::vector<CalibrationPoint> pts;
     for (double phi : {0.0, 60.0}) {
       Rows rows = {Sine(230 * rv, 0, f, c.fs_hz, n, th, 0.0, dv), Sine(5 * ri, phi, f, c.fs_hz, n, th, 0.0, di)};
-      double irms = 0, angle = 0, fr = 0;
-      size_t seen = 0;
-      for (const WindowResult& w : RunPlanar(c, rows)) {
-        if (!Steady(w)) continue;
-        irms += w.irms[0];
-        angle += w.angle_deg[0];
-        fr += w.frequency_hz;
-        ++seen;
-      }
-      ASSERT_GT(seen, 3u) << trial;
-      const double inv = 1.0 / static_cast<double>(seen);
-      pts.push_back(CalibrationPoint{fr * inv, irms * inv, 5.0, angle * inv, -phi});
+      const Reading m = SteadyMean(c, rows);
+      ASSERT_GT(m.windows, 3u) << trial;
+      pts.push_back(CalibrationPoint{m.f, m.irms[0], 5.0, m.angle[0], -phi});
     }
     CalibrationFit fit;
     ASSERT_EQ(FitCalibration(pts.data(), pts.size(), &fit), Status::kOk);
@@ -313,19 +311,9 @@ OnePoint ReadCt(const WindowConfig& c, const CurrentDependentCt& ct, double amps
   const size_t n = static_cast<size_t>(2 * c.fs_hz);
   // The CT's phase error is an angle (the same at every frequency), its output leading.
   Rows rows = {Sine(230, 0, 50, c.fs_hz, n, 0.4), Sine(amps * r, phi_deg - d, 50, c.fs_hz, n, 0.4)};
-  OnePoint o{0, 0, 0, 0};
-  size_t seen = 0;
-  for (const WindowResult& w : RunPlanar(c, rows)) {
-    if (!Steady(w)) continue;
-    o.irms += w.irms[0];
-    o.angle += w.angle_deg[0];
-    o.p += w.p[0];
-    o.f += w.frequency_hz;
-    ++seen;
-  }
-  EXPECT_GT(seen, 5u);
-  const double inv = 1.0 / static_cast<double>(seen);
-  return OnePoint{o.irms * inv, o.angle * inv, o.p * inv, o.f * inv};
+  const Reading m = SteadyMean(c, rows);
+  EXPECT_GT(m.windows, 5u);
+  return OnePoint{m.irms[0], m.angle[0], m.p[0], m.f};
 }
 
 TEST(CalibrationTest, CurrentTableFollowsACtAcrossItsRange) {

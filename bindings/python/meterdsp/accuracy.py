@@ -518,10 +518,11 @@ def group_k(res, fs, nominal, quick):
 
     v_of = lambda f, th=0.4: synth([(1, UN * v_ratio, 0)], f, fs, n, th)  # noqa: E731
     cal_xs = [.01, .03, .1, .3, 1, 2]
+    cal_pts = [(x, phi) for x in cal_xs for phi in (0, 60)]
     points = [(v_of(nominal), sensed(x, phi, nominal)[None, :],
-               {"vrms": UN, "irms": IN * x, "angle_deg": -phi}) for x in cal_xs for phi in (0, 60)]
+               {"vrms": UN, "irms": IN * x, "angle_deg": -phi}) for x, phi in cal_pts]
     kw = dict(voltages=1, currents=1, nominal_hz=nominal, min_on_current=1e-4)
-    at_in = [p for p, (x, _) in zip(points, [(x, phi) for x in cal_xs for phi in (0, 60)]) if x == 1]
+    at_in = [p for p, (x, _) in zip(points, cal_pts) if x == 1]
     fits = {"table": calibrate(points, fs, current_table=True, **kw),
             "gain and delay at In": calibrate(at_in, fs, **kw)}
     progress(f"K calibrated at {len(points)} points")
