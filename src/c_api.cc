@@ -130,16 +130,26 @@ int meterdsp_reading_get(const meterdsp_meter* m, uint32_t ch, meterdsp_reading*
   if (!m->has_last) return Code(meterdsp::Status::kNotInitialized);
   const meterdsp::WindowResult& r = m->last;
   *out = meterdsp_reading{r.irms[ch], r.p[ch], r.q[ch], r.s[ch], r.pf[ch], r.dpf[ch], r.angle_deg[ch],
-                          r.quadrant[ch], r.flags_ch[ch]};
+                          r.quadrant[ch], r.flags_ch[ch], r.i_thd_pct[ch]};
   return MDSP_OK;
 }
 
-int meterdsp_voltage_rms(const meterdsp_meter* m, uint32_t k, double* out) {
+namespace {
+int LastVoltageField(const meterdsp_meter* m, uint32_t k, const double (meterdsp::WindowResult::*field)[meterdsp::kMaxVoltages],
+                     double* out) {
   if (m == nullptr || out == nullptr) return Code(meterdsp::Status::kNullPointer);
   if (k >= m->config.window.voltages) return Code(meterdsp::Status::kBadChannelCount);
   if (!m->has_last) return Code(meterdsp::Status::kNotInitialized);
-  *out = m->last.vrms[k];
+  *out = (m->last.*field)[k];
   return MDSP_OK;
+}
+}  // namespace
+
+int meterdsp_voltage_rms(const meterdsp_meter* m, uint32_t k, double* out) {
+  return LastVoltageField(m, k, &meterdsp::WindowResult::vrms, out);
+}
+int meterdsp_voltage_thd(const meterdsp_meter* m, uint32_t k, double* out) {
+  return LastVoltageField(m, k, &meterdsp::WindowResult::v_thd_pct, out);
 }
 
 double meterdsp_frequency_hz(const meterdsp_meter* m) { return m && m->has_last ? m->last.frequency_hz : 0.0; }

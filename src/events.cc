@@ -25,6 +25,7 @@ double QuantityOf(const EventState& s, const WindowResult& w, size_t k) {
     case EventQuantity::kReactivePower: return w.q[k];
     case EventQuantity::kPowerFactor: return w.pf[k];
     case EventQuantity::kFrequency: return w.frequency_hz;
+    case EventQuantity::kCurrentThd: return w.i_thd_pct[k];  // NaN when off: neither above nor below
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 // Window engine: per-target SIMD accumulation (dispatched once per segment), and the scalar
 // frequency tracker, window tiling and per-window finalisation.
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #undef HWY_TARGET_INCLUDE
@@ -35,6 +36,12 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead) {
     r.filter = nullptr;
     r.ref = m.vcal[ReferenceRow(k, nv, m.config.phase)] + kHistoryFrames;  // Σ v_k·v_k+1: line-to-line RMS
     AccumulateSpan(r, b, e, &m.lanes[k][0][0]);
+  }
+  for (size_t j = 0; j < kGramRows; ++j) {  // the reference's own sums (WindowEngine::gram)
+    KernelRows g = r;
+    g.x = j == 0 ? r.cosr : r.sinr;
+    g.ref = j == 0 ? r.sinr : r.cosr;
+    AccumulateSpan(g, b, e, &m.gram_lanes[j][0][0]);
   }
   if (nc == 0) return;
   if (m.tile_layout == kLayoutLanes) {
@@ -263,11 +270,30 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
 // Moves the lane partial sums of channels [first, first + nch) into their double window sums
 // (lanes widened to double and added in the target's fixed order, the same for every grouping)
 // and clears them.
+// The reference's pseudo-channels (WindowEngine::gram) go with the voltages (first == 0).
 void FlushLanesImpl(WindowEngine& m, size_t first, size_t nch) {
   const hn::ScalableTag<float> d;
   float* lanes = &m.lanes[first][0][0];  // flat index (ch − first)·kSumCount + q, as the sums
   AddManyLaneSums(lanes, &m.sums[first][0], nch * kSumCount);
   for (size_t i = 0; i < nch * kSumCount; ++i) hn::Store(hn::Zero(d), d, lanes + i * kMaxLanes);
+  if (first != 0) return;
+  AddManyLaneSums(&m.gram_lanes[0][0][0], &m.gram[0][0], kGramRows * kSumCount);
+  std::memset(m.gram_lanes, 0, sizeof(m.gram_lanes));
+}
+
+// The reference's sums over one Measure() chunk (cosr, sinr: len floats) added to gram.
+void GramChunkImpl(const float* HWY_RESTRICT cosr, const float* HWY_RESTRICT sinr, size_t len,
+                   double (*HWY_RESTRICT gram)[kSumCount]) {
+  HWY_ALIGN float lanes[kGramRows][kSumCount * kMaxLanes] = {};
+  for (size_t j = 0; j < kGramRows; ++j) {
+    KernelRows g;
+    g.x = j == 0 ? cosr : sinr;
+    g.ref = j == 0 ? sinr : cosr;
+    g.cosr = cosr;
+    g.sinr = sinr;
+    AccumulateSpan(g, 0, len, lanes[j]);
+  }
+  AddManyLaneSums(lanes[0], &gram[0][0], kGramRows * kSumCount);
 }
 
 // deg[k] = atan2(y[k], x[k]) in degrees, (−180, 180], for k < n.
@@ -324,6 +350,7 @@ HWY_EXPORT(SumMinMaxF32Impl);
 HWY_EXPORT(SumMinMaxF64Impl);
 HWY_EXPORT(TargetNameImpl);
 HWY_EXPORT(FlushLanesImpl);
+HWY_EXPORT(GramChunkImpl);
 HWY_EXPORT(LanesImpl);
 HWY_EXPORT(FrameLanesImpl);
 HWY_EXPORT(AnglesDegImpl);
@@ -355,6 +382,7 @@ struct FinalizeParams {
   const ChannelCalibration* current_cal;
   const CurrentTable* table;  // per current, or nullptr: none
   const TableLogs* table_logs;  // of each table (with table)
+  const double (*gram)[kSumCount];  // the reference's sums (WindowEngine::gram)
   const double* min_on;  // minimum ON current per channel; nullptr: min_on_all for every one
   double min_on_all;
   double min_voltage_peak;
@@ -456,6 +484,46 @@ TableCorrection TableAt(const CurrentTable& t, const TableLogs& logs, double amp
 // |z| without hypot's overflow care (phasor magnitudes are far from the double range).
 double Magnitude(std::complex<double> z) { return std::sqrt(z.real() * z.real() + z.imag() * z.imag()); }
 
+// Total distortion of a channel from its window sums: a least-squares fit of DC + fundamental
+// (the reference's cos θ and sin θ) under the window's own sample weights; the residual's RMS
+// over the fundamental's, in %. RMS² − |fundamental|² would say the same in exact arithmetic,
+// but the window's edge weights and the last bits of its length leave the fundamental's
+// single-bin estimate 1e-6–1e-5 off a pure sine's RMS, which reads 0.1–0.7 % distortion; the
+// fit uses the reference's own sums, so a pure sine leaves no residual but rounding.
+class DistortionFit {
+ public:
+  DistortionFit(const double (*gram)[kSumCount], double w) {
+    const double a = w, b = gram[0][0], c = gram[1][0];             // W, Σc, Σs
+    const double d = gram[0][1], e = gram[0][2], f = gram[1][1];    // Σc², Σc·s, Σs²
+    inv_[0] = d * f - e * e;
+    inv_[1] = c * e - b * f;
+    inv_[2] = b * e - c * d;
+    inv_[3] = a * f - c * c;
+    inv_[4] = b * c - a * e;
+    inv_[5] = a * d - b * b;
+    const double det = a * inv_[0] + b * inv_[1] + c * inv_[2];
+    ok_ = det > 0 && w > 0;
+    scale_ = ok_ ? 1.0 / det : 0.0;
+    w_ = w;
+  }
+  // s: a channel's sums (Σy, Σy², Σy·v, Σy·cos, Σy·sin). NaN without a fundamental.
+  double Pct(const double* s) const {
+    const double y0 = s[0], y1 = s[3], y2 = s[4];
+    const double x0 = (inv_[0] * y0 + inv_[1] * y1 + inv_[2] * y2) * scale_;
+    const double x1 = (inv_[1] * y0 + inv_[3] * y1 + inv_[4] * y2) * scale_;
+    const double x2 = (inv_[2] * y0 + inv_[4] * y1 + inv_[5] * y2) * scale_;
+    const double fund2 = x1 * x1 + x2 * x2;  // squared peak of the fitted fundamental
+    if (!ok_ || !(fund2 > 0)) return std::nan("");
+    const double residual = s[1] - (x0 * y0 + x1 * y1 + x2 * y2);
+    return 100.0 * std::sqrt(2.0 * std::max(residual, 0.0) / (w_ * fund2));
+  }
+
+ private:
+  double inv_[6];  // adjugate of the symmetric 3×3 Gram matrix: 00 01 02 11 12 22
+  double scale_, w_;
+  bool ok_;
+};
+
 // Turns window sums (sums[ch][kSumCount], voltages first) over a window of `w` samples into
 // the result fields. Window-level fields are set by the caller.
 void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount], double w,
@@ -469,6 +537,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
   auto vmean_raw = [&](size_t k) { return sums[k][0] * inv_w; };
   r.voltages = fp.voltages;
   r.currents = fp.currents;
+  const DistortionFit distortion(fp.gram, w);
   for (size_t k = 0; k < fp.voltages; ++k) {
     const double* s = sums[k];
     const double mean = s[0] * inv_w;
@@ -479,6 +548,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     vph[k] = C(s[3], -s[4]) * (kSqrt2 * inv_w);
     vmag[k] = Magnitude(vph[k]);
     v_on[k] = r.vrms[k] * kSqrt2 >= fp.min_voltage_peak && vmag[k] > 0;
+    r.v_thd_pct[k] = v_on[k] ? distortion.Pct(s) : std::nan("");
   }
   // Line-to-line: mean((va − vb)²) = ms_a + ms_b − 2·mean(va·vb), all after DC removal.
   for (size_t k = 0; k < kMaxVoltages; ++k) r.vll_rms[k] = std::nan("");
@@ -530,7 +600,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     uint32_t flags = r.flags | (clipped[fp.voltages + k] ? kFlagClipped : 0u);
     if (!(irms >= fp.MinOn(k)) || irms == 0.0) {
       r.irms[k] = r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
-      r.angle_deg[k] = std::nan("");
+      r.angle_deg[k] = r.i_thd_pct[k] = std::nan("");
       r.quadrant[k] = 0;
       r.flags_ch[k] = flags | kFlagBelowMinCurrent;
       continue;
@@ -538,6 +608,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     const C iph_read = iph;
     if (table) iph *= corr.turn * corr.gain;
     const double imag = Magnitude(iph);
+    r.i_thd_pct[k] = distortion.Pct(s);  // a table's gain scales residual and fundamental alike
     if (ph == kCurrentOnly) {  // e.g. a neutral CT: current and its angle vs V1 only
       r.irms[k] = irms;
       r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
@@ -583,6 +654,7 @@ FinalizeParams ParamsOf(const WindowEngine& m) {
   fp.min_on = c.min_on_current;
   fp.table = c.current_table;
   fp.table_logs = m.table_logs;
+  fp.gram = m.gram;
   fp.min_voltage_peak = c.min_voltage;
   fp.angle_reference = c.angle_reference;
   return fp;
@@ -648,14 +720,32 @@ BoundaryY BoundarySamples(const WindowEngine& m, ptrdiff_t t, double w_prev, dou
   return b;
 }
 
-// Calls update(sums[ch], terms of sample t−1, terms of sample t) for every channel.
+// The five sum terms of the reference's pseudo-channel j (WindowEngine::gram) at tile index t.
+void GramTerms(const WindowEngine& m, size_t j, ptrdiff_t t, double a[kSumCount]) {
+  const ptrdiff_t base = static_cast<ptrdiff_t>(kHistoryFrames) + t;
+  const double c = m.cosr[base], s = m.sinr[base];
+  const double y = j == 0 ? c : s;
+  a[0] = y;
+  a[1] = y * y;
+  a[2] = y * (j == 0 ? s : c);
+  a[3] = y * c;
+  a[4] = y * s;
+}
+
+// Calls update(sums[ch], terms of sample t−1, terms of sample t) for every channel, and for
+// the reference's pseudo-channels.
 template <typename Update>
 void ForBoundaryTerms(WindowEngine& m, const BoundaryY& b, const Update& update) {
+  double a1[kSumCount], a0[kSumCount];
   for (size_t ch = 0; ch < Channels(m); ++ch) {
-    double a1[kSumCount], a0[kSumCount];
     SampleTerms(m, ch, b.t - 1, b.prev[ch], a1);
     SampleTerms(m, ch, b.t, b.cur[ch], a0);
     update(m.sums[ch], a1, a0);
+  }
+  for (size_t j = 0; j < kGramRows; ++j) {
+    GramTerms(m, j, b.t - 1, a1);
+    GramTerms(m, j, b.t, a0);
+    update(m.gram[j], a1, a0);
   }
 }
 
@@ -679,12 +769,17 @@ void OpenBoundary(WindowEngine& m, const BoundaryY& b) {
   });
 }
 
-// Adds weight·(contribution of tile sample t) to the double sums of every channel.
-void AddSample(const WindowEngine& m, ptrdiff_t t, double weight, double (*sums)[kSumCount]) {
+// Adds weight·(contribution of tile sample t) to the double sums of every channel and of the
+// reference's pseudo-channels.
+void AddSample(WindowEngine& m, ptrdiff_t t, double weight) {
+  double a[kSumCount];
   for (size_t ch = 0; ch < Channels(m); ++ch) {
-    double a[kSumCount];
     SampleTerms(m, ch, t, a);
-    for (size_t q = 0; q < kSumCount; ++q) sums[ch][q] += weight * a[q];
+    for (size_t q = 0; q < kSumCount; ++q) m.sums[ch][q] += weight * a[q];
+  }
+  for (size_t j = 0; j < kGramRows; ++j) {
+    GramTerms(m, j, t, a);
+    for (size_t q = 0; q < kSumCount; ++q) m.gram[j][q] += weight * a[q];
   }
 }
 
@@ -973,7 +1068,7 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
       // The stream starts at sample 0's instant: only the half of its weight after 0 counts.
       HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1, AheadBytes{});
       seg = t + 1;
-      AddSample(m, 0, -0.5, m.sums);
+      AddSample(m, 0, -0.5);
     }
     if (closes && bd.at > m.window_start) {
       HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t, blk.Frames(seg, t));
@@ -1355,6 +1450,8 @@ void Reset(WindowEngine& m) noexcept {
   std::memset(m.sinr, 0, sizeof(m.sinr));
   std::memset(m.lanes, 0, sizeof(m.lanes));
   std::memset(m.sums, 0, sizeof(m.sums));
+  std::memset(m.gram_lanes, 0, sizeof(m.gram_lanes));
+  std::memset(m.gram, 0, sizeof(m.gram));
   std::memset(m.clipped, 0, sizeof(m.clipped));
   m.tile_start = 0;
   m.filled = 0;
@@ -1493,6 +1590,7 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
 
   // Rows of every channel (voltages first).
   double sums[kMaxChannels][kSumCount] = {};
+  double gram[kGramRows][kSumCount] = {};  // the reference's own sums (WindowEngine::gram)
   auto row_of = [&](size_t ch) {
     return ch < nv ? in.v + ch * in.v_stride : in.i + (ch - nv) * in.i_stride;
   };
@@ -1507,6 +1605,15 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
     if (w == 0) return;
     const double th = omega * (static_cast<double>(t) - a);
     const double cs = std::cos(th), sn = std::sin(th);
+    const double gy[kGramRows] = {cs, sn};
+    for (size_t j = 0; j < kGramRows; ++j) {
+      const double y = gy[j];
+      gram[j][0] += w * y;
+      gram[j][1] += w * y * y;
+      gram[j][2] += w * y * gy[1 - j];
+      gram[j][3] += w * y * cs;
+      gram[j][4] += w * y * sn;
+    }
     for (size_t ch = 0; ch < nch; ++ch) {
       // As float32, like the kernel's samples (float64 rows: beyond the range reads as Inf).
       const double y = ToFloat32(row_of(ch)[t]), v = ToFloat32(ref_of(ch)[t]);
@@ -1531,6 +1638,7 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   for (size_t c0 = full_lo; c0 < full_hi; c0 += kChunk) {
     const size_t len = std::min(kChunk, full_hi - c0);
     HWY_DYNAMIC_DISPATCH(PhasorRowsImpl)(omega * (static_cast<double>(c0) - a), omega, len, cbuf, sbuf);
+    HWY_DYNAMIC_DISPATCH(GramChunkImpl)(cbuf, sbuf, len, gram);
     if constexpr (kInPlace) {
       KernelRows rows[kMaxChannels];
       for (size_t ch = 0; ch < nch; ++ch) {
@@ -1574,6 +1682,7 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   fp.currents = nc;
   fp.phase = c.phase;
   fp.min_on_all = c.min_on_current;  // null calibration and min_on: DC removal and one minimum
+  fp.gram = gram;
   fp.min_voltage_peak = 0.0;
   fp.angle_reference = c.angle_reference;
   const double w = b - a;
@@ -1609,14 +1718,16 @@ void SetFrameLanesMinColumnsForTest(size_t columns) noexcept {
 }
 
 void FoldAllLanes(WindowEngine& m) noexcept {
-  for (size_t ch = 0; ch < kMaxChannels; ++ch) {
+  auto fold = [](float (*lanes)[kMaxLanes], double* sums) {  // one channel's kSumCount vectors
     for (size_t q = 0; q < kSumCount; ++q) {
       double acc = 0;
-      for (size_t l = 0; l < kMaxLanes; ++l) acc += m.lanes[ch][q][l];
-      m.sums[ch][q] += acc;
-      std::memset(m.lanes[ch][q], 0, sizeof(m.lanes[ch][q]));
+      for (size_t l = 0; l < kMaxLanes; ++l) acc += lanes[q][l];
+      sums[q] += acc;
+      std::memset(lanes[q], 0, sizeof(lanes[q]));
     }
-  }
+  };
+  for (size_t ch = 0; ch < kMaxChannels; ++ch) fold(m.lanes[ch], m.sums[ch]);
+  for (size_t j = 0; j < kGramRows; ++j) fold(m.gram_lanes[j], m.gram[j]);
   FlushCurrentLanes(m);  // target-independent layout: as any target flushes them
 }
 

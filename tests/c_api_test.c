@@ -82,6 +82,10 @@ int main(void) {
   CHECK(fabs(meterdsp_frequency_hz(m) - 60.0) < 0.001);
   double v = 0;
   CHECK(meterdsp_voltage_rms(m, 1, &v) == MDSP_OK && fabs(v - 120) < 0.1);
+  /* Pure sines in int16 codes: distortion is quantisation only, but a number, not NaN. */
+  CHECK(r.thd_pct >= 0 && r.thd_pct < 0.5);
+  CHECK(meterdsp_voltage_thd(m, 1, &v) == MDSP_OK && v >= 0 && v < 0.5);
+  CHECK(meterdsp_voltage_thd(m, 3, &v) != MDSP_OK);
   double wh = 0;
   CHECK(meterdsp_energy_wh(m, 0, 0, 0, &wh) == MDSP_OK && wh > 0.6 && wh < 0.7);
   double present = 0, max = 0, when = 0;

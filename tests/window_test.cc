@@ -80,6 +80,13 @@ MixedLoad MakeMixedLoad(double f, size_t n) {
 
 double Rel(double got, double want, double scale) { return std::fabs(got - want) / scale; }
 
+// Distortion in % from RMS and fundamental that each carry a relative error e: the error of
+// THD² (in %²) is about 4e·(100² + THD²), so near 0 % it is √ of that, above it that over 2·THD.
+double ThdTolerance(double thd_pct, double e = 3e-7) {
+  const double var = 4.0 * e * (1e4 + thd_pct * thd_pct);
+  return std::min(std::sqrt(var), var / (2.0 * std::max(thd_pct, 1e-9))) + 1e-9;
+}
+
 TEST_P(WindowTest, MatchesScalarReferenceWithOddBlocks) {
   for (double f : {49.7, 50.0, 61.3}) {
     MixedLoad load = MakeMixedLoad(f, static_cast<size_t>(4 * kFs) + 77);
@@ -96,7 +103,10 @@ TEST_P(WindowTest, MatchesScalarReferenceWithOddBlocks) {
       EXPECT_EQ(g.flags, r.flags) << w;
       EXPECT_EQ(g.cycles, r.cycles) << w;
       EXPECT_NEAR(g.frequency_hz, r.frequency, 1e-4) << w;
-      for (size_t k = 0; k < 3; ++k) EXPECT_LT(Rel(g.vrms[k], r.vrms[k], 230), 2e-6) << w;
+      for (size_t k = 0; k < 3; ++k) {
+        EXPECT_LT(Rel(g.vrms[k], r.vrms[k], 230), 2e-6) << w;
+        EXPECT_NEAR(g.v_thd_pct[k], r.v_thd[k], ThdTolerance(r.v_thd[k])) << w << " V" << k;
+      }
       for (size_t k = 0; k < 9; ++k) {
         const double scale = std::max(r.s[k], 1e-3);
         EXPECT_LT(Rel(g.irms[k], r.irms[k], std::max(r.irms[k], 1e-3)), 2e-6) << w << " ch" << k;
@@ -108,6 +118,11 @@ TEST_P(WindowTest, MatchesScalarReferenceWithOddBlocks) {
         // On an axis (P or Q within rounding of 0) either neighbouring quadrant is right.
         if (std::fabs(r.p[k]) > 1e-5 * scale && std::fabs(r.q[k]) > 1e-5 * scale) {
           EXPECT_EQ(g.quadrant[k], r.quadrant[k]) << w << " ch" << k;
+        }
+        if (std::isnan(r.thd[k])) {
+          EXPECT_TRUE(std::isnan(g.i_thd_pct[k])) << w << " ch" << k;
+        } else {
+          EXPECT_NEAR(g.i_thd_pct[k], r.thd[k], ThdTolerance(r.thd[k])) << w << " ch" << k;
         }
         if (std::isnan(r.angle[k])) {
           EXPECT_TRUE(std::isnan(g.angle_deg[k]));
@@ -388,6 +403,49 @@ TEST_P(WindowTest, HarmonicReactivePowerIsNotRegistered) {
       ++seen;
     }
     EXPECT_GT(seen, 5u);
+  }
+}
+
+// Total distortion against closed forms: √(Σ harmonic RMS²)/fundamental RMS. Harmonics at
+// several phases, a DC offset (never distortion), a current-only neutral carrying mostly third
+// harmonic, a current below the minimum ON current, and a pure sine, whose reading is the floor:
+// float32 sums, and the reference oscillator following a distorted voltage's crossings.
+TEST_P(WindowTest, TotalDistortionMatchesClosedForms) {
+  struct Case { double f, fs, nominal; bool distorted_v; double floor_pct; };
+  for (const Case cs : {Case{50.0, kFs, 50, true, 0.1}, Case{49.7, kFs, 50, true, 0.3},
+                        Case{61.3, kFs, 60, true, 0.3}, Case{59.9, 4000.0, 60, true, 0.15},
+                        Case{49.7, kFs, 50, false, 0.1}, Case{61.3, 8000.0, 60, false, 0.1}}) {
+    WindowConfig c = OneChannel(cs.fs);
+    c.nominal_hz = cs.nominal;
+    c.currents = 4;
+    c.phase[2] = kCurrentOnly;
+    const size_t n = static_cast<size_t>(3 * cs.fs);
+    const double h5 = cs.distorted_v ? 23 : 0, h7 = cs.distorted_v ? 11.5 : 0;
+    const Rows rows = {
+        Synth({{1, 230, 0.2}, {5, h5, 1.1}, {7, h7, -0.4}}, cs.f, cs.fs, n, 0.3),
+        Synth({{1, 5, -0.5}, {3, 1.5, 0.0}, {5, 1.0, 2.0}}, cs.f, cs.fs, n, 0.3, 0.5),
+        Synth({{1, 8, 0.7}}, cs.f, cs.fs, n, 0.3),
+        Synth({{1, 0.5, 0.1}, {3, 3.0, 0.3}, {9, 0.4, 0.0}}, cs.f, cs.fs, n, 0.3),
+        Synth({{1, 0.01, 0.0}, {3, 0.005, 0.0}}, cs.f, cs.fs, n, 0.3)};
+    const double v_thd = 100.0 * std::hypot(h5, h7) / 230;
+    const double i_thd = 100.0 * std::sqrt(0.09 + 0.04), n_thd = 100.0 * std::sqrt(36.0 + 0.64);
+    size_t seen = 0;
+    for (const auto& r : RunPlanar(c, rows, {1000, 77})) {
+      if (!Steady(r)) continue;
+      const std::string at = "f " + std::to_string(cs.f) + " fs " + std::to_string(cs.fs);
+      if (cs.distorted_v) {
+        EXPECT_NEAR(r.v_thd_pct[0], v_thd, 6e-4 * v_thd) << at;
+      } else {
+        EXPECT_LT(r.v_thd_pct[0], cs.floor_pct) << at;
+      }
+      EXPECT_NEAR(r.i_thd_pct[0], i_thd, 3e-4 * i_thd) << at;
+      EXPECT_NEAR(r.i_thd_pct[2], n_thd, 5e-4 * n_thd) << at;
+      EXPECT_TRUE(std::isnan(r.i_thd_pct[3])) << at;  // 11 mA: below the minimum ON current
+      EXPECT_GE(r.i_thd_pct[1], 0.0) << at;
+      EXPECT_LT(r.i_thd_pct[1], cs.floor_pct) << at;
+      ++seen;
+    }
+    EXPECT_GT(seen, 8u) << cs.f;
   }
 }
 

@@ -116,6 +116,7 @@ py::dict ToDict(const std::vector<const meterdsp::WindowResult*>& rs, size_t nv,
   py::dict d;
   d["vrms"] = Take<double>(rs, nv, [](const R& r) -> const double* { return r.vrms; }, squeeze);
   d["v_angle_deg"] = Take<double>(rs, nv, [](const R& r) -> const double* { return r.v_angle_deg; }, squeeze);
+  d["v_thd_pct"] = Take<double>(rs, nv, [](const R& r) -> const double* { return r.v_thd_pct; }, squeeze);
   d["irms"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.irms; }, squeeze);
   d["p"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.p; }, squeeze);
   d["q"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.q; }, squeeze);
@@ -124,6 +125,7 @@ py::dict ToDict(const std::vector<const meterdsp::WindowResult*>& rs, size_t nv,
   d["pf"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.pf; }, squeeze);
   d["dpf"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.dpf; }, squeeze);
   d["angle_deg"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.angle_deg; }, squeeze);
+  d["thd_pct"] = Take<double>(rs, nc, [](const R& r) -> const double* { return r.i_thd_pct; }, squeeze);
   d["quadrant"] = Take<uint8_t>(rs, nc, [](const R& r) -> const uint8_t* { return r.quadrant; }, squeeze);
   d["flags"] = Take<uint32_t>(rs, nc, [](const R& r) -> const uint32_t* { return r.flags_ch; }, squeeze);
   auto scalar = [&](auto get) {
@@ -878,11 +880,11 @@ class PyMeter {
       const std::string key = py::str(item.first);
       const py::object v = py::reinterpret_borrow<py::object>(item.second);
       if (key == "quantity") {
-        static const char* const kQ[] = {"current", "voltage", "p", "q", "pf", "frequency"};
+        static const char* const kQ[] = {"current", "voltage", "p", "q", "pf", "frequency", "thd"};
         const std::string q = v.cast<std::string>();
         int found = -1;
-        for (int j = 0; j < 6; ++j) if (q == kQ[j]) found = j;
-        if (found < 0) throw py::value_error("event quantity must be one of current, voltage, p, q, pf, frequency");
+        for (int j = 0; j < 7; ++j) if (q == kQ[j]) found = j;
+        if (found < 0) throw py::value_error("event quantity must be one of current, voltage, p, q, pf, frequency, thd");
         for (size_t k = 0; k < currents; ++k) c.channel[k].quantity = static_cast<meterdsp::EventQuantity>(found);
         continue;
       }

@@ -41,6 +41,7 @@ enum class EventQuantity : uint8_t {
   kReactivePower, // Q (fundamental)
   kPowerFactor,   // PF
   kFrequency,     // window frequency
+  kCurrentThd,    // the current's total distortion, % of its fundamental (use `absolute`)
 };
 
 struct ChannelEventConfig {

@@ -57,6 +57,7 @@ typedef struct {
 typedef struct {
   double irms, p, q, s, pf, dpf, angle_deg;
   uint32_t quadrant, flags;
+  double thd_pct; /* total distortion of the current, % of its fundamental; NaN when off */
 } meterdsp_reading;
 
 size_t meterdsp_meter_size(void);
@@ -73,6 +74,8 @@ int meterdsp_process_i32(meterdsp_meter* m, const int32_t* frames, size_t n_fram
 /* The last completed window: one current channel, the voltages, frequency. */
 int meterdsp_reading_get(const meterdsp_meter* m, uint32_t channel, meterdsp_reading* out);
 int meterdsp_voltage_rms(const meterdsp_meter* m, uint32_t voltage, double* out);
+/* The latest window's voltage distortion, % of its fundamental (NaN without voltage). */
+int meterdsp_voltage_thd(const meterdsp_meter* m, uint32_t voltage, double* out_pct);
 double meterdsp_frequency_hz(const meterdsp_meter* m);
 uint64_t meterdsp_windows(const meterdsp_meter* m);
 

@@ -28,6 +28,7 @@ inline constexpr size_t kHistoryFrames = 16;  // delay-filter history kept befor
 inline constexpr size_t kMaxLanes = 16;       // float lanes of the widest target (AVX-512)
 inline constexpr size_t kRowLength = kHistoryFrames + kTileFrames;
 inline constexpr size_t kSumCount = 5;        // Σy, Σy², Σy·v, Σy·cos, Σy·sin
+inline constexpr size_t kGramRows = 2;        // the reference oscillator's cos and sin as channels
 inline constexpr size_t kMaxLag = 7;          // delay filter reach: tap0 + 3 ≤ 4 + 3 frames
 
 // Frequency range the tracker accepts; windows outside [42.5, 69] Hz are flagged.
@@ -122,6 +123,7 @@ struct WindowResult {
   double vrms[kMaxVoltages];
   double v_angle_deg[kMaxVoltages];  // relative to V1; NaN without voltage
   double vll_rms[kMaxVoltages];      // line-to-line V1-V2, V2-V3, V3-V1 (NaN if not measured)
+  double v_thd_pct[kMaxVoltages];    // total distortion √(Vrms² − V1²)/V1, %; NaN without voltage
   double irms[kMaxCurrents];
   double p[kMaxCurrents];      // W, > 0 import
   double q[kMaxCurrents];      // var, fundamental, > 0 inductive
@@ -130,6 +132,7 @@ struct WindowResult {
   double pf[kMaxCurrents];     // P/S, sign of P
   double dpf[kMaxCurrents];    // cos φ1, sign of P1
   double angle_deg[kMaxCurrents];  // current angle vs the angle reference, (−180, 180]; NaN off
+  double i_thd_pct[kMaxCurrents];  // total distortion √(Irms² − I1²)/I1, %; NaN off
   uint8_t quadrant[kMaxCurrents];  // 1..4 (IEC), 0 below the minimum ON current
   uint32_t flags_ch[kMaxCurrents]; // window flags | channel flags
 };
@@ -183,6 +186,11 @@ struct alignas(64) WindowEngine {
   alignas(64) float lanes[kMaxChannels][kSumCount][kMaxLanes];
   alignas(64) float lane_sums[kSumCount][kLaneStride];
   double sums[kMaxChannels][kSumCount];
+  // The fundamental reference's own sums, with the same weights, as two pseudo-channels:
+  // y = cos θ with v = sin θ, and y = sin θ with v = cos θ (Σc, Σc², Σc·s, … and Σs, Σs², …).
+  // The distortion's least-squares fit needs them (docs/measurement.md).
+  alignas(64) float gram_lanes[kGramRows][kSumCount][kMaxLanes];
+  double gram[kGramRows][kSumCount];
   uint8_t clipped[kMaxChannels];
 
   // Fundamental reference oscillator and frequency tracker.

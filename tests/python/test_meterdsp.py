@@ -387,3 +387,30 @@ def test_empty_block_and_reset():
     meter.reset()
     b = meter.process(sine(230, 0, 50, n)[None], sine(5, 0, 50, n)[None])
     np.testing.assert_array_equal(a.p, b.p)
+
+
+@pytest.mark.parametrize("f", [50.0, 49.7, 61.3])
+def test_measure_total_distortion(f):
+    """thd_pct / v_thd_pct: √(Σ harmonics²)/fundamental in %; DC is not distortion."""
+    n = int(2 * FS)
+    v = sine(230, 0, f, n) + sine(23 * 0.2, 0, f, n, h=5)            # 2 % 5th
+    i = np.vstack([sine(5, 30, f, n) + sine(1.5, 0, f, n, h=3) + sine(1.0, 0, f, n, h=7) + 0.4,
+                   sine(2, -20, f, n)])                              # 36.06 %; pure sine
+    m = meterdsp.measure(v, i, FS, phase=[0, 0])
+    assert abs(m.v_thd_pct[0] - 2.0) < 2.0 * 6e-4
+    assert abs(m.thd_pct[0] - 100 * np.hypot(0.3, 0.2)) < 100 * np.hypot(0.3, 0.2) * 3e-4
+    assert 0 <= m.thd_pct[1] < 0.3
+    assert "thd_pct [%]" in m.to_dataframe().columns
+
+
+def test_distortion_event_latches_with_absolute_threshold():
+    n = int(3 * FS)
+    v = sine(230, 0, 50, n)
+    clean, dirty = sine(5, 0, 50, n), sine(5, 0, 50, n) + sine(1.0, 0, 50, n, h=5)  # 20 %
+    meter = meterdsp.Meter(FS, 1, 2, events={"quantity": "thd", "absolute": True, "hh": 15,
+                                              "h": 0, "l": 0, "ll": 0, "delay_hh_s": 1,
+                                              "nl_high": 0, "nl_low": 0})
+    w = meter.process(v, np.vstack([clean, dirty]))
+    assert np.all(np.abs(w.thd_pct[3:, 1] - 20.0) < 0.01) and np.all(w.thd_pct[3:, 0] < 0.1)
+    status = meter.events()["status"]
+    assert status[1] & meterdsp.EVENT_BITS["HH"] and not status[0] & meterdsp.EVENT_BITS["HH"]

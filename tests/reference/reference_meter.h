@@ -6,6 +6,7 @@
 #define METERDSP_TESTS_REFERENCE_METER_H_
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <vector>
@@ -17,8 +18,8 @@ namespace meterdsp::test {
 struct RefWindow {
   double start = 0, length = 0, frequency = 0;
   unsigned cycles = 0, flags = 0;
-  std::vector<double> vrms, v_angle;
-  std::vector<double> irms, p, q, s, n, pf, dpf, angle;
+  std::vector<double> vrms, v_angle, v_thd;
+  std::vector<double> irms, p, q, s, n, pf, dpf, angle, thd;
   std::vector<int> quadrant;
 };
 
@@ -150,6 +151,8 @@ inline std::vector<RefWindow> ReferenceRun(const WindowConfig& c,
     const double a = start, b = at, W = b - a;
     std::vector<std::complex<double>> ph(nch);
     std::vector<double> mean(nch), ms(nch), vi(nch);
+    std::vector<std::array<double, 3>> proj(nch);  // Σw·y·{1, cos θ, sin θ}
+    double gram[3][3] = {};                        // Σw·{1, cos θ, sin θ}⊗{1, cos θ, sin θ}
     const size_t k0 = static_cast<size_t>(std::floor(a)), k1 = std::min(len - 1, static_cast<size_t>(std::floor(b)) + 1);
     for (size_t ch = 0; ch < nch; ++ch) {
       const size_t vref = ch < nv ? ch : c.phase[ch - nv];
@@ -163,6 +166,11 @@ inline std::vector<RefWindow> ReferenceRun(const WindowConfig& c,
         s1 += w * yy * yy;
         s2 += w * yy * y[vref][k];
         z += w * yy * std::complex<double>(std::cos(theta[k]), -std::sin(theta[k]));
+        const double basis[3] = {1.0, std::cos(theta[k]), std::sin(theta[k])};
+        for (int i = 0; i < 3; ++i) {
+          proj[ch][i] += w * yy * basis[i];
+          if (ch == 0) for (int j = 0; j < 3; ++j) gram[i][j] += w * basis[i] * basis[j];
+        }
       }
       mean[ch] = s0 / W;
       ms[ch] = s1 / W;
@@ -183,6 +191,31 @@ inline std::vector<RefWindow> ReferenceRun(const WindowConfig& c,
       const double m2 = dc_of(ch) ? ms[ch] - mean[ch] * mean[ch] : ms[ch];
       return std::sqrt(std::max(m2, 0.0));
     };
+    // Total distortion, % of the fundamental: y fitted by least squares as DC + a·cos θ + b·sin θ
+    // under the window's weights (normal equations solved by Gaussian elimination); the RMS of
+    // what the fit leaves over the fitted fundamental's RMS.
+    auto thd_of = [&](size_t ch) {
+      double g[3][4];
+      for (int i = 0; i < 3; ++i) {
+        for (int j = 0; j < 3; ++j) g[i][j] = gram[i][j];
+        g[i][3] = proj[ch][i];
+      }
+      for (int i = 0; i < 3; ++i) {
+        for (int r2 = i + 1; r2 < 3; ++r2) {
+          const double f = g[r2][i] / g[i][i];
+          for (int j = i; j < 4; ++j) g[r2][j] -= f * g[i][j];
+        }
+      }
+      double x[3];
+      for (int i = 2; i >= 0; --i) {
+        double acc = g[i][3];
+        for (int j = i + 1; j < 3; ++j) acc -= g[i][j] * x[j];
+        x[i] = acc / g[i][i];
+      }
+      const double residual = ms[ch] * W - (x[0] * proj[ch][0] + x[1] * proj[ch][1] + x[2] * proj[ch][2]);
+      const double fund_ms = (x[1] * x[1] + x[2] * x[2]) / 2.0;
+      return 100.0 * std::sqrt(std::max(residual, 0.0) / W / fund_ms);
+    };
     auto deg = [&](std::complex<double> z) {
       double d = std::arg(z) * 180 / pi;
       if (d <= -180) d += 360;
@@ -193,6 +226,7 @@ inline std::vector<RefWindow> ReferenceRun(const WindowConfig& c,
       const bool on = r.vrms[k] * std::sqrt(2.0) >= c.min_voltage;
       const bool on1 = r.vrms[0] * std::sqrt(2.0) >= c.min_voltage;
       r.v_angle.push_back(on && on1 ? deg(ph[k] / ph[0]) : NAN);
+      r.v_thd.push_back(on ? thd_of(k) : NAN);
     }
     for (size_t k = 0; k < nc; ++k) {
       const size_t ch = nv + k, vp = c.phase[k];
@@ -200,6 +234,7 @@ inline std::vector<RefWindow> ReferenceRun(const WindowConfig& c,
       if (!(irms >= c.min_on_current[k]) || irms == 0) {
         for (auto* vec : {&r.irms, &r.p, &r.q, &r.s, &r.n, &r.pf, &r.dpf}) vec->push_back(0);
         r.angle.push_back(NAN);
+        r.thd.push_back(NAN);
         r.quadrant.push_back(0);
         continue;
       }
@@ -216,6 +251,7 @@ inline std::vector<RefWindow> ReferenceRun(const WindowConfig& c,
       r.dpf.push_back(sv.real() / (std::abs(ph[vp]) * std::abs(ph[ch])));
       const size_t aref = c.angle_reference == AngleReference::kV1 ? 0 : vp;
       r.angle.push_back(deg(ph[ch] / ph[aref]));
+      r.thd.push_back(thd_of(ch));
       r.quadrant.push_back(p >= 0 ? (sv.imag() >= 0 ? 1 : 4) : (sv.imag() >= 0 ? 2 : 3));
     }
     out.push_back(r);

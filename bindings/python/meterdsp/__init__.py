@@ -30,7 +30,8 @@ __all__ = ["measure", "Meter", "Panel", "Measurement", "Windows", "simd_target",
            "flag_names", "ENERGY_REGISTERS", "COMMANDS", "EVENT_BITS", "__version__", "Recorder",
            "Table"]
 
-_PER_CHANNEL = ("irms", "p", "q", "s", "n", "pf", "dpf", "angle_deg", "quadrant", "flags")
+_PER_CHANNEL = ("irms", "p", "q", "s", "n", "pf", "dpf", "angle_deg", "thd_pct", "quadrant",
+                "flags")
 
 
 def _array(x):
@@ -56,8 +57,9 @@ class _Results:
 
 
 class Measurement(_Results):
-    """Result of :func:`measure`: ``vrms``, ``v_angle_deg`` (nv,); ``irms``, ``p``, ``q``,
-    ``s``, ``n``, ``pf``, ``dpf``, ``angle_deg``, ``quadrant``, ``flags`` (nc,);
+    """Result of :func:`measure`: ``vrms``, ``v_angle_deg``, ``v_thd_pct`` (nv,); ``irms``,
+    ``p``, ``q``, ``s``, ``n``, ``pf``, ``dpf``, ``angle_deg``, ``thd_pct``, ``quadrant``,
+    ``flags`` (nc,);
     ``frequency`` (Hz), ``cycles``, ``window_flags``, ``start_s``, ``duration_s``."""
 
     def __repr__(self) -> str:
@@ -139,7 +141,8 @@ class Meter:
     events: per channel (scalar or one per current): ``breaker`` (A; 0 disables),
     ``hh, h, l, ll`` (% of breaker, 0.1 % steps; 0 disables), ``delay_hh_s`` … ``delay_ll_s``,
     ``nl_high, nl_low, hysteresis_pct, on_time_s, off_time_s``, ``absolute`` (thresholds in
-    the quantity's unit), ``quantity`` ("current", "voltage", "p", "q", "pf", "frequency");
+    the quantity's unit), ``quantity`` ("current", "voltage", "p", "q", "pf", "frequency", "thd" —
+    the current's distortion in %, with ``absolute``);
     per voltage: ``v_over, v_under`` (V; 0 disables), ``v_timer_s, v_hysteresis_pct``.
     Defaults: the reference device's (20 A breaker, 70/60/7.5/2.5 %, 10 s, NL 60/5 %, 5 %).
     """

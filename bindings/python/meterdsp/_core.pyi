@@ -15,8 +15,8 @@ def measure(v: npt.ArrayLike, i: npt.ArrayLike, fs: float, *,
             phase: npt.ArrayLike | None = None, nominal_hz: float | None = None,
             min_on_current: float = 0.0, angle_reference: str = "v1") -> dict[str, Any]:
     """One block over whole fundamental cycles. v (n,) or (nv, n); i (n,) or (nc, n);
-    float32/float64 in V/A or int16/int32 codes. Returns vrms, v_angle_deg (nv,); irms, p, q,
-    s, n, pf, dpf, angle_deg, quadrant, flags (nc,); frequency, cycles, window_flags,
+    float32/float64 in V/A or int16/int32 codes. Returns vrms, v_angle_deg, v_thd_pct (nv,);
+    irms, p, q, s, n, pf, dpf, angle_deg, thd_pct, quadrant, flags (nc,); frequency, cycles, window_flags,
     start_s, duration_s."""
 
 def fit_calibration(frequency_hz: npt.ArrayLike, measured_rms: npt.ArrayLike,

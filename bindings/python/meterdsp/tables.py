@@ -19,7 +19,8 @@ __all__ = ["Table", "Recorder", "UNITS", "unit_of"]
 # Unit of each result field ("" = dimensionless); matched on the longest known prefix.
 UNITS = {
     "vrms": "V", "irms": "A", "p": "W", "q": "var", "s": "VA", "n": "VA", "pf": "",
-    "dpf": "", "angle_deg": "deg", "v_angle_deg": "deg", "frequency": "Hz",
+    "dpf": "", "angle_deg": "deg", "v_angle_deg": "deg", "thd_pct": "%", "v_thd_pct": "%",
+    "frequency": "Hz",
     "frequency_10s": "Hz", "duration_s": "s", "start_s": "s", "wh_import": "Wh",
     "wh_export": "Wh", "varh_q1": "varh", "varh_q2": "varh", "varh_q3": "varh",
     "varh_q4": "varh", "vah_import": "VAh", "vah_export": "VAh", "current": "A",
@@ -108,7 +109,8 @@ class Table(dict):
 
 _WINDOW_SCALARS = ("frequency", "frequency_10s", "cycles", "window_flags", "duration_s",
                    "index")
-_WINDOW_CHANNEL = ("irms", "p", "q", "s", "n", "pf", "dpf", "angle_deg", "quadrant", "flags")
+_WINDOW_CHANNEL = ("irms", "p", "q", "s", "n", "pf", "dpf", "angle_deg", "thd_pct", "quadrant",
+                   "flags")
 
 
 def windows_to_dataframe(w, clock_offset_s=None):
