@@ -21,6 +21,22 @@ cells = [
     code("plot.waveform(v[:, :1024], i[:, :1024], fs, window=(0.0, 10 / 50), channels=(0,))"),
     code("plot.phasors(m, channels=[0, 1, 2])"),
     code("plot.power_bars(m)"),
+    md("**Distortion.** Make two loads non-linear — an LED driver on channel 2 (3rd and 5th "
+       "harmonics), a drive on channel 6 (5th and 7th) — and give the voltages 3 % of 5th "
+       "harmonic. Every reading carries `thd_pct` (currents) and `v_thd_pct` (voltages), in % of "
+       "the fundamental; `plot.distortion` shows where PF falls short of DPF: there distortion, "
+       "not displacement, costs power factor."),
+    code("t = np.arange(2560) / fs\n"
+         "w = 2 * np.pi * 50 * t - 2 * np.pi * phase[:, None] / 3   # each current's phase angle\n"
+         "amps, _ = panel.loads()\n"
+         "harm = np.zeros((12, 2560))\n"
+         "harm[1] = amps[1] * np.sqrt(2) * (0.7 * np.cos(3 * w[1]) + 0.4 * np.cos(5 * w[1]))\n"
+         "harm[5] = amps[5] * np.sqrt(2) * (0.3 * np.cos(5 * w[5]) + 0.15 * np.cos(7 * w[5]))\n"
+         "vh = v[:, :2560] + 230 * np.sqrt(2) * 0.03 * np.cos(5 * w[:3])\n"
+         "mh = meterdsp.measure(vh, i[:, :2560] + harm, fs, phase=phase)\n"
+         "print('current THD %:', mh.thd_pct.round(2))\n"
+         "print('voltage THD %:', mh.v_thd_pct.round(2))\n"
+         "plot.distortion(mh)"),
     md("## 3. Streaming: energy, demand and events\nA `Meter` runs the whole chain on a "
        "stream. Here 10-s block demand and an over-current alarm on a 20 A breaker; "
        "channel 4 (index 3) is overloaded (19 A, 95 % of the breaker) from 12 s to 20 s. A `Recorder` keeps the history."),

@@ -121,6 +121,7 @@ def test_plots_render_headless(tmp_path):
         "waveform_row": plot.waveform(v, i, FS, window=(w, 0), channels=(0, 1)),
         "phasors": plot.phasors(m),
         "bars": plot.power_bars(w),
+        "distortion": plot.distortion(m),
         "demand": plot.demand_curve(rec.demand()),
         "energy": plot.energy_quadrants(meter.energy("total")),
         "events": plot.event_timeline(rec.events()),
@@ -133,6 +134,9 @@ def test_plots_render_headless(tmp_path):
         assert (tmp_path / f"{name}.png").stat().st_size > 2000, name
     assert any("window (" in t for t in _texts(figs["waveform"]))
     assert {"V1 230.0 V", "I1 5.00 A"} <= set(_texts(figs["phasors"]))
+    thd_bars = [b.get_height() for b in figs["distortion"].axes[0].patches]
+    assert thd_bars == pytest.approx(np.nan_to_num(m.thd_pct))
+    assert any(t.startswith("V1 THD") for t in _texts(figs["distortion"]))
     assert any(t.startswith("maximum") for t in _texts(figs["demand"]))
     bars = figs["energy"].axes[1].patches
     quad = meter.energy("total")

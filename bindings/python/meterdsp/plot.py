@@ -5,6 +5,7 @@ notebook (the Figure displays itself) or in a script (``fig.savefig("x.png")``).
 * :func:`waveform` — voltage and current with the analysis window shaded
 * :func:`phasors` — phasor diagram of voltages and currents of one window
 * :func:`power_bars` — per-channel P / Q / S bars
+* :func:`distortion` — per-channel THD, with PF against DPF: displacement or distortion?
 * :func:`demand_curve` — demand over time with the maximum marked
 * :func:`energy_quadrants` — energy by quadrant (import/export, Q1..Q4 varh)
 * :func:`event_timeline` — when each channel's events were active
@@ -18,8 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from matplotlib.figure import Figure
 
-__all__ = ["waveform", "phasors", "power_bars", "demand_curve", "energy_quadrants",
-           "event_timeline", "calibration"]
+__all__ = ["waveform", "phasors", "power_bars", "distortion", "demand_curve",
+           "energy_quadrants", "event_timeline", "calibration"]
 
 
 def _row(result, window: int):
@@ -119,6 +120,38 @@ def power_bars(result: Any, *, window: int = -1, names=None, title: str | None =
     ax.set_ylabel("power")
     ax.legend(fontsize=8)
     ax.set_title(title or "Power per channel")
+    return fig
+
+
+def distortion(result: Any, *, window: int = -1, names=None, title: str | None = None) -> Figure:
+    """Per-channel total distortion [% of the fundamental] (bars; the voltages' as lines), and
+    below it PF beside DPF: where PF falls short of DPF the current's distortion, not its
+    displacement, costs power factor (PF ≈ DPF / √(1 + THD²) on a clean voltage). Channels that
+    are off (THD NaN) stay empty."""
+    get = _row(result, window)
+    thd = np.atleast_1d(get("thd_pct")).astype(float)
+    pf, dpf = np.abs(np.atleast_1d(get("pf"))), np.abs(np.atleast_1d(get("dpf")))
+    vthd = np.atleast_1d(get("v_thd_pct")).astype(float)
+    x = np.arange(len(thd))
+    fig = Figure(figsize=(max(6, 0.25 * len(thd) + 2), 5.2), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
+    top.bar(x, np.nan_to_num(thd), width=0.6, color="tab:purple", label="current THD")
+    for k, val in enumerate(vthd):
+        if np.isfinite(val):
+            top.axhline(val, color="tab:gray", lw=0.8, ls=("-", "--", ":")[k % 3],
+                        label=f"V{k + 1} THD {val:.2f} %")
+    top.set_ylabel("THD [%]")
+    top.legend(fontsize=8)
+    top.set_title(title or "Distortion per channel")
+    on = np.isfinite(thd)
+    bottom.plot(x[on], dpf[on], "o", mfc="none", color="tab:blue", label="|DPF| (displacement)")
+    bottom.plot(x[on], pf[on], "x", color="tab:red", label="|PF|")
+    bottom.set_ylim(0, 1.05)
+    bottom.set_ylabel("power factor")
+    bottom.set_xlabel("channel")
+    bottom.set_xticks(x, names or [str(k + 1) for k in x], fontsize=7 if len(x) > 20 else 9,
+                      rotation=90 if len(x) > 20 else 0)
+    bottom.legend(fontsize=8, loc="lower right")
     return fig
 
 
