@@ -30,7 +30,10 @@ def test_windows_dataframe_units_index_values():
     meter = meterdsp.Meter(FS, 3, 3, nominal_hz=50)
     w = meter.process(*_signals(5 * SPW))
     df = w.to_dataframe()
-    assert {"p [W]", "q [var]", "irms [A]", "pf", "vrms[0] [V]", "frequency [Hz]"} <= set(df.columns)
+    assert {"p [W]", "q [var]", "irms [A]", "pf", "vrms[0] [V]", "frequency [Hz]", "thd_pct [%]",
+            "v_thd_pct[2] [%]"} <= set(df.columns)
+    np.testing.assert_array_equal(df["v_thd_pct[2] [%]"].to_numpy(),
+                                  np.repeat(np.asarray(w.v_thd_pct)[:, 2], 3))
     assert df.index.names == ["start [s]", "channel"] and len(df) == len(w) * 3
     np.testing.assert_allclose(df["p [W]"].to_numpy(), np.asarray(w.p).ravel())
     starts = df.index.get_level_values(0).unique().to_numpy()

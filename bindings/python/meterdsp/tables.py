@@ -115,7 +115,8 @@ _WINDOW_CHANNEL = ("irms", "p", "q", "s", "n", "pf", "dpf", "angle_deg", "thd_pc
 
 def windows_to_dataframe(w, clock_offset_s=None):
     """One row per (window, current channel): index (start time, channel); columns with
-    units, plus the window's voltages ``vrms[k] [V]``, frequency and flags."""
+    units, plus the window's voltages ``vrms[k] [V]`` and their distortion ``v_thd_pct[k] [%]``,
+    frequency and flags."""
     import pandas as pd
     nw = len(w)
     if nw == 0:
@@ -123,9 +124,12 @@ def windows_to_dataframe(w, clock_offset_s=None):
     nc = np.asarray(w.irms).reshape(nw, -1).shape[1]
     cols = {_label(c): np.asarray(getattr(w, c)).reshape(nw, nc).ravel()
             for c in _WINDOW_CHANNEL}
-    vr = np.asarray(w.vrms).reshape(nw, -1)
-    for k in range(vr.shape[1]):
-        cols[f"vrms[{k}] [V]"] = np.repeat(vr[:, k], nc)
+    for name, unit in (("vrms", "V"), ("v_thd_pct", "%")):
+        if not hasattr(w, name):
+            continue
+        vals = np.asarray(getattr(w, name)).reshape(nw, -1)
+        for k in range(vals.shape[1]):
+            cols[f"{name}[{k}] [{unit}]"] = np.repeat(vals[:, k], nc)
     for c in _WINDOW_SCALARS:
         if hasattr(w, c):
             cols[_label(c)] = np.repeat(np.asarray(getattr(w, c)).reshape(nw), nc)
@@ -237,7 +241,7 @@ class _JoinedWindows:
     def __init__(self, parts):
         self._n = sum(len(w) for w in parts)
         first = parts[0]
-        for c in _WINDOW_CHANNEL + ("vrms", "start_s") + _WINDOW_SCALARS:
+        for c in _WINDOW_CHANNEL + ("vrms", "v_thd_pct", "start_s") + _WINDOW_SCALARS:
             if hasattr(first, c):
                 setattr(self, c, np.concatenate(
                     [np.asarray(getattr(w, c)).reshape(len(w), -1) for w in parts]))
