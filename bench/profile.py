@@ -16,7 +16,7 @@ STAGES = [
     ("window engine: per-frame tracker and oscillator", ("ProcessTileRange", "RollTile", "Track")),
     ("window engine: window close and finalisation",
      ("CloseWindow", "Boundary", "SampleTerms", "ScalarY", "FlushLanes", "FinalizeChannels", "AnglesDeg",
-      "AddSample")),
+      "AddSample", "DistortionPct")),
     ("energy", ("AccumulateEnergy", "AddJoules")),
     ("demand", ("Demand",)),
     ("events", ("Events",)),
