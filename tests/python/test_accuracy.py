@@ -24,6 +24,11 @@ def test_quick_matrix_passes_and_writes_the_report(tmp_path):
     # Every active point of the 0.2S table appears with its limit.
     assert "| x=0.05 In, φ=+0.0°, f=50.000 | P energy |" in report
     assert "C2 order 3 at 90°" in report and "no-load creep" in report
+    # Total distortion on the harmonic waveforms, each against its closed form.
+    thd = [line.split("|") for line in report.splitlines() if "THD (run average" in line]
+    assert len(thd) == 9 and all(line[9].strip() == "pass" for line in thd)
+    c8 = [line for line in thd if line[1].strip() == "C8 multi-harmonic" and "current" in line[2]][0]
+    assert float(c8[3]) == pytest.approx(23.4521, abs=1e-4) and abs(float(c8[5])) < 0.1
     # K: a CT's errors calibrated out with a table; the classic two-point calibration at In is
     # listed beside it and stays outside the class at 1 % In.
     assert "| x=0.02 In, φ=+60.0°, f=50.000, table | P energy |" in report

@@ -12,6 +12,10 @@ fails. CLASS is an active class (0.2S, 0.5S, 0.5, 1, 2) or a reactive one: Q0.5S
 (IEC 62053-24, fundamental Q) or Q2-23, Q3-23 (IEC 62053-23); an active class also runs its
 companion reactive class (0.2S → Q0.5S, 0.5S → Q1S, 0.5 and 1 → Q1, 2 → Q2).
 
+Group C also checks the total distortion of current and voltage (``thd_pct``, ``v_thd_pct``) on
+its band-limited waveforms against their closed forms; with no IEC 62053 limit for it, the
+limit used is IEC 61000-4-7 class I's for one harmonic, 5 % of the reading.
+
 Pass criterion per point: |error| ≤ budget × limit, with budget 0.10 for ideal samples (the DSP
 budget, standards §9.0 Tier-1), 0.25 where ADC effects (quantisation, noise) are modelled, and
 the documented physical bound where the sampling rate cannot meet the limit (raw phase-fired
@@ -54,6 +58,15 @@ REACTIVE = {
 }
 COMPANION = {"0.2S": "Q0.5S", "0.5S": "Q1S", "0.5": "Q1", "1": "Q1", "2": "Q2"}
 STARTING = {"0.2S": .001, "0.5S": .001, "0.5": .002, "1": .002, "2": .003}  # Ist / In
+# Total distortion has no IEC 62053 limit; the harness holds it to IEC 61000-4-7 class I's
+# accuracy for a harmonic (5 % of the reading), with the same 0.10 DSP budget: 0.5 % of reading.
+THD_LIMIT = 5.0
+
+
+def thd_of(comps):
+    """Total distortion in % of components [(order, rms, phase)]: all but the fundamental."""
+    fund = math.hypot(*[c[1] for c in comps if c[0] == 1])
+    return 100 * math.sqrt(sum(c[1] ** 2 for c in comps if c[0] != 1)) / fund
 
 
 def active_limit(cls, x, phi_deg):
@@ -235,8 +248,13 @@ def group_c(res, fs, nominal, quick):
     bars = []
 
     def check(name, v, i, want_p, want_q, s_ref, want_irms=None, budget=0.10, bound_p=None, bound_i=None,
-              band_limited=True):
+              band_limited=True, want_thd=None, want_vthd=None):
         r = Run(v, i, fs, nominal)
+        for field, want, what in (("thd_pct", want_thd, "current THD"), ("v_thd_pct", want_vthd, "voltage THD")):
+            if want is not None:  # run average, as Irms: interharmonics beat per window
+                mt = float(np.mean(getattr(r.w, field)[r.steady, 0]))
+                res.add("C", name, f"{what} (run average, % of reading)", want, mt, 100 * (mt - want) / want,
+                        THD_LIMIT, note="criterion: IEC 61000-4-7 class I per harmonic (no 62053 limit)")
         if not band_limited and want_irms is not None:
             # RMS of a waveform with unbounded harmonics: the DSP must read what the samples carry;
             # their own gap to the analytic RMS (aliasing of i²) is reported, not asserted.
@@ -263,12 +281,12 @@ def group_c(res, fs, nominal, quick):
     # C1: 5th harmonic 10 % in U, 40 % in I: P = 1.04 P1, Q1 = 0.
     v = synth([(1, UN, 0), (5, .1 * UN, 0)], f, fs, n, .3)
     check("C1 5th harmonic", v, synth([(1, IN, 0), (5, .4 * IN, 0)], f, fs, n, .3), 1196.0, 0.0, 1244.765,
-          5.385165)
+          5.385165, want_thd=40.0, want_vthd=10.0)
     # C2a/b: harmonic current at 90°: Q1 must stay 0 (a time-delay Q would read ±46 var).
     for h in (5, 3):
         v = synth([(1, UN, 0), (h, .1 * UN, 0)], f, fs, n, .3)
         i = synth([(1, IN, 0), (h, .4 * IN, -math.pi / 2)], f, fs, n, .3)
-        check(f"C2 order {h} at 90°", v, i, 1150.0, 0.0, 1244.765)
+        check(f"C2 order {h} at 90°", v, i, 1150.0, 0.0, 1244.765, want_thd=40.0)
     # C3: half-wave rectified current (DC removed: Irms 5.453051 A), P = 1150, Q1 = 0.
     v = synth([(1, UN, 0)], f, fs, n)
     sv = np.sin(2 * np.pi * f * np.arange(n) / fs)
@@ -291,7 +309,7 @@ def group_c(res, fs, nominal, quick):
     i_bl = synth(bl, f, fs, n)
     irms_bl = math.sqrt(sum(c[1] ** 2 for c in bl))
     check("C4a phase-fired, band-limited", v, i_bl, UN * ip / (2 * math.sqrt(2)), UN * ip / (math.sqrt(2) * math.pi),
-          813.173, irms_bl)
+          813.173, irms_bl, want_thd=thd_of(bl))
     th = 2 * np.pi * f * np.arange(n) / fs
     raw = np.where((th % np.pi) >= np.pi / 2, ip * np.sin(th), 0.0)
     r = Run(v, raw, fs, nominal)
@@ -314,10 +332,11 @@ def group_c(res, fs, nominal, quick):
           IN / math.sqrt(2), band_limited=False)
     # C6: 2nd harmonic 20 %; C7: interharmonic 10 % at 177 Hz (212 Hz at 60); C8 multi-harmonic.
     check("C6 2nd harmonic 20 %", v, synth([(1, IN, 0), (2, .2 * IN, .7)], f, fs, n), UN * IN, 0.0, UN * IN,
-          IN * math.sqrt(1.04))
+          IN * math.sqrt(1.04), want_thd=20.0)
     fih = 177.0 if nominal == 50 else 212.0
     ih = math.sqrt(2) * .1 * IN * np.sin(2 * np.pi * fih * np.arange(n) / fs)
-    check("C7 interharmonic 10 %", v, synth([(1, IN, 0)], f, fs, n) + ih, UN * IN, 0.0, UN * IN, IN * math.sqrt(1.01))
+    check("C7 interharmonic 10 %", v, synth([(1, IN, 0)], f, fs, n) + ih, UN * IN, 0.0, UN * IN, IN * math.sqrt(1.01),
+          want_thd=10.0)
     vh = [(1, UN, 0), (3, .05 * UN, .3), (5, .06 * UN, 1.1), (7, .05 * UN, 2.0), (11, .035 * UN, .5), (13, .03 * UN, 2.5)]
     ihs = [(1, IN, -math.radians(30)), (3, .2 * IN, .9), (5, .1 * IN, 2.2), (7, .05 * IN, .1), (11, .04 * IN, 1.7),
            (13, .03 * IN, 3.0)]
@@ -326,7 +345,8 @@ def group_c(res, fs, nominal, quick):
     vd = {c[0]: c for c in vh}
     p8 = sum(vd[h][1] * r * math.cos(vd[h][2] - ph) for h, r, ph in ihs if h in vd)
     q8 = UN * IN * math.sin(math.radians(30))
-    check("C8 multi-harmonic", synth(vh, f, fs, n), synth(ihs, f, fs, n), p8, q8, UN * IN)
+    check("C8 multi-harmonic", synth(vh, f, fs, n), synth(ihs, f, fs, n), p8, q8, UN * IN,
+          want_thd=thd_of(ihs), want_vthd=thd_of(vh))
     progress(f"C harmonics: {len(bars)} cases")
     return bars
 
