@@ -61,8 +61,8 @@ int main(void) {
       meterdsp_reading r;
       double wh = 0;
       if (meterdsp_reading_get(meter, 0, &r) == MDSP_OK && meterdsp_energy_wh(meter, 0, 0, 0, &wh) == MDSP_OK) {
-        printf("t=%2d s  f=%.3f Hz  ch1: %.3f A  %.1f W  PF %.3f  angle %.2f deg  %.3f Wh\n", (block + 1) / (FS / HALF),
-               meterdsp_frequency_hz(meter), r.irms, r.p, r.pf, r.angle_deg, wh);
+        printf("t=%2d s  f=%.3f Hz  ch1: %.3f A  %.1f W  PF %.3f  angle %.2f deg  THD %.2f %%  %.3f Wh\n",
+               (block + 1) / (FS / HALF), meterdsp_frequency_hz(meter), r.irms, r.p, r.pf, r.angle_deg, r.thd_pct, wh);
       }
     }
   }
