@@ -25,6 +25,7 @@ const char* ToString(Status status) noexcept {
     case Status::kNotInitialized: return "state not initialised (call Init first)";
     case Status::kIllegalAddress: return "illegal register address (unknown or read-only)";
     case Status::kIllegalValue: return "illegal register value (out of range)";
+    case Status::kBadHarmonicOrder: return "harmonic order out of range (1..50)";
     case Status::kBadSnapshot:
       return "snapshot rejected: truncated, corrupted, or from another version or build";
   }

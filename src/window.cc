@@ -1562,8 +1562,17 @@ namespace {
 // Measure() on float32 or float64 rows. float64 rows are read in place by the crossing search
 // and the weighted ends and converted to float32 a chunk at a time for the accumulation kernel
 // (the stream's front end converts them the same way).
+// Measure()'s span: whole cycles of the reference voltage from its first to its last rising
+// crossing (a, b in samples), or the whole block without crossings.
+struct MeasureSpan {
+  double a = 0, b = 0, freq = 0;
+  uint32_t cycles = 0, flags = 0;
+  size_t ref = 0;  // the reference voltage's row
+};
+
+// Validates a Measure() call and finds its span.
 template <typename Sample>
-Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowResult& r) {
+Status FindMeasureSpan(const PlanarBlock<Sample>& in, const MeasureConfig& c, MeasureSpan* span) {
   if (Status s = ValidateCommon(c.fs_hz, c.voltages, c.currents, c.phase); s != Status::kOk) {
     return s;
   }
@@ -1577,7 +1586,7 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
     return Status::kBadBlock;
   }
   const double fs = c.fs_hz;
-  const size_t nv = c.voltages, nc = c.currents, nch = nv + nc;
+  const size_t nv = c.voltages;
 
   // Reference voltage: V1, else the first row that swings.
   size_t ref = 0;
@@ -1638,11 +1647,20 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
     flags |= kFlagNoVoltage | kFlagIncomplete;
     freq = c.nominal_hz != 0.0 ? c.nominal_hz : 50.0;
   }
-  const double omega = 2.0 * kPi * freq / fs;
+  *span = MeasureSpan{a, b, freq, cycles, flags, ref};
+  return Status::kOk;
+}
 
-  // Rows of every channel (voltages first).
-  double sums[kMaxChannels][kSumCount] = {};
-  double gram[kGramRows][kSumCount] = {};  // the reference's own sums (WindowEngine::gram)
+// The span's rows of every channel (voltages first) → their window sums against the reference
+// cos/sin(omega·(t − a)) (omega: the fundamental's, or a harmonic's), with the span's weights;
+// gram (may be null): the reference's own sums, as the engine's WindowEngine::gram.
+template <typename Sample>
+void SumMeasureSpan(const PlanarBlock<Sample>& in, const MeasureConfig& c, const MeasureSpan& sp, double omega,
+                    double (*sums)[kSumCount], double (*gram)[kSumCount]) {
+  const size_t n = in.frames, nv = c.voltages, nch = nv + c.currents;
+  const double a = sp.a, b = sp.b;
+  for (size_t ch = 0; ch < nch; ++ch) std::fill(sums[ch], sums[ch] + kSumCount, 0.0);
+  if (gram != nullptr) for (size_t j = 0; j < kGramRows; ++j) std::fill(gram[j], gram[j] + kSumCount, 0.0);
   auto row_of = [&](size_t ch) {
     return ch < nv ? in.v + ch * in.v_stride : in.i + (ch - nv) * in.i_stride;
   };
@@ -1658,7 +1676,7 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
     const double th = omega * (static_cast<double>(t) - a);
     const double cs = std::cos(th), sn = std::sin(th);
     const double gy[kGramRows] = {cs, sn};
-    for (size_t j = 0; j < kGramRows; ++j) {
+    for (size_t j = 0; gram != nullptr && j < kGramRows; ++j) {
       const double y = gy[j];
       gram[j][0] += w * y;
       gram[j][1] += w * y * y;
@@ -1690,7 +1708,7 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
   for (size_t c0 = full_lo; c0 < full_hi; c0 += kChunk) {
     const size_t len = std::min(kChunk, full_hi - c0);
     HWY_DYNAMIC_DISPATCH(PhasorRowsImpl)(omega * (static_cast<double>(c0) - a), omega, len, cbuf, sbuf);
-    HWY_DYNAMIC_DISPATCH(GramChunkImpl)(cbuf, sbuf, len, gram);
+    if (gram != nullptr) HWY_DYNAMIC_DISPATCH(GramChunkImpl)(cbuf, sbuf, len, gram);
     if constexpr (kInPlace) {
       KernelRows rows[kMaxChannels];
       for (size_t ch = 0; ch < nch; ++ch) {
@@ -1707,8 +1725,19 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
       HWY_DYNAMIC_DISPATCH(MeasureChunkF64Impl)(x, c.phase, nv, nch, len, cbuf, sbuf, &sums[0][0]);
     }
   }
-  // Non-finite samples inside the span poison the sums; the few outside it (less than a
-  // cycle at each end) are checked directly.
+}
+
+// kNonFiniteInput if a used row holds NaN/Inf. Non-finite samples inside the span poison the
+// fundamental's sums; the few outside it (less than a cycle at each end) are checked directly.
+template <typename Sample>
+Status CheckMeasureFinite(const PlanarBlock<Sample>& in, const MeasureConfig& c, const MeasureSpan& sp,
+                          const double (*sums)[kSumCount]) {
+  const size_t n = in.frames, nv = c.voltages, nch = nv + c.currents;
+  const size_t lo = static_cast<size_t>(std::floor(sp.a));
+  const size_t hi = static_cast<size_t>(std::floor(sp.b));
+  auto row_of = [&](size_t ch) {
+    return ch < nv ? in.v + ch * in.v_stride : in.i + (ch - nv) * in.i_stride;
+  };
   // float32 rows: the SIMD finiteness test of the front end; float64 rows: finite after
   // the demotion (isfinite(ToFloat32(x))), which float64's own test does not say.
   auto all_finite = [](const Sample* x, size_t len) {
@@ -1729,26 +1758,82 @@ Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowRes
     if (!all_finite(row, std::min(lo, n)) || !all_finite(row + tail, n - tail)) return Status::kNonFiniteInput;
   }
 
+  return Status::kOk;
+}
+
+// The span's sums → the WindowResult of Measure().
+void FinalizeMeasure(const MeasureConfig& c, const MeasureSpan& sp, const double (*sums)[kSumCount],
+                     const double (*gram)[kSumCount], WindowResult& r) {
+  const double fs = c.fs_hz;
   FinalizeParams fp{};
-  fp.voltages = nv;
-  fp.currents = nc;
+  fp.voltages = c.voltages;
+  fp.currents = c.currents;
   fp.phase = c.phase;
   fp.min_on_all = c.min_on_current;  // null calibration and min_on: DC removal and one minimum
   fp.gram = gram;
   fp.min_voltage_peak = 0.0;
   fp.angle_reference = c.angle_reference;
-  const double w = b - a;
+  const double w = sp.b - sp.a;
   uint8_t clipped[kMaxChannels] = {};
-  r.start_samples = a;
+  r.start_samples = sp.a;
   r.length_samples = w;
-  r.start_s = a / fs;
+  r.start_s = sp.a / fs;
   r.duration_s = w / fs;
-  r.frequency_hz = freq;
+  r.frequency_hz = sp.freq;
   r.frequency_10s_hz = std::nan("");
-  r.cycles = cycles;
-  r.flags = flags;
+  r.cycles = sp.cycles;
+  r.flags = sp.flags;
   r.index = 0;
   FinalizeChannels(fp, sums, w, clipped, r);
+}
+
+template <typename Sample>
+Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowResult& r) {
+  MeasureSpan sp;
+  if (Status s = FindMeasureSpan(in, c, &sp); s != Status::kOk) return s;
+  double sums[kMaxChannels][kSumCount];
+  double gram[kGramRows][kSumCount];
+  SumMeasureSpan(in, c, sp, 2.0 * kPi * sp.freq / c.fs_hz, sums, gram);
+  if (Status s = CheckMeasureFinite(in, c, sp, sums); s != Status::kOk) return s;
+  FinalizeMeasure(c, sp, sums, gram, r);
+  return Status::kOk;
+}
+
+// Measure() and the harmonics of every channel: order h's phasor from the span's sums against
+// cos/sin(h·omega·(t − a)), one pass over the rows per order.
+template <typename Sample>
+Status MeasureHarmonicsT(const PlanarBlock<Sample>& in, const MeasureConfig& c, size_t max_order,
+                         WindowResult& r, double* rms, double* phase_deg) {
+  if (max_order < 1 || max_order > kMaxHarmonicOrder) return Status::kBadHarmonicOrder;
+  if (rms == nullptr || phase_deg == nullptr) return Status::kNullPointer;
+  MeasureSpan sp;
+  if (Status s = FindMeasureSpan(in, c, &sp); s != Status::kOk) return s;
+  double sums[kMaxChannels][kSumCount];
+  double gram[kGramRows][kSumCount];
+  const double omega = 2.0 * kPi * sp.freq / c.fs_hz;
+  SumMeasureSpan(in, c, sp, omega, sums, gram);
+  if (Status s = CheckMeasureFinite(in, c, sp, sums); s != Status::kOk) return s;
+  FinalizeMeasure(c, sp, sums, gram, r);
+  const size_t nch = c.voltages + c.currents;
+  const double w = sp.b - sp.a;
+  // Phases are relative to the reference voltage's fundamental (its sine phase times h), so
+  // they do not depend on where the span starts or on how exactly its crossing was placed.
+  const double ref_deg = std::arg(std::complex<double>(sums[sp.ref][3], -sums[sp.ref][4])) * (180.0 / kPi) + 90.0;
+  for (size_t h = 1; h <= max_order; ++h) {
+    const bool below_nyquist = 2.0 * static_cast<double>(h) * sp.freq < c.fs_hz;
+    if (h > 1 && below_nyquist) SumMeasureSpan(in, c, sp, omega * static_cast<double>(h), sums, nullptr);
+    for (size_t ch = 0; ch < nch; ++ch) {
+      double& m = rms[ch * max_order + h - 1];
+      double& deg = phase_deg[ch * max_order + h - 1];
+      m = deg = std::nan("");
+      if (!below_nyquist || !(w > 0)) continue;
+      // X = √2/W·Σ w·y·e^(−jθ): RMS and cosine phase; + 90° gives the phase of a sine.
+      const std::complex<double> x = std::complex<double>(sums[ch][3], -sums[ch][4]) * (kSqrt2 / w);
+      m = std::abs(x);
+      const double own = std::arg(x) * (180.0 / kPi) + 90.0;
+      if (m > 0) deg = std::remainder(own - static_cast<double>(h) * ref_deg, 360.0);
+    }
+  }
   return Status::kOk;
 }
 
@@ -1759,6 +1844,14 @@ Status Measure(const PlanarBlock<float>& in, const MeasureConfig& c, WindowResul
 }
 Status Measure(const PlanarBlock<double>& in, const MeasureConfig& c, WindowResult& r) noexcept {
   return MeasureT(in, c, r);
+}
+Status MeasureHarmonics(const PlanarBlock<float>& in, const MeasureConfig& c, size_t max_order, WindowResult& r,
+                        double* rms, double* phase_deg) noexcept {
+  return MeasureHarmonicsT(in, c, max_order, r, rms, phase_deg);
+}
+Status MeasureHarmonics(const PlanarBlock<double>& in, const MeasureConfig& c, size_t max_order, WindowResult& r,
+                        double* rms, double* phase_deg) noexcept {
+  return MeasureHarmonicsT(in, c, max_order, r, rms, phase_deg);
 }
 
 const char* SimdTarget() noexcept { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }

@@ -159,10 +159,11 @@ double CheckFs(double fs) {
 
 // float64 rows (both v and i) are measured in place by the core's float64 path; anything else
 // is read as float32 (in place when it is float32).
+// max_order > 0: MeasureHarmonics, with the harmonics' RMS and phases added to the dict.
 template <typename T>
 py::dict MeasureRows(const py::object& v, const py::object& i, double fs, const py::object& phase,
                      const py::object& nominal_hz, double min_on_current,
-                     const std::string& angle_reference) {
+                     const std::string& angle_reference, size_t max_order = 0) {
   size_t nv = 0, nvn = 0, nc = 0, ncn = 0;
   Rows<T> va = AsRowsOf<T>(v, "v", &nv, &nvn);
   Rows<T> ia = AsRowsOf<T>(i, "i", &nc, &ncn);
@@ -188,12 +189,42 @@ py::dict MeasureRows(const py::object& v, const py::object& i, double fs, const 
   c.angle_reference = AngleRefOf(angle_reference);
   meterdsp::WindowResult r;
   Status s;
+  const meterdsp::PlanarBlock<T> block{va.data(), nvn, ia.data(), ncn, nvn};
+  if (max_order == 0) {
+    {
+      py::gil_scoped_release release;
+      s = meterdsp::Measure(block, c, r);
+    }
+    Check(s);
+    return ToDict({&r}, nv, nc, true);
+  }
+  py::array_t<double> rms(std::vector<size_t>{nv + nc, max_order}), deg(std::vector<size_t>{nv + nc, max_order});
   {
     py::gil_scoped_release release;
-    s = meterdsp::Measure(meterdsp::PlanarBlock<T>{va.data(), nvn, ia.data(), ncn, nvn}, c, r);
+    s = meterdsp::MeasureHarmonics(block, c, max_order, r, rms.mutable_data(), deg.mutable_data());
   }
   Check(s);
-  return ToDict({&r}, nv, nc, true);
+  py::dict d = ToDict({&r}, nv, nc, true);
+  py::slice volts(0, static_cast<py::ssize_t>(nv), 1), amps(static_cast<py::ssize_t>(nv), static_cast<py::ssize_t>(nv + nc), 1);
+  d["v_harmonics_rms"] = rms[volts];
+  d["v_harmonics_deg"] = deg[volts];
+  d["harmonics_rms"] = rms[amps];
+  d["harmonics_deg"] = deg[amps];
+  return d;
+}
+
+py::dict Harmonics(const py::object& v, const py::object& i, double fs, size_t max_order,
+                   const py::object& phase, const py::object& nominal_hz, double min_on_current,
+                   const std::string& angle_reference) {
+  CheckFs(fs);
+  if (max_order < 1 || max_order > meterdsp::kMaxHarmonicOrder) {
+    throw py::value_error("max_order must be 1.." + std::to_string(meterdsp::kMaxHarmonicOrder) + ", got " +
+                          std::to_string(max_order));
+  }
+  if (IsFloat64(v) && IsFloat64(i)) {
+    return MeasureRows<double>(v, i, fs, phase, nominal_hz, min_on_current, angle_reference, max_order);
+  }
+  return MeasureRows<float>(v, i, fs, phase, nominal_hz, min_on_current, angle_reference, max_order);
 }
 
 py::dict Measure(const py::object& v, const py::object& i, double fs, const py::object& phase,
@@ -1001,6 +1032,9 @@ PYBIND11_MODULE(_core, mod) {
           "Test hook: address of the float32 (float64: of the float64) data the core would read for `a`.");
   mod.def("measure", &Measure, py::arg("v"), py::arg("i"), py::arg("fs"), py::kw_only(),
           py::arg("phase") = py::none(), py::arg("nominal_hz") = py::none(),
+          py::arg("min_on_current") = 0.0, py::arg("angle_reference") = "v1");
+  mod.def("harmonics", &Harmonics, py::arg("v"), py::arg("i"), py::arg("fs"), py::kw_only(),
+          py::arg("max_order") = 40, py::arg("phase") = py::none(), py::arg("nominal_hz") = py::none(),
           py::arg("min_on_current") = 0.0, py::arg("angle_reference") = "v1");
   mod.def("fit_calibration", &FitCalibration, py::arg("frequency_hz"), py::arg("measured_rms"),
           py::arg("reference_rms"), py::arg("measured_angle_deg") = py::none(),

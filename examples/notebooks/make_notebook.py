@@ -37,6 +37,11 @@ cells = [
          "print('current THD %:', mh.thd_pct.round(2))\n"
          "print('voltage THD %:', mh.v_thd_pct.round(2))\n"
          "plot.distortion(mh)"),
+    code("# The spectra behind those figures: harmonics 1..25 (at 2560 Hz the 25th is the last\n"
+         "# below Nyquist), each in % of its fundamental.\n"
+         "hh = meterdsp.harmonics(vh, i[:, :2560] + harm, fs, phase=phase, max_order=25)\n"
+         "print('I2 3rd and 5th, % of fundamental:', (100 * hh.harmonics_rms[1, [2, 4]] / hh.harmonics_rms[1, 0]).round(2))\n"
+         "plot.spectrum(hh, channels=(1, 5), voltages=(0,), max_order=15)"),
     md("## 3. Streaming: energy, demand and events\nA `Meter` runs the whole chain on a "
        "stream. Here 10-s block demand and an over-current alarm on a 20 A breaker; "
        "channel 4 (index 3) is overloaded (19 A, 95 % of the breaker) from 12 s to 20 s. A `Recorder` keeps the history."),

@@ -23,6 +23,7 @@ enum class [[nodiscard]] Status : int {
   kBadSnapshot,         // snapshot blob truncated, corrupted or of another version/build
   kIllegalAddress,      // register map: unknown or read-only register (Modbus exception 02)
   kIllegalValue,        // register map: value out of range (Modbus exception 03)
+  kBadHarmonicOrder,    // MeasureHarmonics: max_order not in 1..kMaxHarmonicOrder
 };
 
 // Short English description of a Status (static storage). Never allocates or throws.

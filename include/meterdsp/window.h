@@ -273,6 +273,23 @@ Status Measure(const PlanarBlock<float>& block, const MeasureConfig& config,
 Status Measure(const PlanarBlock<double>& block, const MeasureConfig& config,
                WindowResult& result) noexcept;
 
+// Highest harmonic order MeasureHarmonics() computes (IEC 61000-4-7 goes to the 50th).
+inline constexpr size_t kMaxHarmonicOrder = 50;
+
+// Measure() plus the harmonics 1..max_order of every channel over the same span (whole cycles
+// of the fundamental, so integer orders are orthogonal): rms[ch·max_order + h − 1] in the
+// channel's unit, phase_deg[...] the phase of the sine √2·rms·sin(h·θ + phase) where θ is the
+// reference voltage's fundamental phase (its own fundamental reads 0°; IEC 61000-4-7's
+// convention), in (−180, 180]; channels voltages first, then currents (caller's arrays of
+// (voltages + currents)·max_order). Orders at or above
+// the Nyquist frequency, and phases of zero amplitude, are NaN. One pass over the rows per order.
+// Returns kBadHarmonicOrder unless 1 ≤ max_order ≤ kMaxHarmonicOrder, else as Measure(). Never
+// allocates or throws.
+Status MeasureHarmonics(const PlanarBlock<float>& block, const MeasureConfig& config, size_t max_order,
+                        WindowResult& result, double* rms, double* phase_deg) noexcept;
+Status MeasureHarmonics(const PlanarBlock<double>& block, const MeasureConfig& config, size_t max_order,
+                        WindowResult& result, double* rms, double* phase_deg) noexcept;
+
 // Float lanes of the dispatched SIMD target (1 for SCALAR, 16 for AVX3).
 size_t WindowLanes() noexcept;
 

@@ -414,3 +414,41 @@ def test_distortion_event_latches_with_absolute_threshold():
     assert np.all(np.abs(w.thd_pct[3:, 1] - 20.0) < 0.01) and np.all(w.thd_pct[3:, 0] < 0.1)
     status = meter.events()["status"]
     assert status[1] & meterdsp.EVENT_BITS["HH"] and not status[0] & meterdsp.EVENT_BITS["HH"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_harmonics_closed_forms(dtype):
+    """Each order's RMS and sine phase relative to V1's fundamental; THD from the orders equals
+    thd_pct when there is nothing but harmonics."""
+    n, f = 2 * 2560 + 11, 49.7
+    v = sine(230, 0, f, n) + sine(6.9, 0, f, n, h=5)
+    comps = [(1, 5.0, -30.0), (3, 1.5, 75.0), (5, 0.8, -140.0), (7, 0.3, 10.0)]
+    i = sum(sine(r, -deg, f, n, h=h) for h, r, deg in comps)  # sine(): −phi_deg is the phase
+    h = meterdsp.harmonics(v.astype(dtype), np.vstack([i, 0 * i]).astype(dtype), FS, max_order=30)
+    assert h.harmonics_rms.shape == (2, 30) and h.v_harmonics_rms.shape == (1, 30)
+    assert list(h.orders[:3]) == [1, 2, 3]
+    for order, rms, deg in comps:
+        assert h.harmonics_rms[0, order - 1] == pytest.approx(rms, abs=5e-5)
+        assert (h.harmonics_deg[0, order - 1] - deg + 180) % 360 - 180 == pytest.approx(0, abs=0.01)
+    assert h.v_harmonics_deg[0, 0] == pytest.approx(0, abs=1e-9)
+    assert h.v_harmonics_rms[0, 4] == pytest.approx(6.9, abs=230 * 7e-6)   # edge leakage ∝ h²
+    assert np.all(np.isnan(h.harmonics_rms[:, 25:]))          # 26·49.7 Hz ≥ 1280 Hz
+    assert np.all(np.isnan(h.harmonics_deg[1]))                # a zero current has no phase
+    want = 100 * np.sqrt(1.5 ** 2 + 0.8 ** 2 + 0.3 ** 2) / 5
+    assert h.thd_h_pct()[0] == pytest.approx(want, rel=1e-4)
+    assert h.thd_pct[0] == pytest.approx(want, rel=1e-3)
+    assert h.v_thd_h_pct(10)[0] == pytest.approx(3.0, rel=1e-4)
+    m = meterdsp.measure(v.astype(dtype), np.vstack([i, 0 * i]).astype(dtype), FS)
+    assert h.p[0] == m.p[0]                                    # the same span as measure()
+    df = h.to_dataframe(harmonics=True)
+    assert df.loc[("I1", 3), "rms"] == pytest.approx(1.5, abs=5e-5)
+
+
+def test_harmonics_bad_order():
+    v = sine(230, 0, 50, 2560)
+    for bad in (0, 51):
+        with pytest.raises(ValueError, match="max_order"):
+            meterdsp.harmonics(v, v / 46, FS, max_order=bad)
+    h = meterdsp.harmonics(v, v / 46, FS, max_order=5)
+    with pytest.raises(ValueError, match="max_order"):
+        h.thd_h_pct(9)

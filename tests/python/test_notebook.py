@@ -27,13 +27,15 @@ def test_getting_started_notebook_executes(monkeypatch):
         nb = render.execute(timeout=300)
     finally:
         sys.path.remove(str(HERE))
-    assert len(list(render.images(nb))) == 8
+    assert len(list(render.images(nb))) == 9
     text = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "")
                    for c in nb.cells for o in c.get("outputs", []))
     assert "largest P difference file vs. direct" in text
     thd = re.search(r"current THD %: \[([^\]]*)\]", text)
     assert thd and float(thd[1].split()[1]) == pytest.approx(80.62, abs=0.01)   # √(0.7² + 0.4²)
     assert float(thd[1].split()[5]) == pytest.approx(33.54, abs=0.01)          # √(0.3² + 0.15²)
+    spectrum = re.search(r"I2 3rd and 5th, % of fundamental: \[([^\]]*)\]", text)
+    assert spectrum and [float(x) for x in spectrum[1].split()] == pytest.approx([70.0, 40.0], abs=0.01)
     assert "simulated:3" in text and "fleet: 5/5 jobs done" in text
     calibrated = re.search(r"worst P error: ([0-9.]+) % uncalibrated, ([0-9.]+) % calibrated", text)
     assert calibrated and float(calibrated[1]) > 1 and float(calibrated[2]) < 0.002

@@ -125,6 +125,8 @@ def test_plots_render_headless(tmp_path):
         "phasors": plot.phasors(m),
         "bars": plot.power_bars(w),
         "distortion": plot.distortion(m),
+        "spectrum": plot.spectrum(meterdsp.harmonics(v, i + 0.3 * np.roll(i, 7, axis=1), FS, max_order=15),
+                                  channels=(0, 1), voltages=(0,)),
         "demand": plot.demand_curve(rec.demand()),
         "energy": plot.energy_quadrants(meter.energy("total")),
         "events": plot.event_timeline(rec.events()),
@@ -140,6 +142,9 @@ def test_plots_render_headless(tmp_path):
     thd_bars = [b.get_height() for b in figs["distortion"].axes[0].patches]
     assert thd_bars == pytest.approx(np.nan_to_num(m.thd_pct))
     assert any(t.startswith("V1 THD") for t in _texts(figs["distortion"]))
+    spectrum_labels = [t for t in _texts(figs["spectrum"]) if "THD" in t]
+    assert [t.split()[0] for t in spectrum_labels] == ["V1", "I1", "I2"]
+    assert len(figs["spectrum"].axes[0].patches) == 3 * 14
     assert any(t.startswith("maximum") for t in _texts(figs["demand"]))
     bars = figs["energy"].axes[1].patches
     quad = meter.energy("total")

@@ -19,6 +19,12 @@ def measure(v: npt.ArrayLike, i: npt.ArrayLike, fs: float, *,
     irms, p, q, s, n, pf, dpf, angle_deg, thd_pct, quadrant, flags (nc,); frequency, cycles, window_flags,
     start_s, duration_s."""
 
+def harmonics(v: npt.ArrayLike, i: npt.ArrayLike, fs: float, *, max_order: int = 40,
+              phase: npt.ArrayLike | None = None, nominal_hz: float | None = None,
+              min_on_current: float = 0.0, angle_reference: str = "v1") -> dict[str, Any]:
+    """measure() plus MeasureHarmonics: v_harmonics_rms, v_harmonics_deg (nv, max_order),
+    harmonics_rms, harmonics_deg (nc, max_order)."""
+
 def fit_calibration(frequency_hz: npt.ArrayLike, measured_rms: npt.ArrayLike,
                     reference_rms: npt.ArrayLike, measured_angle_deg: npt.ArrayLike | None = None,
                     reference_angle_deg: npt.ArrayLike | None = None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ notebook (the Figure displays itself) or in a script (``fig.savefig("x.png")``).
 * :func:`phasors` — phasor diagram of voltages and currents of one window
 * :func:`power_bars` — per-channel P / Q / S bars
 * :func:`distortion` — per-channel THD, with PF against DPF: displacement or distortion?
+* :func:`spectrum` — harmonic spectra (:func:`meterdsp.harmonics`) in % of the fundamental
 * :func:`demand_curve` — demand over time with the maximum marked
 * :func:`energy_quadrants` — energy by quadrant (import/export, Q1..Q4 varh)
 * :func:`event_timeline` — when each channel's events were active
@@ -19,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from matplotlib.figure import Figure
 
-__all__ = ["waveform", "phasors", "power_bars", "distortion", "demand_curve",
+__all__ = ["waveform", "phasors", "power_bars", "distortion", "spectrum", "demand_curve",
            "energy_quadrants", "event_timeline", "calibration"]
 
 
@@ -152,6 +153,34 @@ def distortion(result: Any, *, window: int = -1, names=None, title: str | None =
     bottom.set_xticks(x, names or [str(k + 1) for k in x], fontsize=7 if len(x) > 20 else 9,
                       rotation=90 if len(x) > 20 else 0)
     bottom.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def spectrum(result: Any, *, channels=(0,), voltages=(), max_order: int | None = None,
+             title: str | None = None) -> Figure:
+    """Harmonic spectra of a :class:`meterdsp.Harmonics` result: orders 2.. in % of each
+    channel's fundamental, grouped bars per order, currents ``channels`` (indices) and voltages
+    ``voltages`` (indices); the legend gives each one's THD from those orders."""
+    rows = [(f"V{k + 1}", np.asarray(result.v_harmonics_rms)[k]) for k in voltages] + \
+           [(f"I{k + 1}", np.asarray(result.harmonics_rms)[k]) for k in channels]
+    if not rows:
+        raise ValueError("give at least one channel or voltage")
+    top = len(rows[0][1]) if max_order is None else int(max_order)
+    orders = np.arange(2, top + 1)
+    fig = Figure(figsize=(max(6, 0.22 * len(orders) * max(1, len(rows)) ** 0.5 + 2), 3.6),
+                 layout="constrained")
+    ax = fig.add_subplot()
+    width = 0.8 / len(rows)
+    for j, (name, rms) in enumerate(rows):
+        pct = 100 * np.nan_to_num(rms[1:top]) / rms[0] if rms[0] > 0 else np.zeros(len(orders))
+        thd = float(np.sqrt(np.sum(pct ** 2)))
+        ax.bar(orders + (j - (len(rows) - 1) / 2) * width, pct, width=width,
+               label=f"{name}  THD {thd:.2f} %")
+    ax.set_xticks(orders[::max(1, len(orders) // 20)])
+    ax.set_xlabel("harmonic order")
+    ax.set_ylabel("% of the fundamental")
+    ax.legend(fontsize=8)
+    ax.set_title(title or "Harmonic spectrum")
     return fig
 
 
