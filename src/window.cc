@@ -324,15 +324,16 @@ void DistortionPctImpl(const double* HWY_RESTRICT num, const double* HWY_RESTRIC
   auto one = [&](hn::Vec<decltype(d)> a, hn::Vec<decltype(d)> b) { return hn::Mul(hundred, hn::Sqrt(hn::Div(a, b))); };
   size_t k = 0;
   for (; k + N <= n; k += N) hn::StoreU(one(hn::LoadU(d, num + k), hn::LoadU(d, den + k)), d, pct + k);
-  if (k < n) {
+  const size_t rest = n - k < N ? n - k : 0;  // < N ≤ kMaxLanes (bounded for the compiler too)
+  if (rest > 0) {
     HWY_ALIGN double nt[kMaxLanes] = {}, dt[kMaxLanes], pt[kMaxLanes];
     for (size_t j = 0; j < kMaxLanes; ++j) dt[j] = 1.0;
-    for (size_t j = k; j < n; ++j) {
-      nt[j - k] = num[j];
-      dt[j - k] = den[j];
+    for (size_t j = 0; j < rest && j < kMaxLanes; ++j) {
+      nt[j] = num[k + j];
+      dt[j] = den[k + j];
     }
     hn::Store(one(hn::Load(d, nt), hn::Load(d, dt)), d, pt);
-    for (size_t j = k; j < n; ++j) pct[j] = pt[j - k];
+    for (size_t j = 0; j < rest && j < kMaxLanes; ++j) pct[k + j] = pt[j];
   }
 }
 
