@@ -660,7 +660,11 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     const C iph_read = iph;
     if (table) iph *= corr.turn * corr.gain;
     const double imag = Magnitude(iph);
-    distortion.Pct(s, thd, &r.i_thd_pct[k]);  // a table's gain scales residual and fundamental alike
+    // Without voltage the reference runs at nominal, not at the current's frequency: 0.1 Hz off
+    // reads as 3–4 % distortion, so none is given. A table's gain scales residual and
+    // fundamental alike.
+    r.i_thd_pct[k] = std::nan("");
+    if (!(r.flags & kFlagNoVoltage)) distortion.Pct(s, thd, &r.i_thd_pct[k]);
     if (ph == kCurrentOnly) {  // e.g. a neutral CT: current and its angle vs V1 only
       r.irms[k] = irms;
       r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;

@@ -577,6 +577,8 @@ TEST_P(WindowTest, NoVoltageGivesNominalWindowsFlagged) {
     EXPECT_NEAR(got[w].irms[0], 5.0, 5e-5);
     EXPECT_NEAR(got[w].p[0], 0.0, 1e-9);
     EXPECT_TRUE(std::isnan(got[w].angle_deg[0]));
+    EXPECT_TRUE(std::isnan(got[w].i_thd_pct[0]));  // no frequency reference
+    EXPECT_TRUE(std::isnan(got[w].v_thd_pct[0]));
   }
 }
 
