@@ -118,13 +118,14 @@ int main(int argc, char** argv) {
   const meterdsp::WindowResult& r = *last;
   const meterdsp::DemandState& d = meter->demand;
   const meterdsp::EventState& ev = meter->events;
-  std::printf("\n%zu windows; last: %.4f Hz over %u cycles, 10-s frequency %.4f Hz; V rms %.2f %.2f %.2f V\n",
-              windows, r.frequency_hz, r.cycles, r.frequency_10s_hz, r.vrms[0], r.vrms[1], r.vrms[2]);
+  std::printf("\n%zu windows; last: %.4f Hz over %u cycles, 10-s frequency %.4f Hz; V rms %.2f %.2f %.2f V, "
+              "THD %.2f %.2f %.2f %%\n", windows, r.frequency_hz, r.cycles, r.frequency_10s_hz, r.vrms[0], r.vrms[1],
+              r.vrms[2], r.v_thd_pct[0], r.v_thd_pct[1], r.v_thd_pct[2]);
   std::printf("demand: 15-min block, clock-aligned, %llu intervals; total P now %.0f W, max %.0f W at %s\n\n",
               static_cast<unsigned long long>(d.intervals), d.present[meterdsp::kDemandPTotal],
               d.max[meterdsp::kDemandPTotal], Clock(d.max_time_s[meterdsp::kDemandPTotal] + d.clock_offset_s).c_str());
-  std::printf("%-3s %-12s %-10s %-2s %7s %8s %6s %9s %9s %9s %7s %8s %8s %-5s %s\n", "ch", "circuit", "load",
-              "ph", "Irms A", "P W", "PF", "kWh imp", "kWh exp", "kWh true", "dE %", "kvarh", "maxdem W",
+  std::printf("%-3s %-12s %-10s %-2s %7s %8s %6s %6s %9s %9s %9s %7s %8s %8s %-5s %s\n", "ch", "circuit", "load",
+              "ph", "Irms A", "P W", "PF", "THD %", "kWh imp", "kWh exp", "kWh true", "dE %", "kvarh", "maxdem W",
               "at", "events");
   double worst = 0;
   for (size_t ch = 0; ch < kCurrents; ++ch) {
@@ -140,9 +141,11 @@ int main(int argc, char** argv) {
     const double de = compare ? 100 * ((imp - exp) / true_wh[ch] - 1) : 0;
     if (compare) worst = std::max(worst, std::fabs(de));
     const size_t q = meterdsp::kDemandPower0 + ch;
-    std::printf("%-3zu %-12s %-10s %-2c %7.3f %8.1f %6.3f %9.3f %9.3f %9.3f %7.4f %8.3f %8.1f %-5s %s\n", ch + 1,
+    char thd[16] = "     -";  // off: no fundamental to relate to
+    if (std::isfinite(r.i_thd_pct[ch])) std::snprintf(thd, sizeof(thd), "%6.1f", r.i_thd_pct[ch]);
+    std::printf("%-3zu %-12s %-10s %-2c %7.3f %8.1f %6.3f %s %9.3f %9.3f %9.3f %7.4f %8.3f %8.1f %-5s %s\n", ch + 1,
                 circuits[ch].name.c_str(), synthetic::KindName(circuits[ch].kind), "ABC"[circuits[ch].phase], r.irms[ch],
-                r.p[ch], r.pf[ch], imp / 1000, exp / 1000, true_wh[ch] / 1000, de, kvarh, d.max[q],
+                r.p[ch], r.pf[ch], thd, imp / 1000, exp / 1000, true_wh[ch] / 1000, de, kvarh, d.max[q],
                 Clock(d.max_time_s[q] + d.clock_offset_s).c_str(), EventText(ev.status[ch]).c_str());
   }
   const meterdsp::EventSummary sum = meterdsp::SummarizeEvents(ev);
