@@ -137,6 +137,10 @@ void UpdateEvents(EventState& s, const WindowResult& w) noexcept {
     // Non-latching levels with hysteresis, no delay.
     const double hi = c.nl_high * scale, lo = c.nl_low * scale, h = c.hysteresis_pct / 100.0;
     const uint16_t before = st;
+    if (std::isnan(x)) {  // no reading (a THD with the current off): no condition holds now
+      st &= static_cast<uint16_t>(~(kEventNlHigh | kEventNlLow));
+      continue;
+    }
     if (hi > 0) {
       if (x > hi) st |= kEventNlHigh;
       else if (x < hi * (1.0 - h)) st &= static_cast<uint16_t>(~kEventNlHigh);

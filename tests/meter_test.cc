@@ -455,6 +455,47 @@ TEST(EventsTest, OtherQuantitiesWithAbsoluteThresholds) {
   EXPECT_TRUE(r.s.status[0] & kEventHighHigh);
 }
 
+// THD alarms: absolute % thresholds; a window without a reading (NaN: the current is off)
+// starts or holds no condition, clears the non-latching bits and counts towards OFF.
+TEST(EventsTest, DistortionAlarmAndChannelsWithoutAReading) {
+  ChannelEventConfig c;
+  c.quantity = EventQuantity::kCurrentThd;
+  c.absolute = true;
+  c.level[0] = 15;  // % THD
+  c.level[1] = c.level[2] = 0;
+  c.level[3] = 0.5;  // ON above 0.5 % THD
+  c.nl_high = 10;
+  c.nl_low = 0;
+  c.delay_s[0] = 1;
+  c.on_time_s = c.off_time_s = 1;
+  EventState s;
+  EventConfig ec;
+  ec.channel[0] = c;
+  const uint8_t ph[1] = {0};
+  ASSERT_EQ(InitEvents(ec, 3, 1, ph, s), Status::kOk);
+  double t = 0;
+  auto run = [&](double seconds, double thd) {
+    for (const double end = t + seconds; t < end - 1e-9; t += 0.2) {
+      WindowResult w = Window(t, 0.2, {Load{5, 1150, 0}});
+      w.i_thd_pct[0] = thd;
+      UpdateEvents(s, w);
+    }
+  };
+  run(2, 12);  // above NL-high, below HH
+  EXPECT_TRUE(s.status[0] & kEventNlHigh);
+  EXPECT_FALSE(s.status[0] & kEventHighHigh);
+  EXPECT_TRUE(s.on_state[0]);
+  run(0.8, 20);  // HH, but not for its 1-s delay yet
+  EXPECT_FALSE(s.status[0] & kEventHighHigh);
+  run(0.6, std::nan(""));  // the current goes off: the run breaks, NL clears
+  EXPECT_FALSE(s.status[0] & (kEventHighHigh | kEventNlHigh));
+  run(1.2, 20);
+  EXPECT_TRUE(s.status[0] & kEventHighHigh);
+  run(1.4, std::nan(""));  // off for longer than off_time_s: OFF latches
+  EXPECT_TRUE(s.status[0] & kEventOff);
+  EXPECT_FALSE(s.on_state[0]);
+}
+
 TEST(EventsTest, VoltageOverUnderWithTimerAndHysteresis) {
   EventConfig c;
   c.voltage[0].under_v = 207;
