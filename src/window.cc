@@ -1792,16 +1792,23 @@ void FinalizeMeasure(const MeasureConfig& c, const MeasureSpan& sp, const double
   FinalizeChannels(fp, sums, w, clipped, r);
 }
 
+// Measure(): the span, its sums (left in sums, the fundamental's), the finite check, r.
+template <typename Sample>
+Status MeasureInto(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowResult& r, MeasureSpan* sp,
+                   double (*sums)[kSumCount]) {
+  if (Status s = FindMeasureSpan(in, c, sp); s != Status::kOk) return s;
+  double gram[kGramRows][kSumCount];
+  SumMeasureSpan(in, c, *sp, 2.0 * kPi * sp->freq / c.fs_hz, sums, gram);
+  if (Status s = CheckMeasureFinite(in, c, *sp, sums); s != Status::kOk) return s;
+  FinalizeMeasure(c, *sp, sums, gram, r);
+  return Status::kOk;
+}
+
 template <typename Sample>
 Status MeasureT(const PlanarBlock<Sample>& in, const MeasureConfig& c, WindowResult& r) {
   MeasureSpan sp;
-  if (Status s = FindMeasureSpan(in, c, &sp); s != Status::kOk) return s;
   double sums[kMaxChannels][kSumCount];
-  double gram[kGramRows][kSumCount];
-  SumMeasureSpan(in, c, sp, 2.0 * kPi * sp.freq / c.fs_hz, sums, gram);
-  if (Status s = CheckMeasureFinite(in, c, sp, sums); s != Status::kOk) return s;
-  FinalizeMeasure(c, sp, sums, gram, r);
-  return Status::kOk;
+  return MeasureInto(in, c, r, &sp, sums);
 }
 
 // Measure() and the harmonics of every channel: order h's phasor from the span's sums against
@@ -1812,13 +1819,9 @@ Status MeasureHarmonicsT(const PlanarBlock<Sample>& in, const MeasureConfig& c, 
   if (max_order < 1 || max_order > kMaxHarmonicOrder) return Status::kBadHarmonicOrder;
   if (rms == nullptr || phase_deg == nullptr) return Status::kNullPointer;
   MeasureSpan sp;
-  if (Status s = FindMeasureSpan(in, c, &sp); s != Status::kOk) return s;
   double sums[kMaxChannels][kSumCount];
-  double gram[kGramRows][kSumCount];
+  if (Status s = MeasureInto(in, c, r, &sp, sums); s != Status::kOk) return s;
   const double omega = 2.0 * kPi * sp.freq / c.fs_hz;
-  SumMeasureSpan(in, c, sp, omega, sums, gram);
-  if (Status s = CheckMeasureFinite(in, c, sp, sums); s != Status::kOk) return s;
-  FinalizeMeasure(c, sp, sums, gram, r);
   const size_t nch = c.voltages + c.currents;
   const double w = sp.b - sp.a;
   // Phases are relative to the reference voltage's fundamental (its sine phase times h), so

@@ -127,8 +127,7 @@ class Harmonics(Measurement):
     def thd_h_pct(self, max_order: int | None = None):
         """Harmonic distortion from orders 2..max_order (default: all computed) in % of the
         fundamental, per current: IEC 61000-4-7's THD, which leaves out interharmonics and noise
-        (``thd_pct`` counts them). Voltages: ``thd_h_pct(...)`` of :attr:`v_harmonics_rms` via
-        :meth:`v_thd_h_pct`."""
+        (``thd_pct`` counts them). :meth:`v_thd_h_pct` gives the voltages'."""
         return _thd_h(self.harmonics_rms, max_order)
 
     def v_thd_h_pct(self, max_order: int | None = None):
