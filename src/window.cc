@@ -156,6 +156,15 @@ void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t len, double* 
 // pass of double vectors (the samples widened exactly; lane partial sums, then the lanes).
 template <typename Sample>
 HWY_INLINE void SumMinMax(const Sample* HWY_RESTRICT x, size_t n, double* HWY_RESTRICT out) {
+#if !HWY_HAVE_FLOAT64  // 32-bit Arm: one scalar pass
+  double total = 0, mn = HUGE_VAL, mx = -HUGE_VAL;
+  for (size_t t = 0; t < n; ++t) {
+    const double v = x[t];
+    total += v;
+    mn = std::min(mn, v);
+    mx = std::max(mx, v);
+  }
+#else
   const hn::ScalableTag<double> d;
   const hn::Rebind<Sample, decltype(d)> ds;
   const size_t N = hn::Lanes(d);
@@ -184,6 +193,7 @@ HWY_INLINE void SumMinMax(const Sample* HWY_RESTRICT x, size_t n, double* HWY_RE
     mn = std::min(mn, v);
     mx = std::max(mx, v);
   }
+#endif
   out[0] = total;
   out[1] = mn;
   out[2] = mx;
@@ -196,6 +206,24 @@ void SumMinMaxF64Impl(const double* x, size_t n, double* out) { SumMinMax(x, n, 
 // phasor per double lane, anchored with std::cos/std::sin and rotated a vector of samples at a
 // time (at most kChunk rotations per call, on SCALAR: the drift stays at double rounding).
 void PhasorRowsImpl(double th0, double omega, size_t len, float* HWY_RESTRICT cosr, float* HWY_RESTRICT sinr) {
+#if !HWY_HAVE_FLOAT64  // 32-bit Arm: the same recurrence on two phasors in scalars
+  constexpr size_t N = 2;
+  double c[N], s[N];
+  for (size_t u = 0; u < N; ++u) {
+    c[u] = std::cos(th0 + static_cast<double>(u) * omega);
+    s[u] = std::sin(th0 + static_cast<double>(u) * omega);
+  }
+  const double dc = std::cos(static_cast<double>(N) * omega), ds = std::sin(static_cast<double>(N) * omega);
+  for (size_t j = 0; j < len; j += N) {
+    for (size_t u = 0; u < N; ++u) {
+      cosr[j + u] = static_cast<float>(c[u]);
+      sinr[j + u] = static_cast<float>(s[u]);
+      const double next_c = c[u] * dc - s[u] * ds;
+      s[u] = s[u] * dc + c[u] * ds;
+      c[u] = next_c;
+    }
+  }
+#else
   const hn::ScalableTag<double> d;
   const hn::Rebind<float, decltype(d)> df;
   const size_t N = hn::Lanes(d);
@@ -214,6 +242,7 @@ void PhasorRowsImpl(double th0, double omega, size_t len, float* HWY_RESTRICT co
     s = hn::MulAdd(s, dc, hn::Mul(c, ds));
     c = next_c;
   }
+#endif
 }
 
 // Measure() on float64 rows x[ch] (voltages first), samples [0, len), as MeasureChunkImpl on
@@ -223,21 +252,23 @@ void PhasorRowsImpl(double th0, double omega, size_t len, float* HWY_RESTRICT co
 // that measure one row at a time). Precondition: len ≤ kMeasureChunkF64.
 void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv, size_t nch, size_t len,
                          const float* cosr, const float* sinr, double* sums) {
-  const hn::ScalableTag<double> d;
-  const hn::Rebind<float, decltype(d)> df;
-  const size_t N = hn::Lanes(d);
   // A value beyond the float32 range demotes to ±Inf (x86) or ±FLT_MAX (SCALAR); either way
   // its square overflows, Σy² reads Inf and Measure reports kNonFiniteInput.
   HWY_ALIGN float v[kMaxVoltages][kMeasureChunkF64];
   // Rows [first, first + n) into dst[0, n), the n rows after them prefetched meanwhile.
   auto demote = [&](size_t first, size_t n, float* const* dst) {
     size_t j = 0;
+#if HWY_HAVE_FLOAT64  // else (32-bit Arm) all in the scalar loop below
+    const hn::ScalableTag<double> d;
+    const hn::Rebind<float, decltype(d)> df;
+    const size_t N = hn::Lanes(d);
     for (; j + N <= len; j += N) {
       for (size_t g = 0; g < n; ++g) {
         if (first + g + n < nch && j % 8 == 0) __builtin_prefetch(x[first + g + n] + j, 0, 3);
         hn::StoreU(hn::DemoteTo(df, hn::LoadU(d, x[first + g] + j)), df, dst[g] + j);
       }
     }
+#endif
     for (size_t g = 0; g < n; ++g) {
       for (size_t t = j; t < len; ++t) dst[g][t] = ToFloat32(x[first + g][t]);
     }
@@ -299,6 +330,12 @@ void GramChunkImpl(const float* HWY_RESTRICT cosr, const float* HWY_RESTRICT sin
 // deg[k] = atan2(y[k], x[k]) in degrees, (−180, 180], for k < n.
 void AnglesDegImpl(const double* HWY_RESTRICT y, const double* HWY_RESTRICT x, size_t n,
                    double* HWY_RESTRICT deg) {
+#if !HWY_HAVE_FLOAT64  // 32-bit Arm: std::atan2
+  for (size_t k = 0; k < n; ++k) {
+    const double a = std::atan2(y[k], x[k]) * (180.0 / 3.14159265358979323846);
+    deg[k] = a <= -180.0 ? a + 360.0 : a;
+  }
+#else
   const hn::ScalableTag<double> d;
   const size_t N = hn::Lanes(d);
   size_t k = 0;
@@ -312,12 +349,16 @@ void AnglesDegImpl(const double* HWY_RESTRICT y, const double* HWY_RESTRICT x, s
     hn::Store(Atan2Deg(d, hn::Load(d, yt), hn::Load(d, xt)), d, dt);
     for (size_t j = k; j < n; ++j) deg[j] = dt[j - k];
   }
+#endif
 }
 
 // pct[k] = 100·√(num[k] / den[k]) for k < n (num ≥ 0, den > 0). Division and square root are
 // correctly rounded, so the values are those of the scalar expression on every target.
 void DistortionPctImpl(const double* HWY_RESTRICT num, const double* HWY_RESTRICT den, size_t n,
                        double* HWY_RESTRICT pct) {
+#if !HWY_HAVE_FLOAT64  // 32-bit Arm: the scalar expression itself
+  for (size_t k = 0; k < n; ++k) pct[k] = 100.0 * std::sqrt(num[k] / den[k]);
+#else
   const hn::ScalableTag<double> d;
   const size_t N = hn::Lanes(d);
   const auto hundred = hn::Set(d, 100.0);
@@ -335,6 +376,7 @@ void DistortionPctImpl(const double* HWY_RESTRICT num, const double* HWY_RESTRIC
     hn::Store(one(hn::Load(d, nt), hn::Load(d, dt)), d, pt);
     for (size_t j = 0; j < rest && j < kMaxLanes; ++j) pct[k + j] = pt[j];
   }
+#endif
 }
 
 size_t LanesImpl() { return hn::Lanes(hn::ScalableTag<float>()); }

@@ -14,12 +14,13 @@
 
 #include "hwy/tests/hwy_gtest.h"
 #include "meterdsp/frontend.h"
+#include "targets.h"
 
 namespace meterdsp::test {
 namespace {
 
 class FrontendTest : public hwy::TestWithParamTarget {};
-HWY_TARGET_INSTANTIATE_TEST_SUITE_P(FrontendTest);
+METERDSP_INSTANTIATE_TARGETS(FrontendTest);
 
 // Random codes and calibration; codes at the ADC limits in a few columns; the first frames
 // of the block are skipped (first > 0) so the conversion starts mid-block.

@@ -19,6 +19,7 @@
 
 #include "hwy/aligned_allocator.h"
 #include "hwy/tests/hwy_gtest.h"
+#include "targets.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace meterdsp {
@@ -206,7 +207,8 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 namespace meterdsp {
-HWY_BEFORE_TEST(KernelTest);
+class KernelTest : public hwy::TestWithParamTarget {};
+METERDSP_INSTANTIATE_TARGETS(KernelTest);
 HWY_EXPORT_AND_TEST_P(KernelTest, AlignedFilterMatchesUnalignedLoads);
 HWY_EXPORT_AND_TEST_P(KernelTest, PairedKernelMatchesSingleChannels);
 HWY_EXPORT_AND_TEST_P(KernelTest, ReduceEightMatchesOneAtATime);

@@ -10,6 +10,7 @@
 #include "hwy/tests/hwy_gtest.h"
 #include "meterdsp/meterdsp.h"
 #include "reference/signal.h"
+#include "targets.h"
 
 namespace meterdsp::test {
 namespace {
@@ -540,7 +541,7 @@ TEST(EventsTest, BadConfigIsRejected) {
 // ------------------------------------------------------------------ the chain, snapshots
 
 class ChainTest : public hwy::TestWithParamTarget {};
-HWY_TARGET_INSTANTIATE_TEST_SUITE_P(ChainTest);
+METERDSP_INSTANTIATE_TARGETS(ChainTest);
 
 constexpr double kFs = 2560;
 
@@ -679,7 +680,7 @@ TEST(DeterminismTest, EnergyRegistersAgreeAcrossTargets) {
   const auto x = ChainSignal(n);
   auto cfg = ChainConfig();
   std::vector<std::vector<double>> wh;
-  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+  for (int64_t target : TestedTargets()) {
     hwy::SetSupportedTargetsForTest(target);
     auto m = std::make_unique<Meter>();
     ASSERT_EQ(Init(*cfg, *m), Status::kOk);

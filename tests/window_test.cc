@@ -15,6 +15,7 @@
 #include "reference/reference_meter.h"
 #include "reference/signal.h"
 #include "src/angles.h"
+#include "targets.h"
 #include "test_util.h"
 
 namespace meterdsp::test {
@@ -35,7 +36,7 @@ class WindowTest : public hwy::TestWithParamTarget {
     hwy::TestWithParamTarget::TearDown();
   }
 };
-HWY_TARGET_INSTANTIATE_TEST_SUITE_P(WindowTest);
+METERDSP_INSTANTIATE_TARGETS(WindowTest);
 
 constexpr double kFs = 2560.0;
 

@@ -10,7 +10,9 @@ apt_install_missing() {
   done
   if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}"
-    $apt_sudo apt-get update -qq
+    # A mirror in mid-sync can fail one index (seen: armhf security); the install then says
+    # whether what is needed is there.
+    $apt_sudo apt-get update -qq || echo "setup: apt-get update reported errors; installing anyway" >&2
     DEBIAN_FRONTEND=noninteractive $apt_sudo apt-get install -y -qq --no-install-recommends \
       "${missing[@]}" >/dev/null
   fi

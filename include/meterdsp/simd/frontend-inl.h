@@ -23,30 +23,37 @@ namespace meterdsp {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// Whether this target has float64 vectors (not 32-bit Arm NEON): without them, float64 rows
+// are read by the scalar loops, which compute every element as the vectors do.
+inline constexpr bool kFloat64Vectors = HWY_HAVE_FLOAT64 != 0;
+
 // dst[j] = (float(src[j]) − offset) · gain for j < n; returns true if any |dst[j]| ≥ clip
 // (clip ≤ 0: never). Every element is computed the same way in vectors and in the tail, so
 // the result does not depend on where a block starts.
 template <typename Sample>
 HWY_INLINE bool ScaleRow(const Sample* HWY_RESTRICT src, size_t n, float gain, float offset,
                          float clip, float* HWY_RESTRICT dst) {
-  const hn::ScalableTag<Sample> ds;
-  const hn::Rebind<float, decltype(ds)> df;  // as many float lanes as Sample lanes
-  const size_t N = hn::Lanes(ds);
-  const auto g = hn::Set(df, gain), o = hn::Set(df, offset), lim = hn::Set(df, clip);
-  auto over = hn::Zero(df);
   size_t j = 0;
-  for (; j + N <= n; j += N) {
-    hn::Vec<decltype(df)> x;
-    if constexpr (sizeof(Sample) == 4) {
-      x = hn::LoadU(df, reinterpret_cast<const float*>(src) + j);
-    } else {
-      x = hn::DemoteTo(df, hn::LoadU(ds, src + j));
+  bool clipped = false;
+  if constexpr (sizeof(Sample) == 4 || kFloat64Vectors) {  // else all in the tail loop
+    const hn::ScalableTag<Sample> ds;
+    const hn::Rebind<float, decltype(ds)> df;  // as many float lanes as Sample lanes
+    const size_t N = hn::Lanes(ds);
+    const auto g = hn::Set(df, gain), o = hn::Set(df, offset), lim = hn::Set(df, clip);
+    auto over = hn::Zero(df);
+    for (; j + N <= n; j += N) {
+      hn::Vec<decltype(df)> x;
+      if constexpr (sizeof(Sample) == 4) {
+        x = hn::LoadU(df, reinterpret_cast<const float*>(src) + j);
+      } else {
+        x = hn::DemoteTo(df, hn::LoadU(ds, src + j));
+      }
+      const auto y = hn::Mul(hn::Sub(x, o), g);
+      over = hn::Or(over, hn::VecFromMask(df, hn::Ge(hn::Abs(y), lim)));
+      hn::StoreU(y, df, dst + j);
     }
-    const auto y = hn::Mul(hn::Sub(x, o), g);
-    over = hn::Or(over, hn::VecFromMask(df, hn::Ge(hn::Abs(y), lim)));
-    hn::StoreU(y, df, dst + j);
+    clipped = !hn::AllFalse(df, hn::MaskFromVec(over));
   }
-  bool clipped = !hn::AllFalse(df, hn::MaskFromVec(over));
   for (; j < n; ++j) {
     dst[j] = (static_cast<float>(src[j]) - offset) * gain;
     clipped = clipped || std::fabs(dst[j]) >= clip;
@@ -60,14 +67,13 @@ HWY_INLINE bool ScaleRow(const Sample* HWY_RESTRICT src, size_t n, float gain, f
 // when the row is finite — cheaper than classifying every lane. float64 rows are first scaled
 // by 2^896·(1 + 3·2^-26), which overflows to ±Inf exactly for the values that round to ±Inf as
 // float32 (|x| ≥ (2 − 2^-24)·2^127; FLT_MAX·K stays below DBL_MAX): demotion is not used, its
-// out-of-range result differs between targets.
+// out-of-range result differs between targets. `scale`: 1, or that factor for float64 rows.
 template <typename Sample>
-HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
+HWY_INLINE bool RowFiniteVectors(const Sample* HWY_RESTRICT row, size_t n, Sample scale) {
   constexpr bool kWide = sizeof(Sample) == 8;
-  constexpr Sample kStretch = kWide ? static_cast<Sample>(0x1.000000Cp+896) : Sample{1};
   const hn::ScalableTag<Sample> d;
   const size_t N = hn::Lanes(d);
-  const auto zero = hn::Zero(d), stretch = hn::Set(d, kStretch);
+  const auto zero = hn::Zero(d), stretch = hn::Set(d, scale);
   auto load = [&](size_t j) {
     const auto x = hn::LoadU(d, row + j);
     if constexpr (kWide) {
@@ -89,9 +95,24 @@ HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
   const auto sum = hn::Add(hn::Add(a0, a1), hn::Add(a2, a3));
   if (!hn::AllTrue(d, hn::Eq(sum, zero))) return false;
   for (; j < n; ++j) {
-    if (!std::isfinite(row[j] * kStretch)) return false;
+    if (!std::isfinite(row[j] * scale)) return false;
   }
   return true;
+}
+
+// Float64 rows on targets without float64 vectors: the same test per element.
+template <typename Sample>
+HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
+  constexpr bool kWide = sizeof(Sample) == 8;
+  constexpr Sample kStretch = kWide ? static_cast<Sample>(0x1.000000Cp+896) : Sample{1};
+  if constexpr (kWide && !kFloat64Vectors) {
+    for (size_t j = 0; j < n; ++j) {
+      if (!std::isfinite(row[j] * kStretch)) return false;
+    }
+    return true;
+  } else {
+    return RowFiniteVectors(row, n, kStretch);
+  }
 }
 
 // Interleaved frames → per-column float rows (int16 and int32 codes):
@@ -455,7 +476,7 @@ HWY_INLINE void FourRowsToLanes(const Sample* const* HWY_RESTRICT rows, size_t n
 #ifdef METERDSP_HAVE_FRAME_TRANSPOSE
   const hn::ScalableTag<float> d;
   constexpr size_t N = hn::MaxLanes(hn::ScalableTag<float>());
-  if constexpr (N >= 4) {
+  if constexpr (N >= 4 && (sizeof(Sample) == 4 || kFloat64Vectors)) {
     auto load = [&](const Sample* HWY_RESTRICT src) {
       if constexpr (sizeof(Sample) == 8) {
         const hn::Half<decltype(d)> dh;

@@ -412,6 +412,12 @@ HWY_INLINE void AddLaneSums(const float* HWY_RESTRICT acc, double* HWY_RESTRICT 
   for (size_t q = 0; q < count; ++q) {
 #if HWY_TARGET == HWY_SCALAR
     sums[q] += double{acc[q * kMaxLanes]};
+#elif !HWY_HAVE_FLOAT64  // 32-bit Arm: the halves widened and added lane by lane, then in order
+    const size_t H = hn::Lanes(hn::ScalableTag<float>()) / 2;
+    const float* a = acc + q * kMaxLanes;
+    double total = 0;
+    for (size_t k = 0; k < H; ++k) total += double{a[k]} + double{a[H + k]};
+    sums[q] += total;
 #else
     const hn::ScalableTag<float> d;
     const hn::Half<decltype(d)> dh;
@@ -557,15 +563,21 @@ struct MeasureF64Source {
   const double* const* HWY_RESTRICT ahead;
   template <class D>
   HWY_INLINE hn::Vec<D> Load(D d, size_t g, size_t t) const {
+    const size_t N = hn::Lanes(d);
+    if (ahead != nullptr && t % 8 == 0) {  // a line per 8 doubles
+      for (size_t k = 0; k < N; k += 8) __builtin_prefetch(ahead[g] + t + k, 0, 3);
+    }
+#if HWY_HAVE_FLOAT64
     const hn::Half<D> dh;
     const hn::Rebind<double, decltype(dh)> dd;
-    const size_t H = hn::Lanes(dh);
-    if (ahead != nullptr && t % 8 == 0) {  // a line per 8 doubles
-      for (size_t k = 0; k < 2 * H; k += 8) __builtin_prefetch(ahead[g] + t + k, 0, 3);
-    }
     const auto lo = hn::DemoteTo(dh, hn::LoadU(dd, x[g] + t));
-    const auto hi = hn::DemoteTo(dh, hn::LoadU(dd, x[g] + t + H));
+    const auto hi = hn::DemoteTo(dh, hn::LoadU(dd, x[g] + t + N / 2));
     return hn::Combine(d, hi, lo);
+#else  // 32-bit Arm: no float64 vectors; the same values demoted one by one
+    HWY_ALIGN float y[kMaxLanes];
+    for (size_t k = 0; k < N; ++k) y[k] = ToFloat32(x[g][t + k]);
+    return hn::Load(d, y);
+#endif
   }
   HWY_INLINE double At(size_t g, size_t t) const { return ToFloat32(x[g][t]); }
 };
