@@ -47,7 +47,7 @@ int main(void) {
     printf("init failed: %s\n", meterdsp_status_string(s));
     return 1;
   }
-  printf("meter state: %zu bytes in static memory\n", meterdsp_meter_size());
+  printf("meter state: %lu bytes in static memory\n", (unsigned long)meterdsp_meter_size());
   for (int block = 0; block < 10 * FS / HALF; ++block) { /* ten seconds */
     const int half = block & 1;
     dma_fill(half); /* in firmware: wait for the DMA's half/complete interrupt instead */

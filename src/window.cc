@@ -691,7 +691,7 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
       corr = TableCorrection{r.s[k], C(r.pf[k], r.dpf[k])};
       irms *= corr.gain;
     }
-    uint32_t flags = r.flags | (clipped[fp.voltages + k] ? kFlagClipped : 0u);
+    uint32_t flags = r.flags | (clipped[fp.voltages + k] ? kFlagClipped : uint32_t{0});
     if (!(irms >= fp.MinOn(k)) || irms == 0.0) {
       r.irms[k] = r.p[k] = r.q[k] = r.s[k] = r.n[k] = r.pf[k] = r.dpf[k] = 0.0;
       r.angle_deg[k] = r.i_thd_pct[k] = std::nan("");
@@ -949,7 +949,7 @@ void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult*
   r.start_s = m.window_start / m.config.fs_hz;
   r.duration_s = w / m.config.fs_hz;
   r.cycles = bd.cycles;
-  r.flags = bd.flags | (m.windows_done < kSettlingWindows || m.after_incomplete ? kFlagSettling : 0u);
+  r.flags = bd.flags | (m.windows_done < kSettlingWindows || m.after_incomplete ? kFlagSettling : uint32_t{0});
   const double f_est = m.osc_step * m.config.fs_hz / (2.0 * kPi);
   r.frequency_hz = bd.cycles > 0 ? bd.cycles * m.config.fs_hz / w
                    : (bd.flags & kFlagNoVoltage) ? m.config.nominal_hz : f_est;
@@ -1052,7 +1052,7 @@ bool Track(WindowEngine& m, size_t t, Boundary* bd) {
       return false;
     }
     // Acquire or nominal: the first crossing ends the open (partial) window.
-    const uint32_t flags = kFlagIncomplete | (m.mode == kNominal ? kFlagNoVoltage : 0u);
+    const uint32_t flags = kFlagIncomplete | (m.mode == kNominal ? kFlagNoVoltage : uint32_t{0});
     m.mode = kSync;
     m.last_crossing = tc;
     *bd = Boundary{tc, flags, 0u};
