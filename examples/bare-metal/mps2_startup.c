@@ -1,5 +1,5 @@
 /* The little a board support package gives a bare-metal program before main(), here for QEMU's
- * MPS2 AN500 board (Cortex-M7, 4 MB of SRAM at 0): the vector table at address 0 (initial stack
+ * MPS2 boards AN500 (Cortex-M7) and AN386 (Cortex-M4), 4 MB of SRAM at 0: the vector table at address 0 (initial stack
  * pointer at the top of that SRAM, the reset handler), and a reset handler that turns the FPU
  * on — code built with -mfloat-abi=hard faults on its first float instruction otherwise — and
  * enters newlib's start-up (_start: C runtime set-up, main, exit through semihosting, whose
