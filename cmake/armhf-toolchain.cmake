@@ -14,4 +14,6 @@ set(CMAKE_CROSSCOMPILING_EMULATOR qemu-arm;-L;/usr/arm-linux-gnueabihf)
 # Debian's armhf baseline has no NEON (VFPv3-D16); Cortex-A7/A9-class parts have NEON-VFPv4.
 # Highway needs __fp16 on armv7 (-mfp16-format=ieee, as its own build uses).
 set(CMAKE_C_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -mfp16-format=ieee")
-set(CMAKE_CXX_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -mfp16-format=ieee")
+# -Wno-psabi: GCC's note that passing some std::vector iterators changed ABI in GCC 7.1 (all of
+# this is built by one compiler).
+set(CMAKE_CXX_FLAGS_INIT "-march=armv7-a -mfpu=neon-vfpv4 -mfloat-abi=hard -mfp16-format=ieee -Wno-psabi")
