@@ -17,7 +17,8 @@ const char* ToString(Status status) noexcept {
              "|skew + phase| within 2 samples; a current table's amps ascending and > 0, gains in "
              "[0.5, 2], phases within 10 degrees)";
     case Status::kBadThreshold:
-      return "thresholds (min ON current, min voltage) must be finite and >= 0";
+      return "a setting is out of range or not finite (thresholds, event limits or delays, demand "
+             "sub-interval length or count, wall clock, energy preset or register, circuit assignment)";
     case Status::kBadBlock: return "block shape, stride or frame count is inconsistent";
     case Status::kNonFiniteInput: return "input contains NaN or infinite samples (or float64 values beyond the float32 range)";
     case Status::kOutputTooSmall:

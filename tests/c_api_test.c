@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c_test_panel.h"
 #include "meterdsp/meterdsp_c.h"
 
 static int passed = 0, failed = 0;
@@ -19,8 +20,6 @@ static int passed = 0, failed = 0;
     }                                                                 \
   } while (0)
 
-#define FS 2560
-#define NCH (3 + 92)
 static int16_t frames[FS * NCH];
 
 /* One second of a panel: 120 V wye, every channel at 2 A, 30 degrees lagging its phase
@@ -42,15 +41,8 @@ int main(void) {
   CHECK(meterdsp_meter_size() <= sizeof(mem));
   CHECK(meterdsp_meter_align() <= 64);
   float gain[NCH];
-  for (int k = 0; k < NCH; ++k) gain[k] = k < 3 ? 400.0f / 32767 : 20.0f / 32767;
   meterdsp_config cfg;
-  memset(&cfg, 0, sizeof(cfg));
-  cfg.fs_hz = FS;
-  cfg.nominal_hz = 60;
-  cfg.panels = 2;
-  cfg.strip_layout = 0;
-  cfg.gain = gain;
-  cfg.demand_subinterval_s = 10;
+  TestPanelConfig(&cfg, gain);
   meterdsp_meter* m = NULL;
   CHECK(meterdsp_init(mem, 16, &cfg, &m) != MDSP_OK); /* too small */
   CHECK(meterdsp_init(mem + 1, sizeof(mem) - 1, &cfg, &m) != MDSP_OK); /* misaligned */

@@ -44,7 +44,7 @@ typedef struct {
   uint32_t adc_bits;        /* int32 frames: 24 typical; 0 → 24 */
   uint32_t panels;          /* 0 = no panel topology; 1 or 2 = the reference device's panels */
   uint32_t strip_layout;    /* 0 Top Feed, 1 Bottom Feed, 2 Sequential, 3 Odd/Even */
-  uint32_t demand_subinterval_s;  /* 0 → 900 */
+  uint32_t demand_subinterval_s;  /* 10..32767; 0 → 900 */
   uint32_t demand_subintervals;   /* 0 → 1 (block); >1 sliding */
   double breaker_a;         /* event thresholds are % of this; 0 → 20 A */
   /* Per channel (voltages first), or NULL: 0. The ADC samples the channel skew_us late;

@@ -15,7 +15,9 @@ enum class [[nodiscard]] Status : int {
   kBadChannelCount,     // voltages 1..kMaxVoltages, currents 0..kMaxCurrents
   kBadPhaseAssignment,  // a current's voltage index is not < voltages
   kBadCalibration,      // gain/offset not finite, gain 0, skew+phase beyond ±2 samples, or a bad current table
-  kBadThreshold,        // min ON current / min voltage negative or not finite
+  kBadThreshold,        // a setting out of range or not finite: min ON current / min voltage,
+                        // event limits and delays, demand sub-intervals, wall clock, energy
+                        // presets and register indices, circuit assignments
   kBadBlock,            // a block's shape, stride or frame count is inconsistent
   kNonFiniteInput,      // a sample is NaN or ±Inf (or, float64, beyond the float32 range)
   kOutputTooSmall,      // the result array cannot hold every window the block may complete
