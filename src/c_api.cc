@@ -70,6 +70,7 @@ extern "C" {
 
 size_t meterdsp_meter_size(void) { return sizeof(meterdsp_meter); }
 size_t meterdsp_meter_align(void) { return alignof(meterdsp_meter); }
+uint32_t meterdsp_max_currents(void) { return static_cast<uint32_t>(meterdsp::kMaxCurrents); }
 
 int meterdsp_init(void* mem, size_t size, const meterdsp_config* c, meterdsp_meter** out) {
   if (mem == nullptr || c == nullptr || out == nullptr) return Code(meterdsp::Status::kNullPointer);

@@ -83,7 +83,9 @@ bool Adjacent(StripLayout layout, size_t a, size_t b) noexcept {
 }
 
 Status ValidatePanel(const PanelConfig& c) noexcept {
-  if (c.panels < 1 || c.panels > kMaxPanels) return Status::kBadChannelCount;
+  if (c.panels < 1 || c.panels > kMaxPanels || c.panels * kPanelChannels > kMaxCurrents) {
+    return Status::kBadChannelCount;  // (a build with fewer currents, METERDSP_MAX_CURRENTS)
+  }
   if (c.strip_size != 12 && c.strip_size != 18 && c.strip_size != 21) return Status::kBadChannelCount;
   if (static_cast<uint8_t>(c.wiring) > 3) return Status::kBadChannelCount;
   const size_t nv = MainsCount(c.wiring);
@@ -108,6 +110,7 @@ Status ValidatePanel(const PanelConfig& c) noexcept {
 
 Status ApplyPanel(const PanelConfig& c, WindowConfig& w) noexcept {
   if (Status s = ValidatePanel(c); s != Status::kOk) return s;
+  if constexpr (kMaxCurrents < kPanelChannels) return Status::kBadChannelCount;  // (ValidatePanel said so)
   const size_t nv = MainsCount(c.wiring);
   w.voltages = nv;
   w.currents = c.panels * kPanelChannels;

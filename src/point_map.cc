@@ -553,6 +553,7 @@ void Apply(RegisterContext& c, size_t unit, uint32_t reg, uint16_t value) {
 Status ReadPointMap(const RegisterContext& ctx, size_t unit, uint32_t first, size_t count,
                     uint16_t* out) noexcept {
   if (!ctx.meter || !ctx.panel || !ctx.settings || !out) return Status::kNullPointer;
+  if constexpr (kMaxCurrents < kPanelChannels) return Status::kIllegalAddress;  // no panel fits
   if (unit >= ctx.panel->panels) return Status::kIllegalAddress;
   const View v{ctx, unit};
   for (size_t i = 0; i < count; ++i) {
@@ -566,6 +567,7 @@ Status ReadPointMap(const RegisterContext& ctx, size_t unit, uint32_t first, siz
 Status WritePointMap(RegisterContext& ctx, size_t unit, uint32_t first, size_t count,
                      const uint16_t* values) noexcept {
   if (!ctx.meter || !ctx.panel || !ctx.settings || !ctx.meter_config || !values) return Status::kNullPointer;
+  if constexpr (kMaxCurrents < kPanelChannels) return Status::kIllegalAddress;  // no panel fits
   if (unit >= ctx.panel->panels) return Status::kIllegalAddress;
   const View v{ctx, unit};
   for (size_t i = 0; i < count; ++i) {  // everything is checked before anything is applied

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "c_test_panel.h"
+#include "c_test.h"
 #include "meterdsp/meterdsp_c.h"
 
 #define BLOCK 256

@@ -6,19 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "c_test_panel.h"
+#include "c_test.h"
 #include "meterdsp/meterdsp_c.h"
 
-static int passed = 0, failed = 0;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (cond) {                                                       \
-      ++passed;                                                       \
-    } else {                                                          \
-      ++failed;                                                       \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                 \
-  } while (0)
 
 static int16_t frames[FS * NCH];
 

@@ -17,10 +17,18 @@
 namespace meterdsp {
 
 inline constexpr size_t kMaxVoltages = 3;
-inline constexpr size_t kMaxCurrents = 92;
+// The most currents a meter can have, and what every state array is sized for. Build with
+// -DMETERDSP_MAX_CURRENTS=N (1..92) for a smaller meter on a small part: the state shrinks
+// with it (README, "Bare-metal"); the two-panel topology (panel.h) needs 46 per panel.
+#ifndef METERDSP_MAX_CURRENTS
+#define METERDSP_MAX_CURRENTS 92
+#endif
+static_assert(METERDSP_MAX_CURRENTS >= 1 && METERDSP_MAX_CURRENTS <= 92, "METERDSP_MAX_CURRENTS: 1..92");
+inline constexpr size_t kMaxCurrents = METERDSP_MAX_CURRENTS;
 inline constexpr size_t kMaxChannels = kMaxVoltages + kMaxCurrents;
-// Floats per frame-major row (one lane per frame column; kMaxChannels rounded up to 3 × 32).
-inline constexpr size_t kLaneStride = 96;
+// Floats per frame-major row (one lane per frame column): kMaxChannels rounded up to whole
+// triples of 16-lane groups, as the lane kernel takes them (96 for the full panel).
+inline constexpr size_t kLaneStride = (kMaxChannels + 47) / 48 * 48;
 // Largest |skew + phase| correction, in samples, that a channel may request.
 inline constexpr double kMaxCorrectionSamples = 2.0;
 

@@ -37,7 +37,7 @@ typedef struct {
   double fs_hz;             /* sample rate, e.g. 2560 */
   double nominal_hz;        /* 50 or 60 */
   uint32_t voltages;        /* 1..3 (ignored with a panel topology: set by the wiring) */
-  uint32_t currents;        /* 0..92 (ignored with a panel topology: 46 per panel) */
+  uint32_t currents;        /* 0..meterdsp_max_currents() (ignored with a panel topology: 46 per panel) */
   const uint8_t* phase;     /* voltage index per current, or NULL: 0 for all (no panel) */
   const float* gain;        /* code → V or A per channel (voltages first), or NULL: 1 */
   double min_on_current_a;  /* minimum ON current; 0 → 0.05 A */
@@ -62,6 +62,9 @@ typedef struct {
 
 size_t meterdsp_meter_size(void);
 size_t meterdsp_meter_align(void);
+/* The most currents this build's meters take (92, or METERDSP_MAX_CURRENTS at build time;
+ * the state, meterdsp_meter_size(), is sized for it). */
+uint32_t meterdsp_max_currents(void);
 
 /* Initialises a meter in `mem` (at least meterdsp_meter_size() bytes, aligned to
  * meterdsp_meter_align()). *out points into mem. */
