@@ -208,7 +208,7 @@ void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, C
                     uint8_t* clipped, Transpose transpose) noexcept {
   const size_t nch = block.channels;
   float* row_of[kMaxChannels] = {};
-  uint8_t clip[kMaxChannels] = {};
+  uint8_t clip[(kMaxChannels + 7) / 8 * 8] = {};  // whole words for AnyClipped
   for (size_t k = 0; k < nch; ++k) row_of[columns[k]] = rows[k];
   transpose(block.data + first * nch, nch, count, lo, hi, ls.gain, ls.offset, row_of, clip);
   if (!AnyClipped(clip, nch)) return;

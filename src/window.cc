@@ -1205,8 +1205,8 @@ void RollTile(WindowEngine& m) {
     std::memcpy(m.x[k], m.x[k] + kTileFrames, keep * sizeof(float));
     std::memcpy(m.vcal[k], m.vcal[k] + kTileFrames, keep * sizeof(float));
   }
-  if (m.tile_layout == kLayoutLanes) {
-    std::memcpy(m.lane, m.lane + kTileFrames, keep * sizeof(m.lane[0]));
+  if (kFrameLanesPossible && m.tile_layout == kLayoutLanes) {
+    if constexpr (kFrameLanesPossible) std::memcpy(m.lane, m.lane + kTileFrames, keep * sizeof(m.lane[0]));
   } else {
     for (size_t k = 0; k < m.config.currents; ++k) {
       std::memcpy(m.crow[k], m.crow[k] + kTileFrames, keep * sizeof(float));
@@ -1288,8 +1288,9 @@ size_t g_lanes_min_columns = kFrameLanesMinColumns;
 // 48 lanes; 13 currents, 16 columns: 0.92–1.04×, 16–29 currents 1.03–1.11×, 45 currents
 // 1.3×; bench/inprocess_ab.sh --currents).
 uint32_t FramesLayout(size_t columns) {
-  return HWY_DYNAMIC_DISPATCH(FrameLanesImpl)() && columns >= g_lanes_min_columns ? kLayoutLanes
-                                                                                   : kLayoutRows;
+  return kFrameLanesPossible && HWY_DYNAMIC_DISPATCH(FrameLanesImpl)() && columns >= g_lanes_min_columns
+             ? kLayoutLanes
+             : kLayoutRows;
 }
 
 // convert(first, n) writes block frames [first, first + n) into the tile at `filled`, in the

@@ -30,6 +30,14 @@ inline constexpr size_t kRowLength = kHistoryFrames + kTileFrames;
 inline constexpr size_t kSumCount = 5;        // Σy, Σy², Σy·v, Σy·cos, Σy·sin
 inline constexpr size_t kGramRows = 2;        // the reference oscillator's cos and sin as channels
 inline constexpr size_t kMaxLag = 7;          // delay filter reach: tap0 + 3 ≤ 4 + 3 frames
+// Interleaved frames of at least this many columns take frame-major tiles on AVX-512; narrower
+// frames (small meters) take row tiles there too, as on every other target (faster for them;
+// docs/performance.md). The results of the two layouts agree within float32 rounding.
+inline constexpr size_t kFrameLanesMinColumns = 16;
+// A build whose meters are all narrower (METERDSP_MAX_CURRENTS ≤ 12) never takes frame-major
+// tiles, and its state leaves their storage out.
+inline constexpr bool kFrameLanesPossible = kMaxChannels >= kFrameLanesMinColumns;
+inline constexpr size_t kLaneTileRows = kFrameLanesPossible ? kRowLength : 1;
 
 // Frequency range the tracker accepts; windows outside [42.5, 69] Hz are flagged.
 inline constexpr double kMinTrackHz = 40.0;
@@ -160,7 +168,7 @@ struct alignas(64) WindowEngine {
   alignas(64) float vcal[kMaxVoltages][kRowLength];    // delay-corrected voltages
   union alignas(64) {
     float crow[kMaxCurrents][kRowLength];              // kLayoutRows: current k's samples
-    float lane[kRowLength][kLaneStride];               // kLayoutLanes: lane = frame column
+    float lane[kLaneTileRows][kLaneStride];            // kLayoutLanes: lane = frame column
   };
   alignas(64) float vref[kRowLength][4];               // vcal frame-major (4th entry 0)
   alignas(64) float cosr[kRowLength];                  // fundamental reference
@@ -299,11 +307,6 @@ void FoldAllLanes(WindowEngine& engine) noexcept;
 
 // Name of the SIMD target the dispatcher selects on this CPU, e.g. "AVX3".
 const char* SimdTarget() noexcept;
-
-// Interleaved frames of at least this many columns take frame-major tiles on AVX-512; narrower
-// frames (small meters) take row tiles there too, as on every other target (faster for them;
-// docs/performance.md). The results of the two layouts agree within float32 rounding.
-inline constexpr size_t kFrameLanesMinColumns = 16;
 
 // Tests only: the column count from which frames take frame-major tiles on AVX-512 (0 restores
 // kFrameLanesMinColumns; 1 makes every frame block take them, so that small test panels run the
