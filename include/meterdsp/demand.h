@@ -23,7 +23,8 @@
 
 namespace meterdsp {
 
-inline constexpr size_t kMaxDemandGroups = 16;
+// Current-averaging groups: 16, or as many as there may be currents (a group holds at least one).
+inline constexpr size_t kMaxDemandGroups = kMaxCurrents < 16 ? kMaxCurrents : 16;
 inline constexpr size_t kMaxSubintervals = 60;
 // Demand quantity index layout.
 inline constexpr size_t kDemandCurrent0 = 0;                        // + channel
@@ -42,7 +43,7 @@ struct DemandConfig {
   double subinterval_s = 900;  // sub-interval (thermal: response interval); timer 10–32767 s, clock 10–3600 s
   uint32_t subintervals = 1;   // sliding / sync: 1–60; block and thermal use 1
   bool clock_aligned = false;  // align to the wall clock set by SetDemandClock
-  uint8_t group[kMaxCurrents] = {};  // 0 = none, else 1..16: current-averaging group
+  uint8_t group[kMaxCurrents] = {};  // 0 = none, else 1..kMaxDemandGroups: current-averaging group
 };
 
 struct DemandState {
