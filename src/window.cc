@@ -156,28 +156,21 @@ void MeasureChunkImpl(const KernelRows* rows, size_t count, size_t len, double* 
 // pass of double vectors (the samples widened exactly; lane partial sums, then the lanes).
 template <typename Sample>
 HWY_INLINE void SumMinMax(const Sample* HWY_RESTRICT x, size_t n, double* HWY_RESTRICT out) {
-#if !HWY_HAVE_FLOAT64  // 32-bit Arm: one scalar pass
   double total = 0, mn = HUGE_VAL, mx = -HUGE_VAL;
-  for (size_t t = 0; t < n; ++t) {
-    const double v = x[t];
-    total += v;
-    mn = std::min(mn, v);
-    mx = std::max(mx, v);
-  }
-#else
+  size_t t = 0;
+#if HWY_HAVE_FLOAT64  // else (32-bit Arm) all in the scalar loop below
   const hn::ScalableTag<double> d;
   const hn::Rebind<Sample, decltype(d)> ds;
   const size_t N = hn::Lanes(d);
   auto sum = hn::Zero(d), sum2 = hn::Zero(d);
   auto lo = hn::Set(d, HUGE_VAL), hi = hn::Set(d, -HUGE_VAL);
-  auto widen = [&](size_t t) {
+  auto widen = [&](size_t j) {
     if constexpr (std::is_same_v<Sample, double>) {
-      return hn::LoadU(d, x + t);
+      return hn::LoadU(d, x + j);
     } else {
-      return hn::PromoteTo(d, hn::LoadU(ds, x + t));
+      return hn::PromoteTo(d, hn::LoadU(ds, x + j));
     }
   };
-  size_t t = 0;
   for (; t + 2 * N <= n; t += 2 * N) {  // two sums: two independent add chains
     const auto a = widen(t), b = widen(t + N);
     sum = hn::Add(sum, a);
@@ -185,15 +178,16 @@ HWY_INLINE void SumMinMax(const Sample* HWY_RESTRICT x, size_t n, double* HWY_RE
     lo = hn::Min(lo, hn::Min(a, b));
     hi = hn::Max(hi, hn::Max(a, b));
   }
-  double total = hn::GetLane(hn::SumOfLanes(d, hn::Add(sum, sum2)));
-  double mn = hn::GetLane(hn::MinOfLanes(d, lo)), mx = hn::GetLane(hn::MaxOfLanes(d, hi));
+  total = hn::GetLane(hn::SumOfLanes(d, hn::Add(sum, sum2)));
+  mn = hn::GetLane(hn::MinOfLanes(d, lo));
+  mx = hn::GetLane(hn::MaxOfLanes(d, hi));
+#endif
   for (; t < n; ++t) {
     const double v = x[t];
     total += v;
     mn = std::min(mn, v);
     mx = std::max(mx, v);
   }
-#endif
   out[0] = total;
   out[1] = mn;
   out[2] = mx;

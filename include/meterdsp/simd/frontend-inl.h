@@ -67,52 +67,40 @@ HWY_INLINE bool ScaleRow(const Sample* HWY_RESTRICT src, size_t n, float gain, f
 // when the row is finite — cheaper than classifying every lane. float64 rows are first scaled
 // by 2^896·(1 + 3·2^-26), which overflows to ±Inf exactly for the values that round to ±Inf as
 // float32 (|x| ≥ (2 − 2^-24)·2^127; FLT_MAX·K stays below DBL_MAX): demotion is not used, its
-// out-of-range result differs between targets. `scale`: 1, or that factor for float64 rows.
-template <typename Sample>
-HWY_INLINE bool RowFiniteVectors(const Sample* HWY_RESTRICT row, size_t n, Sample scale) {
-  constexpr bool kWide = sizeof(Sample) == 8;
-  const hn::ScalableTag<Sample> d;
-  const size_t N = hn::Lanes(d);
-  const auto zero = hn::Zero(d), stretch = hn::Set(d, scale);
-  auto load = [&](size_t j) {
-    const auto x = hn::LoadU(d, row + j);
-    if constexpr (kWide) {
-      return hn::Mul(x, stretch);
-    } else {
-      (void)stretch;
-      return x;
-    }
-  };
-  auto a0 = zero, a1 = zero, a2 = zero, a3 = zero;
-  size_t j = 0;
-  for (; j + 4 * N <= n; j += 4 * N) {
-    a0 = hn::MulAdd(load(j), zero, a0);
-    a1 = hn::MulAdd(load(j + N), zero, a1);
-    a2 = hn::MulAdd(load(j + 2 * N), zero, a2);
-    a3 = hn::MulAdd(load(j + 3 * N), zero, a3);
-  }
-  for (; j + N <= n; j += N) a0 = hn::MulAdd(load(j), zero, a0);
-  const auto sum = hn::Add(hn::Add(a0, a1), hn::Add(a2, a3));
-  if (!hn::AllTrue(d, hn::Eq(sum, zero))) return false;
-  for (; j < n; ++j) {
-    if (!std::isfinite(row[j] * scale)) return false;
-  }
-  return true;
-}
-
-// Float64 rows on targets without float64 vectors: the same test per element.
+// out-of-range result differs between targets.
 template <typename Sample>
 HWY_INLINE bool RowFinite(const Sample* HWY_RESTRICT row, size_t n) {
   constexpr bool kWide = sizeof(Sample) == 8;
   constexpr Sample kStretch = kWide ? static_cast<Sample>(0x1.000000Cp+896) : Sample{1};
-  if constexpr (kWide && !kFloat64Vectors) {
-    for (size_t j = 0; j < n; ++j) {
-      if (!std::isfinite(row[j] * kStretch)) return false;
+  size_t j = 0;
+  if constexpr (!kWide || kFloat64Vectors) {  // else all in the tail loop
+    const hn::ScalableTag<Sample> d;
+    const size_t N = hn::Lanes(d);
+    const auto zero = hn::Zero(d), stretch = hn::Set(d, kStretch);
+    auto load = [&](size_t i) {
+      const auto x = hn::LoadU(d, row + i);
+      if constexpr (kWide) {
+        return hn::Mul(x, stretch);
+      } else {
+        (void)stretch;
+        return x;
+      }
+    };
+    auto a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    for (; j + 4 * N <= n; j += 4 * N) {
+      a0 = hn::MulAdd(load(j), zero, a0);
+      a1 = hn::MulAdd(load(j + N), zero, a1);
+      a2 = hn::MulAdd(load(j + 2 * N), zero, a2);
+      a3 = hn::MulAdd(load(j + 3 * N), zero, a3);
     }
-    return true;
-  } else {
-    return RowFiniteVectors(row, n, kStretch);
+    for (; j + N <= n; j += N) a0 = hn::MulAdd(load(j), zero, a0);
+    const auto sum = hn::Add(hn::Add(a0, a1), hn::Add(a2, a3));
+    if (!hn::AllTrue(d, hn::Eq(sum, zero))) return false;
   }
+  for (; j < n; ++j) {
+    if (!std::isfinite(row[j] * kStretch)) return false;
+  }
+  return true;
 }
 
 // Interleaved frames → per-column float rows (int16 and int32 codes):

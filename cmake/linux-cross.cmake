@@ -1,0 +1,13 @@
+# Shared by the Linux cross toolchain files: Debian's cross compiler for METERDSP_CROSS_TRIPLE
+# (e.g. aarch64-linux-gnu) against that architecture's multiarch packages (libhwy-dev:<arch>,
+# libgtest-dev:<arch>); programs and tests run under qemu-user (METERDSP_CROSS_QEMU).
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_C_COMPILER ${METERDSP_CROSS_TRIPLE}-gcc)
+set(CMAKE_CXX_COMPILER ${METERDSP_CROSS_TRIPLE}-g++)
+set(CMAKE_LIBRARY_ARCHITECTURE ${METERDSP_CROSS_TRIPLE})
+set(CMAKE_FIND_ROOT_PATH /usr/${METERDSP_CROSS_TRIPLE})
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY BOTH)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
+set(CMAKE_CROSSCOMPILING_EMULATOR ${METERDSP_CROSS_QEMU};-L;/usr/${METERDSP_CROSS_TRIPLE})
