@@ -163,7 +163,7 @@ Status FitCurrentTable(const CalibrationPoint* points, size_t count, const Calib
 Status ApplyCalibrationFit(const CalibrationFit& fit, double fs_hz, double nominal_hz,
                            ChannelCalibration* cal) noexcept {
   if (cal == nullptr) return Status::kNullPointer;
-  if (!std::isfinite(fs_hz) || fs_hz <= 0 || fs_hz > 1e6) return Status::kBadSampleRate;
+  if (!(fs_hz >= kMinSampleRateHz && fs_hz <= kMaxSampleRateHz)) return Status::kBadSampleRate;  // NaN fails
   if (nominal_hz != 50.0 && nominal_hz != 60.0) return Status::kBadNominalFrequency;
   ChannelCalibration next = *cal;
   next.gain = cal->gain * fit.gain_factor;

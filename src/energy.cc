@@ -122,7 +122,10 @@ Status ClearEnergy(EnergyRegisters& regs, size_t channel, double now_s) noexcept
 Status PresetEnergy(EnergyRegisters& regs, size_t channel, EnergyRegister reg, double wh,
                     double now_s) noexcept {
   if (channel >= regs.currents) return Status::kBadChannelCount;
-  if (reg >= kEnergyRegisterCount || !std::isfinite(wh) || wh < 0) return Status::kBadThreshold;
+  if (reg >= kEnergyRegisterCount || !std::isfinite(wh) || wh < 0 ||
+      !(wh * kJoulesPerWh / regs.quantum_j < static_cast<double>(kMaxEnergyQuanta))) {
+    return Status::kBadThreshold;
+  }
   EnergyAccumulator preset;
   AddJoules(preset, wh * kJoulesPerWh, regs.quantum_j);
   // The reading lifetime − origin is the preset from here on.

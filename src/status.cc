@@ -6,7 +6,7 @@ const char* ToString(Status status) noexcept {
   switch (status) {
     case Status::kOk: return "ok";
     case Status::kNullPointer: return "a required pointer is null";
-    case Status::kBadSampleRate: return "sample rate must be finite and in (0, 1e6] Hz";
+    case Status::kBadSampleRate: return "sample rate must be in [500, 1e6] Hz";
     case Status::kBadNominalFrequency: return "nominal frequency must be 50 or 60 Hz";
     case Status::kBadChannelCount:
       return "channel count out of range (voltages 1..3, currents 0..92)";

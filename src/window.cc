@@ -924,6 +924,25 @@ struct Boundary {
   uint32_t cycles; // whole cycles, 0 if the window is not cycle-synchronous
 };
 
+// Moves the clipped frames among tile frames [0, t) into clipped[] — the window that closes at
+// t holds them — and forgets them; t = kTileFrames at a tile's end, where the open window
+// takes what is left.
+void TakeClips(WindowEngine& m, size_t t) {
+  if (!m.clip_pending) return;
+  const size_t nch = m.config.voltages + m.config.currents;
+  bool left = false;
+  for (size_t k = 0; k < nch; ++k) {
+    for (size_t w = 0; w < kTileFrames / 64; ++w) {
+      const size_t lo = w * 64;
+      const uint64_t mask = t <= lo ? 0 : t - lo >= 64 ? ~uint64_t{0} : (uint64_t{1} << (t - lo)) - 1;
+      if (m.clip_bits[k][w] & mask) m.clipped[k] = 1;
+      m.clip_bits[k][w] &= ~mask;
+      left = left || m.clip_bits[k][w] != 0;
+    }
+  }
+  m.clip_pending = left ? 1 : 0;
+}
+
 // Closes the open window at boundary bd, detected at tile index t (bd ∈ [t−1, t) in tile
 // time). Samples < t are in the lanes/sums; sample t is not yet accumulated.
 void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult* out, size_t* count) {
@@ -952,6 +971,7 @@ void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult*
   }
   r.frequency_10s_hz = m.f10_value > 0 ? m.f10_value : std::nan("");
   r.index = m.windows_done;
+  TakeClips(m, static_cast<size_t>(t));
   FinalizeChannels(ParamsOf(m), m.sums, w, m.clipped, r);
   ++*count;
   ++m.windows_done;
@@ -1191,6 +1211,7 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
 // currents' frame-major lane sums at every window end and tile end, at absolute stream
 // positions, so precision and results do not depend on the block cut.
 void RollTile(WindowEngine& m) {
+  TakeClips(m, kTileFrames);
   const uint64_t flush_frames = kTileFrames * HWY_DYNAMIC_DISPATCH(LanesImpl)();
   if ((m.tile_start + kTileFrames) % flush_frames == 0) FlushRowLanes(m);
   if (m.tile_layout == kLayoutLanes) FlushCurrentLanes(m);
@@ -1287,6 +1308,33 @@ uint32_t FramesLayout(size_t columns) {
              : kLayoutRows;
 }
 
+// The front end reports clipping per channel and converted span (chunk[ch]: a clipped sample
+// among tile frames [filled, filled + n)); the rare channels it names are scanned again to mark
+// the very frames (clip_bits), so that each window's flag covers its own frames.
+// is_clipped(ch, j): whether the sample of channel ch at tile frame filled + j clipped.
+// chunk: kMaxChannels entries, whole words readable (uint8_t[kChunkBytes]).
+constexpr size_t kChunkBytes = (kMaxChannels + 7) / 8 * 8;
+template <typename IsClipped>
+void MarkClips(WindowEngine& m, const uint8_t* chunk, size_t n, const IsClipped& is_clipped) {
+  uint64_t any = 0;  // a clip is rare: a word at a time first
+  for (size_t i = 0; i < kChunkBytes; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, chunk + i, sizeof(word));
+    any |= word;
+  }
+  if (any == 0) return;
+  const size_t nch = m.config.voltages + m.config.currents;
+  for (size_t k = 0; k < nch; ++k) {
+    if (!chunk[k]) continue;
+    for (size_t j = 0; j < n; ++j) {
+      if (!is_clipped(k, j)) continue;
+      const size_t f = m.filled + j;
+      m.clip_bits[k][f / 64] |= uint64_t{1} << (f % 64);
+      m.clip_pending = 1;
+    }
+  }
+}
+
 // convert(first, n) writes block frames [first, first + n) into the tile at `filled`, in the
 // tile's layout; a tile takes the layout `layout` of the input that starts it.
 template <typename Convert>
@@ -1313,26 +1361,33 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
   if (Status s = CheckOutput(m, block.frames, out, cap, completed); s != Status::kOk) return s;
   if (block.frames > 0 && block.data == nullptr) return Status::kNullPointer;
   if (block.channels != Channels(m)) return Status::kBadBlock;
+  // The ADC limits, as the front end tests them: a code ≤ lo or ≥ hi clipped.
+  const int64_t half = int64_t{1} << ((sizeof(Code) == 2 ? 16 : adc_bits) - 1);
+  const int64_t lo = -half, hi = half - 1;
   Run(m, block.frames, FramesLayout(block.channels),
       [&](size_t first, size_t n) {
-        (void)adc_bits;
+        uint8_t chunk[kChunkBytes] = {};
         if (m.tile_layout == kLayoutLanes) {
           float (*lanes)[kLaneStride] = m.lane + kHistoryFrames + m.filled;
           if constexpr (sizeof(Code) == 2) {
-            ConvertFramesToLanes(block, first, n, m.config.frame_column, m.lane_scale, lanes, m.clipped);
+            ConvertFramesToLanes(block, first, n, m.config.frame_column, m.lane_scale, lanes, chunk);
           } else {
-            ConvertFramesToLanes(block, first, n, adc_bits, m.config.frame_column, m.lane_scale, lanes, m.clipped);
+            ConvertFramesToLanes(block, first, n, adc_bits, m.config.frame_column, m.lane_scale, lanes, chunk);
           }
           VoltageRowsFromLanes(m, n);
         } else {  // a tile that planar input started
           float* rows[kMaxChannels];
           TileRows(m, rows);
           if constexpr (sizeof(Code) == 2) {
-            ConvertFrames(block, first, n, m.config.frame_column, m.lane_scale, rows, m.clipped);
+            ConvertFrames(block, first, n, m.config.frame_column, m.lane_scale, rows, chunk);
           } else {
-            ConvertFrames(block, first, n, adc_bits, m.config.frame_column, m.lane_scale, rows, m.clipped);
+            ConvertFrames(block, first, n, adc_bits, m.config.frame_column, m.lane_scale, rows, chunk);
           }
         }
+        MarkClips(m, chunk, n, [&](size_t k, size_t j) {
+          const int64_t code = block.data[(first + j) * block.channels + m.config.frame_column[k]];
+          return code <= lo || code >= hi;
+        });
       },
       out, completed, reinterpret_cast<const char*>(block.data), block.channels * sizeof(Code));
   return Status::kOk;
@@ -1351,15 +1406,22 @@ Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowR
     if (!AllFinite(block, nv, nc)) return Status::kNonFiniteInput;
   }
   Run(m, block.frames, kLayoutRows, [&](size_t first, size_t n) {
+    uint8_t chunk[kChunkBytes] = {};
+    float* rows[kMaxChannels];
+    TileRows(m, rows);
     if (m.tile_layout == kLayoutRows) {
-      float* rows[kMaxChannels];
-      TileRows(m, rows);
-      ConvertPlanar(block, nv, nc, first, n, m.scale, rows, m.clipped);
+      ConvertPlanar(block, nv, nc, first, n, m.scale, rows, chunk);
     } else {  // a tile that interleaved frames started
       ConvertPlanarToLanes(block, nv, nc, first, n, m.config.frame_column, m.scale, m.lane + kHistoryFrames + m.filled,
-                           m.scratch, m.clipped);
+                           m.scratch, chunk);
       VoltageRowsFromLanes(m, n);
     }
+    // The converted values, as the front end tested them: |value| ≥ clip level clipped.
+    MarkClips(m, chunk, n, [&](size_t k, size_t j) {
+      const float y = m.tile_layout == kLayoutRows || k < nv ? rows[k][j]
+                                                             : m.lane[kHistoryFrames + m.filled + j][m.config.frame_column[k]];
+      return std::fabs(y) >= static_cast<float>(m.scale[k].clip_level);
+    });
   }, out, completed);
   return Status::kOk;
 }
@@ -1367,7 +1429,7 @@ Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowR
 bool Finite(double x) { return std::isfinite(x); }
 
 Status ValidateCommon(double fs, size_t nv, size_t nc, const uint8_t* phase) {
-  if (!Finite(fs) || fs <= 0 || fs > 1e6) return Status::kBadSampleRate;
+  if (!(fs >= kMinSampleRateHz && fs <= kMaxSampleRateHz)) return Status::kBadSampleRate;  // NaN fails
   if (nv < 1 || nv > kMaxVoltages || nc > kMaxCurrents) return Status::kBadChannelCount;
   for (size_t k = 0; k < nc; ++k) {
     if (phase[k] >= nv && phase[k] != kCurrentOnly) return Status::kBadPhaseAssignment;
@@ -1547,6 +1609,8 @@ void Reset(WindowEngine& m) noexcept {
   std::memset(m.gram_lanes, 0, sizeof(m.gram_lanes));
   std::memset(m.gram, 0, sizeof(m.gram));
   std::memset(m.clipped, 0, sizeof(m.clipped));
+  std::memset(m.clip_bits, 0, sizeof(m.clip_bits));
+  m.clip_pending = 0;
   m.tile_start = 0;
   m.filled = 0;
   m.pending = 0;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -114,6 +115,42 @@ TEST(EnergyTest, NoCreepClearPresetAndLifetime) {
   EXPECT_EQ(PresetEnergy(e, 1, kWhImport, -1, 0), Status::kBadThreshold);
   EXPECT_EQ(PresetEnergy(e, 2, kWhImport, 1, 0), Status::kBadChannelCount);
   EXPECT_EQ(ClearEnergy(e, 5, 0), Status::kBadChannelCount);
+  // Beyond the register's range (2^62 mWh quanta): refused, the reading unchanged.
+  const double before = EnergyWh(e, EnergyScope::kChannel, 1, kWhImport);
+  EXPECT_EQ(PresetEnergy(e, 1, kWhImport, 1e300, 0), Status::kBadThreshold);
+  EXPECT_EQ(PresetEnergy(e, 1, kWhImport, 4.7e15, 0), Status::kBadThreshold);
+  EXPECT_EQ(EnergyWh(e, EnergyScope::kChannel, 1, kWhImport), before);
+  EXPECT_EQ(PresetEnergy(e, 1, kWhImport, 4.5e15, 0), Status::kOk);
+  EXPECT_NEAR(EnergyWh(e, EnergyScope::kChannel, 1, kWhImport), 4.5e15, 1.0);
+}
+
+// Absurd calibration (a gain of 1e100) makes window energies the count of quanta cannot hold:
+// the register saturates at kMaxEnergyQuanta instead of overflowing (found by
+// tests/fuzz/fuzz_meter.cc: the int64 conversion overflowed); a NaN increment adds nothing.
+TEST(EnergyTest, RegistersSaturateInsteadOfOverflowing) {
+  constexpr double kQ = 3.6;  // 1 mWh
+  EnergyAccumulator a;
+  AddJoules(a, 10 * kQ + 1, kQ);
+  EXPECT_EQ(a.quanta, 10);
+  AddJoules(a, std::nan(""), kQ);
+  EXPECT_EQ(a.quanta, 10);
+  EXPECT_EQ(a.remainder_j, 1.0);
+  AddJoules(a, 1e260, kQ);
+  EXPECT_EQ(a.quanta, kMaxEnergyQuanta);
+  EXPECT_EQ(a.remainder_j, 0.0);
+  for (double j : {1e3, 1e30, std::numeric_limits<double>::infinity()}) {
+    AddJoules(a, j, kQ);
+    EXPECT_EQ(a.quanta, kMaxEnergyQuanta) << j;
+  }
+  EnergyAccumulator b;
+  AddJoules(b, std::numeric_limits<double>::infinity(), kQ);
+  EXPECT_EQ(b.quanta, kMaxEnergyQuanta);
+  // Just below the limit the count is exact.
+  EnergyAccumulator c;
+  c.quanta = kMaxEnergyQuanta - 5;
+  AddJoules(c, 3 * kQ + 0.5, kQ);
+  EXPECT_EQ(c.quanta, kMaxEnergyQuanta - 2);
+  EXPECT_NEAR(c.remainder_j, 0.5, 1e-12);
 }
 
 

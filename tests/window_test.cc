@@ -407,6 +407,35 @@ TEST_P(WindowTest, HarmonicReactivePowerIsNotRegistered) {
   }
 }
 
+// The lowest accepted sample rate still meters within a tenth of class 0.2: a current with 10 %
+// third harmonic at 28.6° over 45–69 Hz (7.2 samples per cycle at 69 Hz). Below it Init refuses.
+TEST_P(WindowTest, LowestSampleRateStillMetersWithinATenthOfClass02) {
+  const double fs = kMinSampleRateHz;
+  for (double f : {45.0, 50.0, 60.0, 69.0}) {
+    WindowConfig c = OneChannel(fs);
+    c.nominal_hz = f > 55 ? 60 : 50;
+    const size_t n = static_cast<size_t>(6 * fs);
+    const double phi = 0.5;  // rad, current lagging
+    Rows rows = {Synth({{1, 230, 0}}, f, fs, n, 0.3), Synth({{1, 5, -phi}, {3, 0.5, 0.2}}, f, fs, n, 0.3)};
+    const double irms = std::sqrt(5.0 * 5.0 + 0.5 * 0.5), p = 230 * 5 * std::cos(phi), q = 230 * 5 * std::sin(phi);
+    size_t seen = 0;
+    for (const auto& r : RunPlanar(c, rows, {333})) {
+      if (!Steady(r)) continue;
+      EXPECT_NEAR(r.irms[0], irms, irms * 4e-4) << f;
+      EXPECT_NEAR(r.p[0], p, p * 4e-4) << f;
+      EXPECT_NEAR(r.q[0], q, q * 4e-4) << f;
+      EXPECT_NEAR(r.frequency_hz, f, 0.01) << f;
+      ++seen;
+    }
+    EXPECT_GT(seen, 15u) << f;
+  }
+  auto m = std::make_unique<WindowEngine>();
+  for (double bad : {kMinSampleRateHz * (1 - 1e-12), 1e-300, kMaxSampleRateHz * (1 + 1e-12), std::nan("")}) {
+    EXPECT_EQ(Init(OneChannel(bad), *m), Status::kBadSampleRate) << bad;
+  }
+  EXPECT_EQ(Init(OneChannel(kMaxSampleRateHz), *m), Status::kOk);
+}
+
 // Total distortion against closed forms: √(Σ harmonic RMS²)/fundamental RMS. Harmonics at
 // several phases, a DC offset (never distortion), a current-only neutral carrying mostly third
 // harmonic, a current below the minimum ON current, and a pure sine, whose reading is the floor:
@@ -563,6 +592,42 @@ TEST_P(WindowTest, ClippedCodesAreFlagged) {
   for (const auto& r : got) {
     EXPECT_TRUE(r.flags_ch[0] & kFlagClipped);
     EXPECT_FALSE(r.flags & kFlagClipped);
+  }
+}
+
+// A clipped sample flags the window whose frames hold it — not the window that happens to be
+// open when its block arrives — however the stream is cut, for raw frames (ADC limits) and
+// planar rows (clip level). Found by tests/fuzz/fuzz_meter.cc: a block reaching past a window's
+// end flagged that window for a clip after it, and the next window not at all.
+TEST_P(WindowTest, ClipsFlagTheWindowThatHoldsThem) {
+  WindowConfig c = OneChannel();
+  c.currents = 2;
+  c.current_cal[1].clip_level = 20.0;  // planar rows: |i| ≥ 20 A clipped
+  const size_t n = static_cast<size_t>(3 * kFs);
+  Rows rows = {Sine(230, 0, 50, kFs, n), Sine(5, 30, 50, kFs, n), Sine(3, -20, 50, kFs, n)};
+  const auto clean = RunPlanar(c, rows);
+  ASSERT_GT(clean.size(), 10u);
+  // Frames 7 after the start of window 4 (the tile holding window 3's end) and 9 before the end
+  // of window 7.
+  const auto frame_of = [](double x) { return static_cast<size_t>(std::floor(x)); };
+  const std::vector<size_t> hits = {frame_of(clean[4].start_samples) + 7,
+                                    frame_of(clean[7].start_samples + clean[7].length_samples) - 9};
+  for (size_t f : hits) rows[2][f] = 25.0;  // the third channel, current 1
+  std::vector<std::vector<int16_t>> codes;
+  for (const auto& r : rows) codes.push_back(Quantise<int16_t>(r, 400, 16));  // ±400 full scale
+  for (size_t f : hits) codes[2][f] = 32767;
+  for (size_t cut : {size_t{1} << 20, size_t{1}, size_t{100}, size_t{256}, size_t{333}}) {
+    const auto planar = RunPlanar(c, rows, {cut});
+    const auto frames = RunFrames<int16_t>(c, codes, cut);
+    ASSERT_EQ(planar.size(), clean.size());
+    ASSERT_EQ(frames.size(), clean.size());
+    for (size_t k = 0; k < clean.size(); ++k) {
+      const bool expect = k == 4 || k == 7;
+      EXPECT_EQ((planar[k].flags_ch[1] & kFlagClipped) != 0, expect) << "planar, cut " << cut << ", window " << k;
+      EXPECT_EQ((frames[k].flags_ch[1] & kFlagClipped) != 0, expect) << "frames, cut " << cut << ", window " << k;
+      EXPECT_FALSE(planar[k].flags_ch[0] & kFlagClipped);
+      EXPECT_FALSE(frames[k].flags_ch[0] & kFlagClipped);
+    }
   }
 }
 

@@ -153,7 +153,9 @@ py::dict ToDict(const std::vector<const meterdsp::WindowResult*>& rs, size_t nv,
 }
 
 double CheckFs(double fs) {
-  if (!std::isfinite(fs) || fs <= 0) throw py::value_error("fs must be a finite number > 0");
+  if (!(fs >= meterdsp::kMinSampleRateHz && fs <= meterdsp::kMaxSampleRateHz)) {  // NaN fails
+    throw py::value_error("fs must be in [500, 1e6] Hz, got " + std::to_string(fs));
+  }
   return fs;
 }
 

@@ -43,10 +43,15 @@ struct EnergyAccumulator {
   double remainder_j = 0;
 };
 
+// A register holds at most this many quanta (4.6e12 MWh at 1 mWh) and then stays there:
+// reachable only with absurd calibration (a gain of 1e100), where the count would overflow.
+inline constexpr int64_t kMaxEnergyQuanta = int64_t{1} << 62;
+
 // Adds `joules` (≥ 0) to `acc`; inv_quantum = 1 / quantum_j (a multiply instead of a divide:
 // the quotient may be one off, which the remainder check corrects). Whole quanta move to the
 // integer count; the remainder stays exact to double rounding of a value below one quantum.
-// Never allocates or throws.
+// Beyond kMaxEnergyQuanta (an infinite increment too) the register saturates; a NaN increment
+// adds nothing. Never allocates or throws.
 inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j,
                       double inv_quantum) noexcept {
   const double total = acc.remainder_j + joules;
@@ -57,6 +62,10 @@ inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j,
   // floor() of a non-negative quotient: below 2^52 a truncating integer conversion gives it
   // exactly (baseline x86-64 has no rounding instruction; the library floor is slower).
   const double t = total * inv_quantum;
+  if (!(t < static_cast<double>(kMaxEnergyQuanta - acc.quanta))) {  // beyond the register, or NaN
+    if (t == t) acc.quanta = kMaxEnergyQuanta, acc.remainder_j = 0;
+    return;
+  }
   const double whole = t < 4503599627370496.0 ? static_cast<double>(static_cast<int64_t>(t)) : __builtin_floor(t);
   acc.quanta += static_cast<int64_t>(whole);
   acc.remainder_j = total - whole * quantum_j;
@@ -113,7 +122,8 @@ double EnergyWh(const EnergyRegisters& regs, EnergyScope scope, size_t index,
 // SIZE_MAX) at sample time now_s; lifetime copies are never cleared. Never allocates or throws.
 Status ClearEnergy(EnergyRegisters& regs, size_t channel, double now_s) noexcept;
 
-// Presets a resettable register (e.g. to match a utility meter). wh must be finite and ≥ 0.
+// Presets a resettable register (e.g. to match a utility meter). wh must be finite, ≥ 0 and
+// below the register's range (kMaxEnergyQuanta quanta), else kBadThreshold.
 Status PresetEnergy(EnergyRegisters& regs, size_t channel, EnergyRegister reg, double wh,
                     double now_s) noexcept;
 

@@ -34,7 +34,7 @@ typedef struct {
 typedef struct meterdsp_meter meterdsp_meter; /* opaque; lives in the caller's buffer */
 
 typedef struct {
-  double fs_hz;             /* sample rate, e.g. 2560 */
+  double fs_hz;             /* sample rate, e.g. 2560; 500 Hz .. 1 MHz */
   double nominal_hz;        /* 50 or 60 */
   uint32_t voltages;        /* 1..3 (ignored with a panel topology: set by the wiring) */
   uint32_t currents;        /* 0..meterdsp_max_currents() (ignored with a panel topology: 46 per panel) */

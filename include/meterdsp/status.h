@@ -10,7 +10,7 @@ namespace meterdsp {
 enum class [[nodiscard]] Status : int {
   kOk = 0,
   kNullPointer,         // a required pointer is null
-  kBadSampleRate,       // fs must be finite, > 0 and ≤ 1 MHz
+  kBadSampleRate,       // fs must be in [kMinSampleRateHz, kMaxSampleRateHz] = [500 Hz, 1 MHz]
   kBadNominalFrequency, // nominal frequency must be 50 or 60 Hz
   kBadChannelCount,     // voltages 1..kMaxVoltages, currents 0..kMaxCurrents
   kBadPhaseAssignment,  // a current's voltage index is not < voltages

@@ -39,6 +39,13 @@ inline constexpr size_t kFrameLanesMinColumns = 16;
 inline constexpr bool kFrameLanesPossible = kMaxChannels >= kFrameLanesMinColumns;
 inline constexpr size_t kLaneTileRows = kFrameLanesPossible ? kRowLength : 1;
 
+// Sample rates accepted (Init, Measure, calibration fits). The floor keeps at least 7 samples per
+// cycle of the highest tracked fundamental: at 500 Hz the worst Irms / P / Q error on a current
+// with 10 % third harmonic is 0.026 % over 45–69 Hz (frequency 4.4 mHz at 69 Hz), at 400 Hz
+// 0.29 % and at 250 Hz 2.2 % — beyond class 0.2 (tests/window_test.cc, docs/measurement.md).
+inline constexpr double kMinSampleRateHz = 500.0;
+inline constexpr double kMaxSampleRateHz = 1e6;
+
 // Frequency range the tracker accepts; windows outside [42.5, 69] Hz are flagged.
 inline constexpr double kMinTrackHz = 40.0;
 inline constexpr double kMaxTrackHz = 72.0;
@@ -199,7 +206,13 @@ struct alignas(64) WindowEngine {
   // The distortion's least-squares fit needs them (docs/measurement.md).
   alignas(64) float gram_lanes[kGramRows][kSumCount][kMaxLanes];
   double gram[kGramRows][kSumCount];
+  // Clipping: clipped[ch] — a sample of the open window before the tile's unattributed frames
+  // clipped; clip_bits[ch] — the tile frames received but not yet in a closed window that hold
+  // a clipped sample (clip_pending: any bit set). A window's flag covers exactly its own frames,
+  // however the stream is cut.
   uint8_t clipped[kMaxChannels];
+  uint8_t clip_pending = 0;
+  uint64_t clip_bits[kMaxChannels][kTileFrames / 64];
 
   // Fundamental reference oscillator and frequency tracker.
   double osc_cos = 1.0, osc_sin = 0.0, osc_step = 0.0;  // step = 2π f_est / fs

@@ -149,6 +149,7 @@ def test_min_on_current_and_no_voltage():
 @pytest.mark.parametrize("bad,exc,msg", [
     (dict(fs=0), ValueError, "fs"),
     (dict(fs=-1), ValueError, "fs"),
+    (dict(fs=499.0), ValueError, "fs"),
     (dict(fs=float("nan")), ValueError, "fs"),
     (dict(v=np.zeros((2, 3, 4))), ValueError, "1-D"),
     (dict(v=np.zeros(100, dtype=np.complex64)), TypeError, "float32"),
@@ -338,6 +339,7 @@ def test_meter_errors_leave_state_unchanged(row, pos, dtype, bad):
 
 @pytest.mark.parametrize("kwargs,msg", [
     (dict(fs=0), "fs"),
+    (dict(fs=499.0), "fs"),
     (dict(voltages=4), "voltages"),
     (dict(currents=93), "currents"),
     (dict(nominal_hz=55), "nominal"),

@@ -755,8 +755,8 @@ def main(argv=None):
         active = {"Q0.5S": "0.2S", "Q1S": "0.5S", "Q1": "1", "Q2": "2", "Q2-23": "2", "Q3-23": "2"}[args.cls]
     else:
         ap.error(f"unknown class {args.cls!r}")
-    if not (0 < args.fs <= 1e6):
-        ap.error("--fs must be in (0, 1e6]")
+    if not (500 <= args.fs <= 1e6):
+        ap.error("--fs must be in [500, 1e6] Hz")
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     res = Results(active, reactive)

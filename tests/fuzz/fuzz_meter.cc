@@ -1,0 +1,487 @@
+// libFuzzer target: the whole metering chain (Init → Process → energy, demand, events) driven by
+// arbitrary bytes. The input picks a SIMD target, a configuration (valid or not: every field
+// from its usual values, the edges of its range, and beyond), an input type, and a stream of
+// segments (a three-phase signal at some frequency, amplitude, harmonics, noise, DC offset and
+// clipping; raw bytes as samples; silence; frequency steps), cut into blocks of fuzzed lengths.
+//
+// What must hold, under ASan and UBSan (the fuzz preset):
+// - Init on a bad configuration, and Process on a bad block (wrong shape, NaN/Inf, an output
+//   array too small), return an error and leave the meter byte for byte unchanged;
+// - a call never completes more windows than MaxWindowsPerBlock said;
+// - "compare" inputs: the same samples fed in the fuzzed cuts, with snapshot → restore into
+//   another meter between blocks, give bit-identical windows, energy, demand and events as the
+//   same samples fed in 256-frame blocks to a second meter (results do not depend on how the
+//   stream is cut, and a restored meter continues exactly);
+// - "chaos" inputs: commands, CT gain and topology changes, clock settings, mixed input types and
+//   Measure() on the same blocks, with the invariants above only.
+// A failure aborts with a message naming the broken property.
+#include <stddef.h>
+#include <stdint.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "hwy/targets.h"
+#include "meterdsp/meterdsp.h"
+
+namespace {
+
+using namespace meterdsp;
+
+[[noreturn]] void Fail(const char* what) {
+  std::fprintf(stderr, "fuzz_meter: %s\n", what);
+  std::abort();
+}
+
+// The input as a stream of choices; past its end every read is 0 (the first choice).
+class Bytes {
+ public:
+  Bytes(const uint8_t* d, size_t n) : d_(d), n_(n) {}
+  uint8_t U8() { return pos_ < n_ ? d_[pos_++] : 0; }
+  uint16_t U16() { return static_cast<uint16_t>(U8() | (U8() << 8)); }
+  uint32_t U32() { return static_cast<uint32_t>(U16()) | (static_cast<uint32_t>(U16()) << 16); }
+  double F64() {
+    uint64_t b = static_cast<uint64_t>(U32()) | (static_cast<uint64_t>(U32()) << 32);
+    double x;
+    std::memcpy(&x, &b, sizeof x);
+    return x;
+  }
+  bool Bit() { return (U8() & 1) != 0; }
+  // One of `usual` (mostly), or a raw double (any bit pattern: NaN, Inf, huge, negative).
+  template <size_t N>
+  double Pick(const double (&usual)[N]) {
+    const uint8_t s = U8();
+    return s < 224 ? usual[s % N] : F64();
+  }
+  size_t left() const { return pos_ < n_ ? n_ - pos_ : 0; }
+  const uint8_t* rest() const { return d_ + pos_; }
+
+ private:
+  const uint8_t* d_;
+  size_t n_, pos_ = 0;
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kPi = 3.14159265358979323846;
+
+void FuzzConfig(Bytes& in, MeterConfig& c) {
+  WindowConfig& w = c.window;
+  w.fs_hz = in.Pick({2560.0, 2560.0, 4000.0, 8000.0, 1000.0, 12800.0, 0.0, -2560.0, kNaN, 2e6});
+  w.nominal_hz = in.Pick({50.0, 60.0, 50.0, 60.0, 55.0});
+  w.voltages = 1 + in.U8() % 4;  // 4: one too many
+  const uint8_t cs = in.U8();
+  w.currents = cs < 200 ? cs % 13 : cs < 250 ? cs % 93 : 93 + cs % 3;  // small meters mostly
+  const size_t nc = std::min(w.currents, kMaxCurrents);  // per-current choices: these only
+  const uint8_t phase_style = in.U8();
+  for (size_t k = 0; k < nc; ++k) {
+    const uint8_t p = in.U8();
+    w.phase[k] = phase_style < 240 ? static_cast<uint8_t>(p < 250 ? k % w.voltages : kCurrentOnly)
+                                   : p;  // anything, valid or not
+  }
+  const size_t columns = w.voltages + w.currents;
+  const uint8_t col_style = in.U8();
+  if (col_style >= 128 && columns <= kMaxChannels) {  // a permutation
+    for (size_t k = columns; k-- > 1;) {
+      const size_t j = in.U8() % (k + 1);
+      std::swap(w.frame_column[k], w.frame_column[j]);
+    }
+  }
+  if (col_style >= 250) w.frame_column[in.U8() % kMaxChannels] = in.U8();  // maybe broken
+  w.virtual_neutral = in.Bit();
+  const uint8_t cal_style = in.U8();
+  for (size_t ch = 0; ch < w.voltages + nc; ++ch) {
+    ChannelCalibration& cal = ch < w.voltages ? w.voltage_cal[ch] : w.current_cal[ch - w.voltages];
+    if (cal_style < 64) continue;  // defaults
+    const bool raw = cal_style >= 250;
+    cal.gain = raw ? in.Pick({1.0, 0.0, -1.0, 1e-30, kInf})
+                   : ch < w.voltages ? 400.0 / 32767 : (1 + in.U8() % 200) / 32767.0;
+    cal.offset = raw ? in.Pick({0.0, 3.0, -2e9, kNaN}) : static_cast<int8_t>(in.U8());
+    cal.skew_us = raw ? in.Pick({0.0, 1e4, -1e4, kNaN}) : (static_cast<int8_t>(in.U8()) * 4.0);
+    cal.phase_deg = raw ? in.Pick({0.0, 5.0, -90.0, kInf}) : static_cast<int8_t>(in.U8()) / 40.0;
+    cal.dc_removal = in.Bit();
+  }
+  if (cal_style >= 200 && nc > 0) {  // a current table on one channel
+    CurrentTable& t = w.current_table[in.U8() % nc];
+    t.points = in.U8() % (kMaxTablePoints + 2);  // up to one too many
+    for (size_t j = 0; j < kMaxTablePoints; ++j) {
+      t.amps[j] = static_cast<float>(in.Pick({0.5, 1.0, 5.0, 20.0, 0.0, -1.0}) * static_cast<double>(j + 1));
+      t.gain[j] = static_cast<float>(in.Pick({1.0, 1.01, 0.99, 0.4, 3.0}));
+      t.phase_deg[j] = static_cast<float>(in.Pick({0.0, 0.5, -0.3, 11.0}));
+    }
+  }
+  const uint8_t misc = in.U8();
+  if (misc & 1) {
+    for (size_t k = 0; k < nc; ++k) w.min_on_current[k] = in.Pick({0.05, 0.0, 1.0, 100.0, -1.0});
+  }
+  if (misc & 2) w.min_voltage = in.Pick({1.0, 0.0, 50.0, 1e9, -1.0});
+  if (misc & 4) w.adc_bits = static_cast<int>(in.U8()) - 8;
+  if (misc & 8) w.angle_reference = static_cast<AngleReference>(in.U8() % 3);
+  if (misc & 16) c.energy.quantum_wh = in.Pick({0.001, 1.0, 1000.0, 0.0, 1e6});
+  if (misc & 32) {
+    DemandConfig& d = c.demand;
+    d.mode = static_cast<DemandMode>(in.U8() % 5);
+    d.subinterval_s = in.Pick({10.0, 11.5, 60.0, 900.0, 32767.0, 9.0, 40000.0});
+    d.subintervals = in.U8() % 62;
+    d.clock_aligned = in.Bit();
+    for (size_t k = 0; k < nc; ++k) d.group[k] = in.U8() % (kMaxDemandGroups + 2);
+  }
+  if (misc & 64) {
+    for (size_t k = 0; k < nc; ++k) {
+      ChannelEventConfig& e = c.events.channel[k];
+      const uint8_t s = in.U8();
+      if (s < 128) continue;
+      e.quantity = static_cast<EventQuantity>(s % 8);
+      e.absolute = (s & 8) != 0;
+      e.base = in.Pick({20.0, 1.0, 0.0, 200.0, -5.0});
+      for (double& l : e.level) l = in.Pick({0.0, 2.5, 50.0, 100.0, 100.1, -1.0});
+      for (double& d : e.delay_s) d = in.Pick({0.0, 0.2, 1.0, 32767.0, 32768.0});
+      e.nl_high = in.Pick({60.0, 0.0, 99.0});
+      e.nl_low = in.Pick({5.0, 0.0, 40.0});
+      e.hysteresis_pct = in.Pick({5.0, 0.0, 100.0, 101.0});
+      e.on_time_s = in.Pick({0.0, 0.5, 10.0, -1.0});
+      e.off_time_s = in.Pick({0.0, 0.5, 30.0});
+    }
+    for (VoltageEventConfig& v : c.events.voltage) {
+      v.over_v = in.Pick({0.0, 250.0, 200.0});
+      v.under_v = in.Pick({0.0, 210.0, 240.0});
+      v.timer_s = in.Pick({0.0, 0.4, 10.0});
+      v.hysteresis_pct = in.Pick({2.0, 0.0, 50.0});
+    }
+  }
+}
+
+enum InputType : uint8_t { kI16, kI32, kF32, kF64, kInputTypes };
+
+// A stream of samples, frame-major (frames × columns in physical column order), as doubles.
+struct Stream {
+  size_t columns = 0;
+  std::vector<double> x;
+  size_t frames() const { return columns ? x.size() / columns : 0; }
+};
+
+// Segments of a three-phase signal (and raw samples) until about `max_frames`.
+Stream MakeStream(Bytes& in, const WindowConfig& w, size_t max_frames) {
+  Stream s;
+  s.columns = w.voltages + w.currents;
+  double theta = 0, f = 50, vamp = 20000, harm = 0, noise = 0, dc = 0, clip = 40000;
+  uint64_t rng = 0x9E3779B97F4A7C15ull ^ in.U32();
+  auto uniform = [&rng] {
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return static_cast<double>(rng >> 11) * 0x1p-53 - 0.5;
+  };
+  const double fs = std::isfinite(w.fs_hz) && w.fs_hz > 100 ? w.fs_hz : 2560.0;
+  while (s.frames() < max_frames) {
+    const uint8_t kind = in.U8();
+    const size_t len = std::min<size_t>(1 + in.U16() % 6000, max_frames - s.frames());
+    if (in.left() == 0 && s.frames() > 0) break;
+    if (kind < 160) {  // change the signal, then a sine segment
+      const uint8_t what = in.U8();
+      if (what & 1) f = 35 + in.U8() % 45;               // 35–79 Hz: in and out of range
+      if (what & 2) vamp = in.U8() * 160.0;              // 0 … 40,800 codes (clips int16)
+      if (what & 4) harm = in.U8() / 512.0;              // third harmonic, up to 50 %
+      if (what & 8) noise = in.U8() * 4.0;
+      if (what & 16) dc = static_cast<int8_t>(in.U8()) * 100.0;
+      if (what & 32) clip = 1000.0 + in.U16();
+      for (size_t t = 0; t < len; ++t) {
+        theta += 2 * kPi * f / fs;
+        if (theta > 2 * kPi) theta -= 2 * kPi;
+        for (size_t c = 0; c < s.columns; ++c) {
+          const double ph = 2 * kPi / 3 * static_cast<double>(c % 3);
+          const double amp = c < w.voltages ? vamp : vamp * static_cast<double>(1 + c % 7) / 8;
+          const double lag = c < w.voltages ? 0 : 0.1 * static_cast<double>(c % 11);
+          double y = amp * (std::sin(theta - ph - lag) + harm * std::sin(3 * (theta - ph))) + noise * uniform() + dc;
+          s.x.push_back(std::fmax(-clip, std::fmin(clip, std::round(y))));
+        }
+      }
+    } else if (kind < 200) {  // raw samples from the input
+      for (size_t t = 0; t < len * s.columns; ++t) s.x.push_back(static_cast<int16_t>(in.U16()));
+    } else {  // silence (a dropout: no voltage)
+      s.x.insert(s.x.end(), len * s.columns, dc);
+    }
+  }
+  return s;
+}
+
+// Blocks of one input type, built from a span of the stream.
+struct Block {
+  InputType type;
+  size_t frames = 0, columns = 0, voltages = 0;
+  std::vector<int16_t> i16;
+  std::vector<int32_t> i32;
+  std::vector<float> f32;
+  std::vector<double> f64;
+  Block(InputType t, const Stream& s, const WindowConfig& w, size_t first, size_t n)
+      : type(t), frames(n), columns(s.columns), voltages(w.voltages) {
+    const double* x = s.x.data() + first * columns;
+    switch (t) {
+      case kI16:
+        for (size_t j = 0; j < n * columns; ++j) i16.push_back(static_cast<int16_t>(std::fmax(-32768, std::fmin(32767, x[j]))));
+        break;
+      case kI32:
+        for (size_t j = 0; j < n * columns; ++j) i32.push_back(static_cast<int32_t>(x[j]));
+        break;
+      case kF32:
+      case kF64:  // planar rows in channel order: row ch holds frame column frame_column[ch]
+        for (size_t ch = 0; ch < columns; ++ch) {
+          const size_t col = w.frame_column[ch] < columns ? w.frame_column[ch] : ch;
+          for (size_t j = 0; j < n; ++j) {
+            if (t == kF32) f32.push_back(static_cast<float>(x[j * columns + col]));
+            else f64.push_back(x[j * columns + col]);
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  template <typename Sample>
+  PlanarBlock<Sample> Planar(const std::vector<Sample>& rows) const {
+    return PlanarBlock<Sample>{rows.data(), frames, rows.data() + voltages * frames, frames, frames};
+  }
+  Status Feed(Meter& m, WindowResult* out, size_t cap, size_t* done) const {
+    switch (type) {
+      case kI16: return Process(m, FrameBlock<int16_t>{i16.data(), frames, columns}, out, cap, done);
+      case kI32: return Process(m, FrameBlock<int32_t>{i32.data(), frames, columns}, out, cap, done);
+      case kF32: return Process(m, Planar(f32), out, cap, done);
+      default: return Process(m, Planar(f64), out, cap, done);
+    }
+  }
+  // The same block with one sample made non-finite (planar), or with a wrong column count.
+  Status FeedBroken(Meter& m, WindowResult* out, size_t cap, size_t* done, size_t where) const {
+    switch (type) {
+      case kI16: return Process(m, FrameBlock<int16_t>{i16.data(), frames, columns + 1}, out, cap, done);
+      case kI32: return Process(m, FrameBlock<int32_t>{i32.data(), frames, columns - 1}, out, cap, done);
+      case kF32: {
+        std::vector<float> bad = f32;
+        bad[where % bad.size()] = (where & 1) ? std::numeric_limits<float>::infinity() : std::nanf("");
+        return Process(m, Planar(bad), out, cap, done);
+      }
+      default: {
+        std::vector<double> bad = f64;
+        bad[where % bad.size()] = (where & 1) ? 1e300 : kNaN;  // beyond float32 counts as non-finite
+        return Process(m, Planar(bad), out, cap, done);
+      }
+    }
+  }
+};
+
+// Name of the first field in which two windows differ bit for bit (nullptr: none).
+const char* WindowDifference(const WindowResult& a, const WindowResult& b) {
+  auto same = [](const auto& x, const auto& y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+  auto same_n = [](const void* x, const void* y, size_t bytes) { return std::memcmp(x, y, bytes) == 0; };
+  const size_t nv = a.voltages, nc = a.currents;
+  if (nv != b.voltages || nc != b.currents) return "channel counts";
+  if (!same(a.start_samples, b.start_samples)) return "start_samples";
+  if (!same(a.length_samples, b.length_samples)) return "length_samples";
+  if (!same(a.start_s, b.start_s) || !same(a.duration_s, b.duration_s)) return "start_s / duration_s";
+  if (!same(a.frequency_hz, b.frequency_hz)) return "frequency_hz";
+  if (!same(a.frequency_10s_hz, b.frequency_10s_hz)) return "frequency_10s_hz";
+  if (a.cycles != b.cycles || a.flags != b.flags || a.index != b.index) return "cycles / flags / index";
+  if (!same_n(a.vrms, b.vrms, nv * 8)) return "vrms";
+  if (!same_n(a.v_angle_deg, b.v_angle_deg, nv * 8)) return "v_angle_deg";
+  if (!same_n(a.vll_rms, b.vll_rms, nv * 8)) return "vll_rms";
+  if (!same_n(a.v_thd_pct, b.v_thd_pct, nv * 8)) return "v_thd_pct";
+  if (!same_n(a.irms, b.irms, nc * 8)) return "irms";
+  if (!same_n(a.p, b.p, nc * 8) || !same_n(a.q, b.q, nc * 8)) return "p / q";
+  if (!same_n(a.s, b.s, nc * 8) || !same_n(a.n, b.n, nc * 8)) return "s / n";
+  if (!same_n(a.pf, b.pf, nc * 8) || !same_n(a.dpf, b.dpf, nc * 8)) return "pf / dpf";
+  if (!same_n(a.angle_deg, b.angle_deg, nc * 8)) return "angle_deg";
+  if (!same_n(a.i_thd_pct, b.i_thd_pct, nc * 8)) return "i_thd_pct";
+  if (!same_n(a.quadrant, b.quadrant, nc)) return "quadrant";
+  if (!same_n(a.flags_ch, b.flags_ch, nc * 4)) return "flags_ch";
+  return nullptr;
+}
+
+// Per-window sanity, whatever the input: quadrants and counts in range.
+void CheckWindow(const WindowResult& r, const WindowConfig& w) {
+  if (r.voltages != w.voltages || r.currents != w.currents) Fail("window channel counts differ from the configuration");
+  for (size_t k = 0; k < r.currents; ++k) {
+    if (r.quadrant[k] > 4) Fail("quadrant out of 0..4");
+  }
+  if (!(r.duration_s >= 0)) Fail("negative or NaN window duration");
+}
+
+struct Rig {
+  std::unique_ptr<Meter> a = std::make_unique<Meter>(), b = std::make_unique<Meter>(),
+                         c = std::make_unique<Meter>(),  // a's snapshots restored
+                         before = std::make_unique<Meter>();  // for the unchanged checks
+  std::vector<uint8_t> blob = std::vector<uint8_t>(SnapshotSize());
+  std::vector<WindowResult> out;
+};
+
+// Feeds `blk` to `m`, checking the error paths first (each must leave `m` unchanged) when
+// `probe`; appends the completed windows to `log`.
+void FeedChecked(Rig& rig, Meter& m, const Block& blk, const WindowConfig& w, bool probe, uint8_t how,
+                 std::vector<WindowResult>* log) {
+  const size_t cap = MaxWindowsPerBlock(m.window, blk.frames);
+  if (rig.out.size() < cap + 1) rig.out.resize(cap + 1);
+  size_t done = 0;
+  if (probe) {
+    std::memcpy(rig.before.get(), &m, sizeof(Meter));
+    Status s = blk.FeedBroken(m, rig.out.data(), cap, &done, how * 7919u + blk.frames);
+    if (s == Status::kOk) Fail("a broken block (shape, NaN/Inf) was accepted");
+    if (std::memcmp(rig.before.get(), &m, sizeof(Meter)) != 0) Fail("a refused block changed the meter");
+    if (cap > 0 && (how & 2)) {
+      // Too small an output array: refused before anything is consumed.
+      s = blk.Feed(m, rig.out.data(), cap - 1, &done);
+      if (s != Status::kOutputTooSmall) Fail("an output array below MaxWindowsPerBlock was accepted");
+      if (std::memcmp(rig.before.get(), &m, sizeof(Meter)) != 0) Fail("a refused output array changed the meter");
+    }
+  }
+  const Status s = blk.Feed(m, rig.out.data(), cap, &done);
+  if (s != Status::kOk) Fail("a well-formed block was refused");
+  if (done > cap) Fail("more windows than MaxWindowsPerBlock");
+  for (size_t k = 0; k < done; ++k) {
+    CheckWindow(rig.out[k], w);
+    if (log != nullptr) log->push_back(rig.out[k]);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Rig* rig = new Rig();
+  Bytes in(data, size);
+
+  // SIMD target: the best, or one of the others this CPU runs.
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  const uint8_t tsel = in.U8();
+  hwy::SetSupportedTargetsForTest(tsel < 128 || targets.empty() ? 0 : targets[tsel % targets.size()]);
+  SetFrameLanesMinColumnsForTest((in.U8() & 3) == 0 ? 1 : 0);  // frame-major tiles for small meters too
+
+  auto cfg = std::make_unique<MeterConfig>();
+  const bool chaos = in.Bit();
+  FuzzConfig(in, *cfg);
+  Meter& a = *rig->a;
+  std::memset(&a, 0x5A, sizeof(Meter));
+  std::memcpy(rig->before.get(), &a, sizeof(Meter));
+  if (Init(*cfg, a) != Status::kOk) {
+    if (std::memcmp(rig->before.get(), &a, sizeof(Meter)) != 0) Fail("a refused configuration changed the meter");
+    return 0;
+  }
+  const WindowConfig& w = cfg->window;
+  const InputType type = static_cast<InputType>(in.U8() % kInputTypes);
+  const size_t max_frames = 256 + in.U16() % (6 * 2560);
+  const Stream st = MakeStream(in, w, max_frames);
+  const size_t n = st.frames();
+
+  if (!chaos) {
+    // Fuzzed cuts, snapshots between blocks, probes of the error paths, against 256-frame blocks.
+    Meter& b = *rig->b;
+    std::memset(&b, 0x5A, sizeof(Meter));
+    if (Init(*cfg, b) != Status::kOk) Fail("Init not repeatable");
+    std::vector<WindowResult> la, lb;
+    Meter* cur = &a;
+    for (size_t t = 0; t < n;) {
+      const uint8_t how = in.U8();
+      const size_t len = std::min<size_t>(n - t, 1 + (how < 64 ? how % 17 : in.U16() % 3000));
+      FeedChecked(*rig, *cur, Block(type, st, w, t, len), w, (how & 0x30) == 0x30, how, &la);
+      t += len;
+      if ((how & 0xC0) == 0xC0) {  // snapshot, restore into the other meter, go on there
+        size_t written = 0;
+        if (Snapshot(*cur, rig->blob.data(), rig->blob.size(), &written) != Status::kOk) Fail("Snapshot failed");
+        Meter* other = cur == &a ? rig->c.get() : &a;
+        if (Restore(rig->blob.data(), written, *other) != Status::kOk) Fail("Restore refused its own snapshot");
+        cur = other;
+      }
+    }
+    for (size_t t = 0; t < n; t += 256) {
+      FeedChecked(*rig, b, Block(type, st, w, t, std::min<size_t>(256, n - t)), w, false, 0, &lb);
+    }
+    if (la.size() != lb.size()) Fail("window count depends on how the stream is cut");
+    for (size_t k = 0; k < la.size(); ++k) {
+      if (const char* field = WindowDifference(la[k], lb[k])) {
+        std::fprintf(stderr, "window %zu of %zu (%s, %zu V + %zu I, %s input, fs %g, flags %#x / %#x): %s\n", k,
+                     la.size(), SimdTarget(), w.voltages, w.currents,
+                     "i16\0i32\0f32\0f64" + 4 * type, w.fs_hz, la[k].flags, lb[k].flags, field);
+        for (size_t ch = 0; ch < w.currents; ++ch) {
+          if (la[k].flags_ch[ch] != lb[k].flags_ch[ch]) {
+            std::fprintf(stderr, "  current %zu: flags %#x / %#x\n", ch, la[k].flags_ch[ch], lb[k].flags_ch[ch]);
+          }
+        }
+        Fail("a window depends on how the stream is cut");
+      }
+    }
+    if (std::memcmp(&cur->energy, &b.energy, sizeof(EnergyRegisters)) != 0) Fail("energy depends on the cuts");
+    if (std::memcmp(&cur->demand, &b.demand, sizeof(DemandState)) != 0) Fail("demand depends on the cuts");
+    if (std::memcmp(&cur->events, &b.events, sizeof(EventState)) != 0) Fail("events depend on the cuts");
+    return 0;
+  }
+
+  // Chaos: blocks of any input type, with commands and reconfiguration between them.
+  static const Command kCommands[] = {Command::kNewDemandSubinterval, Command::kResetDemand, Command::kClearEnergy,
+                                      Command::kClearMaxima,          Command::kClearMaxDemand,
+                                      Command::kResetLatchedAlarms};
+  for (size_t t = 0; t < n;) {
+    const uint8_t how = in.U8();
+    const size_t len = std::min<size_t>(n - t, 1 + in.U16() % 3000);
+    const InputType bt = (how & 3) == 0 ? static_cast<InputType>(in.U8() % kInputTypes) : type;
+    const Block blk(bt, st, w, t, len);
+    FeedChecked(*rig, a, blk, w, (how & 0x30) == 0x30, how, nullptr);
+    t += len;
+    const uint8_t op = in.U8();
+    std::memcpy(rig->before.get(), &a, sizeof(Meter));
+    Status s = Status::kOk;
+    switch (op % 8) {
+      case 0:
+        s = Execute(a, op < 200 ? kCommands[op % 6] : static_cast<Command>(in.U16()));
+        break;
+      case 1:
+        s = SetCurrentGain(a.window, in.U8() % 100, in.Pick({0.01, 0.0, -0.01, kNaN, 1e-9, 1e9}));
+        break;
+      case 2: {
+        uint8_t phase[kMaxCurrents], column[kMaxChannels];
+        std::memcpy(phase, w.phase, sizeof phase);
+        std::memcpy(column, w.frame_column, sizeof column);
+        const size_t cols = w.voltages + w.currents;
+        if (cols > 1) std::swap(column[in.U8() % cols], column[in.U8() % cols]);
+        if (w.currents > 0) phase[in.U8() % w.currents] = in.U8() % 5 == 0 ? in.U8() : static_cast<uint8_t>(in.U8() % w.voltages);
+        s = SetTopology(a, phase, column);
+        break;
+      }
+      case 3:
+        s = SetClock(a, in.Pick({1.7e9, 0.0, -1.0, kNaN, 1e300}));
+        break;
+      case 5:
+        s = PresetEnergy(a.energy, in.U8() % 100, static_cast<EnergyRegister>(in.U8() % 10),
+                         in.Pick({0.0, 12345.6, 4.5e15, 1e300, -1.0, kNaN}), NowSeconds(a));
+        break;
+      case 4:
+        if (bt == kF32 || bt == kF64) {  // the one-shot measurement of the same rows
+          MeasureConfig mc;
+          mc.fs_hz = w.fs_hz;
+          mc.nominal_hz = in.Pick({0.0, 50.0, 60.0, 45.0});
+          mc.voltages = w.voltages;
+          mc.currents = w.currents;
+          std::memcpy(mc.phase, w.phase, sizeof mc.phase);
+          mc.angle_reference = static_cast<AngleReference>(in.U8() % 3);
+          WindowResult r;
+          const size_t order = in.U8() % 52;
+          std::vector<double> rms((w.voltages + w.currents) * (order ? order : 1)), ph(rms.size());
+          Status ms;
+          if (bt == kF32) {
+            ms = order ? MeasureHarmonics(blk.Planar(blk.f32), mc, order, r, rms.data(), ph.data())
+                       : Measure(blk.Planar(blk.f32), mc, r);
+          } else {
+            ms = order ? MeasureHarmonics(blk.Planar(blk.f64), mc, order, r, rms.data(), ph.data())
+                       : Measure(blk.Planar(blk.f64), mc, r);
+          }
+          if (ms == Status::kOk) CheckWindow(r, w);
+        }
+        break;
+      default:
+        break;
+    }
+    if (s != Status::kOk && std::memcmp(rig->before.get(), &a, sizeof(Meter)) != 0) {
+      Fail("a refused command or setting changed the meter");
+    }
+  }
+  return 0;
+}
