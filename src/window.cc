@@ -918,6 +918,9 @@ void UpdateF10(WindowEngine& m, double tc) {
   }
 }
 
+// Samples of the shortest whole window: K cycles at kMaxTrackHz.
+double ShortestWindow(const WindowEngine& m) { return m.cycles_per_window * m.config.fs_hz / kMaxTrackHz; }
+
 struct Boundary {
   double at;       // absolute fractional sample time of the boundary
   uint32_t flags;  // window flags
@@ -981,8 +984,11 @@ void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult*
   if (bd.cycles > 0) m.dc_estimate = m.sums[m.ref_voltage][0] / w;
   // Reference voltage: V1, else the first phase with voltage (judged on the window just
   // closed). A change restarts the tracker; the next window ends at the new reference's first
-  // crossing, flagged incomplete.
-  for (size_t k = 0; k < m.config.voltages; ++k) {
+  // crossing, flagged incomplete. Judged only on windows of at least the shortest whole
+  // window (MaxWindowsPerBlock's argument): the partial windows a restart leaves would let
+  // phases near the minimum voltage take turns, a window per crossing (found by
+  // tests/fuzz/fuzz_meter.cc: 29 windows in 681 frames).
+  for (size_t k = 0; w >= ShortestWindow(m) && k < m.config.voltages; ++k) {
     if (r.vrms[k] * kSqrt2 >= m.config.min_voltage) {
       if (k != m.ref_voltage) {
         m.ref_voltage = static_cast<uint32_t>(k);
@@ -1638,10 +1644,14 @@ void Reset(WindowEngine& m) noexcept {
 }
 
 size_t MaxWindowsPerBlock(const WindowEngine& m, size_t frames) noexcept {
-  // Every window but the start-up one and a resync after no voltage lasts at least
-  // K cycles at kMaxTrackHz; each resync follows such a window (docs/measurement.md).
-  const double shortest = m.cycles_per_window * m.config.fs_hz / kMaxTrackHz;
-  return 2 * static_cast<size_t>(static_cast<double>(frames) / shortest) + 5;
+  // Long windows (at least ShortestWindow: whole cycles, a lost cycle, a sync timeout, a
+  // nominal window) end at least ShortestWindow apart. Shorter ones end at the first crossing
+  // after the acquire or nominal mode, or at the acquire timeout (2 cycles at 40 Hz), and
+  // acquiring follows start-up or a change of the reference voltage, which only a long window
+  // makes: at most two short windows follow a long one, two more at start-up
+  // (docs/measurement.md). Long windows ending in `frames`: ⌊frames / shortest⌋ + 1.
+  const size_t longs = static_cast<size_t>(static_cast<double>(frames) / ShortestWindow(m)) + 1;
+  return 3 * longs + 2 + 2;  // each with two short ones; start-up; the two after a long before
 }
 
 Status Process(WindowEngine& m, const FrameBlock<int16_t>& b, WindowResult* out, size_t cap,

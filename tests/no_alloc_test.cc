@@ -41,7 +41,8 @@ TEST(NoAllocationTest, InitProcessAndMeasureNeverAllocate) {
   config->currents = 92;
   config->current_cal[5].skew_us = 100;
   auto meter = std::make_unique<WindowEngine>();
-  auto out = std::make_unique<WindowResult[]>(64);
+  constexpr size_t kCap = 128;  // ≥ MaxWindowsPerBlock for 3 s at 2560 Hz (70)
+  auto out = std::make_unique<WindowResult[]>(kCap);
   auto one = std::make_unique<WindowResult>();
   MeasureConfig mc;
   mc.voltages = 3;
@@ -51,8 +52,8 @@ TEST(NoAllocationTest, InitProcessAndMeasureNeverAllocate) {
   g_allocations = 0;
   g_counting = true;
   const Status s1 = Init(*config, *meter);
-  const Status s2 = Process(*meter, PlanarBlock<float>{v.data(), n, i.data(), n, n}, out.get(), 64, &done);
-  const Status s3 = Process(*meter, FrameBlock<int16_t>{frames.data(), n, 95}, out.get(), 64, &done);
+  const Status s2 = Process(*meter, PlanarBlock<float>{v.data(), n, i.data(), n, n}, out.get(), kCap, &done);
+  const Status s3 = Process(*meter, FrameBlock<int16_t>{frames.data(), n, 95}, out.get(), kCap, &done);
   const Status s4 = Measure(PlanarBlock<float>{v.data(), n, i.data(), n, n}, mc, *one);
   Reset(*meter);
   g_counting = false;

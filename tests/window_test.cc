@@ -595,6 +595,52 @@ TEST_P(WindowTest, ClippedCodesAreFlagged) {
   }
 }
 
+// V1 whose swing is 200 V from 0° to 120° and 60 V for the rest of each cycle, with a −110 V
+// spike at 300° (its crossings count: the envelope reaches the 100 V minimum voltage): over
+// whole cycles Vrms·√2 reads about 138 V (it keeps the reference), over the partial window from
+// sample 0 (at 120°) to its first rising crossing about 69 V, over 0°–120° 220 V.
+// When partial windows could change the reference, V1 and V2 took turns on partial windows (41
+// windows in these 3 s; in the stream tests/fuzz/fuzz_meter.cc found, 29 windows in 681 frames,
+// where MaxWindowsPerBlock allowed 7: the output array overran). Judged on whole windows only,
+// V1 keeps the reference:
+// after the start-up window every window is 10 whole cycles, and no block completes more
+// windows than MaxWindowsPerBlock.
+TEST_P(WindowTest, PartialWindowsDoNotChangeTheReference) {
+  WindowConfig c;
+  c.voltages = 3;
+  c.currents = 1;
+  c.min_voltage = 100;
+  const size_t n = static_cast<size_t>(3 * kFs);
+  const double th0 = 2 * kPi / 3;
+  std::vector<double> v(3 * n), i(n);
+  for (size_t t = 0; t < n; ++t) {
+    const double th = 2 * kPi * 50 * static_cast<double>(t) / kFs + th0;
+    const double in_cycle = std::fmod(th, 2 * kPi);
+    const bool spike = std::fabs(in_cycle - 5 * kPi / 3) < kPi / 18;  // 300° ± 10°: −110 V
+    v[t] = spike ? -110.0 : (in_cycle < 2 * kPi / 3 ? 200.0 : 60.0) * std::sin(th);
+    v[n + t] = 325 * std::sin(th - 2 * kPi / 3);
+    v[2 * n + t] = 325 * std::sin(th + 2 * kPi / 3);
+    i[t] = 7 * std::sin(th - 0.5);
+  }
+  auto m = std::make_unique<WindowEngine>();
+  ASSERT_EQ(Init(c, *m), Status::kOk);
+  std::vector<WindowResult> all;
+  for (size_t pos = 0; pos < n; pos += static_cast<size_t>(kFs)) {
+    const size_t len = std::min(static_cast<size_t>(kFs), n - pos), cap = MaxWindowsPerBlock(*m, len);
+    std::vector<WindowResult> out(cap + 200);  // room for an overrun, to count it
+    size_t done = 0;
+    ASSERT_EQ(Process(*m, PlanarBlock<double>{v.data() + pos, n, i.data() + pos, n, len}, out.data(), cap, &done),
+              Status::kOk);
+    EXPECT_LE(done, cap);
+    all.insert(all.end(), out.begin(), out.begin() + static_cast<ptrdiff_t>(std::min(done, out.size())));
+  }
+  ASSERT_EQ(all.size(), 15u);  // the start-up window and 14 whole ones in 3 s
+  for (size_t k = 1; k < all.size(); ++k) {
+    EXPECT_EQ(all[k].cycles, 10u) << k;
+    EXPECT_FALSE(all[k].flags & (kFlagIncomplete | kFlagNoVoltage)) << k;
+  }
+}
+
 // A clipped sample flags the window whose frames hold it — not the window that happens to be
 // open when its block arrives — however the stream is cut, for raw frames (ADC limits) and
 // planar rows (clip level). Found by tests/fuzz/fuzz_meter.cc: a block reaching past a window's

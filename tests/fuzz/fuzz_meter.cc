@@ -321,7 +321,7 @@ struct Rig {
 void FeedChecked(Rig& rig, Meter& m, const Block& blk, const WindowConfig& w, bool probe, uint8_t how,
                  std::vector<WindowResult>* log) {
   const size_t cap = MaxWindowsPerBlock(m.window, blk.frames);
-  if (rig.out.size() < cap + 1) rig.out.resize(cap + 1);
+  if (rig.out.size() < cap + 64) rig.out.resize(cap + 64);  // slack: an overrun is reported, not a crash
   size_t done = 0;
   if (probe) {
     std::memcpy(rig.before.get(), &m, sizeof(Meter));
@@ -337,7 +337,15 @@ void FeedChecked(Rig& rig, Meter& m, const Block& blk, const WindowConfig& w, bo
   }
   const Status s = blk.Feed(m, rig.out.data(), cap, &done);
   if (s != Status::kOk) Fail("a well-formed block was refused");
-  if (done > cap) Fail("more windows than MaxWindowsPerBlock");
+  if (done > cap) {
+    std::fprintf(stderr, "%zu windows from %zu frames, MaxWindowsPerBlock %zu (fs %g, nominal %g, %s input)\n", done,
+                 blk.frames, cap, w.fs_hz, w.nominal_hz, "i16\0i32\0f32\0f64" + 4 * blk.type);
+    for (size_t k = 0; k < done; ++k) {
+      std::fprintf(stderr, "  window %zu: start %.3f length %.3f cycles %u flags %#x\n", k, rig.out[k].start_samples,
+                   rig.out[k].length_samples, rig.out[k].cycles, rig.out[k].flags);
+    }
+    Fail("more windows than MaxWindowsPerBlock");
+  }
   for (size_t k = 0; k < done; ++k) {
     CheckWindow(rig.out[k], w);
     if (log != nullptr) log->push_back(rig.out[k]);
