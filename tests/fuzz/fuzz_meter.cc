@@ -44,10 +44,18 @@ class Bytes {
  public:
   Bytes(const uint8_t* d, size_t n) : d_(d), n_(n) {}
   uint8_t U8() { return pos_ < n_ ? d_[pos_++] : 0; }
-  uint16_t U16() { return static_cast<uint16_t>(U8() | (U8() << 8)); }
-  uint32_t U32() { return static_cast<uint32_t>(U16()) | (static_cast<uint32_t>(U16()) << 16); }
+  // Little-endian; each byte read in its own statement (operands of | have no order).
+  uint16_t U16() {
+    const uint16_t lo = U8();
+    return static_cast<uint16_t>(lo | (U8() << 8));
+  }
+  uint32_t U32() {
+    const uint32_t lo = U16();
+    return lo | (static_cast<uint32_t>(U16()) << 16);
+  }
   double F64() {
-    uint64_t b = static_cast<uint64_t>(U32()) | (static_cast<uint64_t>(U32()) << 32);
+    const uint64_t lo = U32();
+    const uint64_t b = lo | (static_cast<uint64_t>(U32()) << 32);
     double x;
     std::memcpy(&x, &b, sizeof x);
     return x;
