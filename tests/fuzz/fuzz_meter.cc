@@ -166,6 +166,7 @@ void FuzzConfig(Bytes& in, MeterConfig& c) {
 }
 
 enum InputType : uint8_t { kI16, kI32, kF32, kF64, kInputTypes };
+const char* const kTypeNames[kInputTypes] = {"int16 frames", "int32 frames", "float32 rows", "float64 rows"};
 
 // A stream of samples, frame-major (frames × columns in physical column order), as doubles.
 struct Stream {
@@ -346,8 +347,8 @@ void FeedChecked(Rig& rig, Meter& m, const Block& blk, const WindowConfig& w, bo
   const Status s = blk.Feed(m, rig.out.data(), cap, &done);
   if (s != Status::kOk) Fail("a well-formed block was refused");
   if (done > cap) {
-    std::fprintf(stderr, "%zu windows from %zu frames, MaxWindowsPerBlock %zu (fs %g, nominal %g, %s input)\n", done,
-                 blk.frames, cap, w.fs_hz, w.nominal_hz, "i16\0i32\0f32\0f64" + 4 * blk.type);
+    std::fprintf(stderr, "%zu windows from %zu frames, MaxWindowsPerBlock %zu (fs %g, nominal %g, %s)\n", done,
+                 blk.frames, cap, w.fs_hz, w.nominal_hz, kTypeNames[blk.type]);
     for (size_t k = 0; k < done; ++k) {
       std::fprintf(stderr, "  window %zu: start %.3f length %.3f cycles %u flags %#x\n", k, rig.out[k].start_samples,
                    rig.out[k].length_samples, rig.out[k].cycles, rig.out[k].flags);
@@ -414,9 +415,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (la.size() != lb.size()) Fail("window count depends on how the stream is cut");
     for (size_t k = 0; k < la.size(); ++k) {
       if (const char* field = WindowDifference(la[k], lb[k])) {
-        std::fprintf(stderr, "window %zu of %zu (%s, %zu V + %zu I, %s input, fs %g, flags %#x / %#x): %s\n", k,
+        std::fprintf(stderr, "window %zu of %zu (%s, %zu V + %zu I, %s, fs %g, flags %#x / %#x): %s\n", k,
                      la.size(), SimdTarget(), w.voltages, w.currents,
-                     "i16\0i32\0f32\0f64" + 4 * type, w.fs_hz, la[k].flags, lb[k].flags, field);
+                     kTypeNames[type], w.fs_hz, la[k].flags, lb[k].flags, field);
         for (size_t ch = 0; ch < w.currents; ++ch) {
           if (la[k].flags_ch[ch] != lb[k].flags_ch[ch]) {
             std::fprintf(stderr, "  current %zu: flags %#x / %#x\n", ch, la[k].flags_ch[ch], lb[k].flags_ch[ch]);
