@@ -723,8 +723,11 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     r.q[k] = vi.imag();
     r.s[k] = sa;
     r.n[k] = std::sqrt(std::max(sa * sa - p * p, 0.0));
-    r.pf[k] = sa > 0 ? p / sa : 0.0;
-    r.dpf[k] = s1 > 0 ? vi.real() / s1 : 0.0;
+    // Clamped to ±1: |P| ≤ S holds for the samples, but the float32 partial sums can put P
+    // about 1e-6 above S when current and voltage have the same waveform (found by
+    // tests/fuzz/fuzz_meter.cc: PF 1.0000015).
+    r.pf[k] = sa > 0 ? std::clamp(p / sa, -1.0, 1.0) : 0.0;
+    r.dpf[k] = s1 > 0 ? std::clamp(vi.real() / s1, -1.0, 1.0) : 0.0;
     const size_t ref = fp.angle_reference == AngleReference::kV1 ? 0 : ph;
     r.angle_deg[k] = std::nan("");
     if (v_on[ref] && imag > 0) angles.Add(iph, vph[ref], &r.angle_deg[k]);

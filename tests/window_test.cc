@@ -641,6 +641,33 @@ TEST_P(WindowTest, PartialWindowsDoNotChangeTheReference) {
   }
 }
 
+// A current of the voltage's own waveform: PF and DPF read 1 within rounding and never above it
+// (the float32 partial sums put P up to about 1e-6 above S; found by tests/fuzz/fuzz_meter.cc).
+TEST_P(WindowTest, PowerFactorNeverExceedsOne) {
+  size_t seen = 0;
+  for (double f : {45.0, 50.0, 61.3, 75.0}) {
+    for (bool dc : {false, true}) {
+      WindowConfig c = OneChannel();
+      for (ChannelCalibration* cal : {&c.voltage_cal[0], &c.current_cal[0]}) {
+        cal->skew_us = -504;
+        cal->phase_deg = -3.15;
+        cal->dc_removal = dc;
+      }
+      const size_t n = static_cast<size_t>(2 * kFs);
+      Rows rows = {Synth({{1, 230, 0}, {3, 40, 0.7}, {7, 9, -0.2}}, f, kFs, n, 0.3, 12.0)};
+      rows.push_back(rows[0]);
+      for (double& x : rows[1]) x *= 0.0218;
+      for (const auto& r : RunPlanar(c, rows, {97})) {
+        EXPECT_LE(std::fabs(r.pf[0]), 1.0) << f << " Hz, window " << r.index;
+        EXPECT_LE(std::fabs(r.dpf[0]), 1.0) << f << " Hz, window " << r.index;
+        EXPECT_GT(r.pf[0], 1 - 1e-5) << f << " Hz, window " << r.index;
+        seen += r.pf[0] == 1.0;
+      }
+    }
+  }
+  EXPECT_GT(seen, 0u);  // some windows are clamped (their P came out at or above S)
+}
+
 // A clipped sample flags the window whose frames hold it — not the window that happens to be
 // open when its block arrives — however the stream is cut, for raw frames (ADC limits) and
 // planar rows (clip level). Found by tests/fuzz/fuzz_meter.cc: a block reaching past a window's

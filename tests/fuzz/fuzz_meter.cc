@@ -313,6 +313,16 @@ void CheckWindow(const WindowResult& r, const WindowConfig& w) {
   if (r.voltages != w.voltages || r.currents != w.currents) Fail("window channel counts differ from the configuration");
   for (size_t k = 0; k < r.currents; ++k) {
     if (r.quadrant[k] > 4) Fail("quadrant out of 0..4");
+    // |P| ≤ S (Cauchy–Schwarz on the same samples): PF and DPF within ±1 (clamped for rounding).
+    if (std::fabs(r.pf[k]) > 1 || std::fabs(r.dpf[k]) > 1) {
+      const size_t ph = w.phase[k] < w.voltages ? w.phase[k] : 0;
+      std::fprintf(stderr, "current %zu: P %g S %g PF %.9g DPF %.9g Irms %g (skew %g us, phase %g deg, dc %d; "
+                   "its voltage %zu: skew %g us, phase %g deg, dc %d; window flags %#x)\n", k, r.p[k], r.s[k],
+                   r.pf[k], r.dpf[k], r.irms[k], w.current_cal[k].skew_us, w.current_cal[k].phase_deg,
+                   w.current_cal[k].dc_removal, ph, w.voltage_cal[ph].skew_us, w.voltage_cal[ph].phase_deg,
+                   w.voltage_cal[ph].dc_removal, r.flags);
+      Fail("|PF| or |DPF| above 1");
+    }
   }
   if (!(r.duration_s >= 0)) Fail("negative or NaN window duration");
 }
@@ -344,6 +354,9 @@ void FeedChecked(Rig& rig, Meter& m, const Block& blk, const WindowConfig& w, bo
       if (std::memcmp(rig.before.get(), &m, sizeof(Meter)) != 0) Fail("a refused output array changed the meter");
     }
   }
+  // Poison the output: a field that Process leaves unwritten then reads as garbage here (not as
+  // a previous input's value).
+  std::memset(static_cast<void*>(rig.out.data()), 0xA5, rig.out.size() * sizeof(WindowResult));
   const Status s = blk.Feed(m, rig.out.data(), cap, &done);
   if (s != Status::kOk) Fail("a well-formed block was refused");
   if (done > cap) {
@@ -368,7 +381,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Bytes in(data, size);
 
   // SIMD target: the best, or one of the others this CPU runs.
-  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  // (Listed once, before any input restricts the supported targets: else an input's choice
+  // would depend on the inputs before it.)
+  static const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
   const uint8_t tsel = in.U8();
   hwy::SetSupportedTargetsForTest(tsel < 128 || targets.empty() ? 0 : targets[tsel % targets.size()]);
   SetFrameLanesMinColumnsForTest((in.U8() & 3) == 0 ? 1 : 0);  // frame-major tiles for small meters too
