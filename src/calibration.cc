@@ -163,7 +163,7 @@ Status FitCurrentTable(const CalibrationPoint* points, size_t count, const Calib
 Status ApplyCalibrationFit(const CalibrationFit& fit, double fs_hz, double nominal_hz,
                            ChannelCalibration* cal) noexcept {
   if (cal == nullptr) return Status::kNullPointer;
-  if (!(fs_hz >= kMinSampleRateHz && fs_hz <= kMaxSampleRateHz)) return Status::kBadSampleRate;  // NaN fails
+  if (!ValidSampleRate(fs_hz)) return Status::kBadSampleRate;
   if (nominal_hz != 50.0 && nominal_hz != 60.0) return Status::kBadNominalFrequency;
   ChannelCalibration next = *cal;
   next.gain = cal->gain * fit.gain_factor;

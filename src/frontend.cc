@@ -188,8 +188,24 @@ bool AllFiniteT(const PlanarBlock<Sample>& b, size_t nv, size_t nc) noexcept {
   return true;
 }
 
-// Whether any clip flag of a conversion is set (a clipped code is rare: a word at a time).
-bool AnyClipped(const uint8_t* clip, size_t n) {
+// Frame columns → rows: parameters in column order, then the per-target SIMD transpose.
+template <typename Code, typename Transpose>
+void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, Code lo, Code hi,
+                    const uint8_t* columns, const LaneScale& ls, float* const* rows,
+                    uint8_t* clipped, Transpose transpose) noexcept {
+  const size_t nch = block.channels;
+  float* row_of[kMaxChannels] = {};
+  uint8_t clip[kClipFlagBytes] = {};  // whole words for AnyClipped
+  for (size_t k = 0; k < nch; ++k) row_of[columns[k]] = rows[k];
+  transpose(block.data + first * nch, nch, count, lo, hi, ls.gain, ls.offset, row_of, clip);
+  if (!AnyClipped(clip, nch)) return;
+  for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
+}
+
+constexpr int16_t kI16Lo = -32768, kI16Hi = 32767;
+}  // namespace
+
+bool AnyClipped(const uint8_t* clip, size_t n) noexcept {
   uint64_t any = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -200,23 +216,6 @@ bool AnyClipped(const uint8_t* clip, size_t n) {
   for (; i < n; ++i) any |= clip[i];
   return any != 0;
 }
-
-// Frame columns → rows: parameters in column order, then the per-target SIMD transpose.
-template <typename Code, typename Transpose>
-void ConvertFramesT(const FrameBlock<Code>& block, size_t first, size_t count, Code lo, Code hi,
-                    const uint8_t* columns, const LaneScale& ls, float* const* rows,
-                    uint8_t* clipped, Transpose transpose) noexcept {
-  const size_t nch = block.channels;
-  float* row_of[kMaxChannels] = {};
-  uint8_t clip[(kMaxChannels + 7) / 8 * 8] = {};  // whole words for AnyClipped
-  for (size_t k = 0; k < nch; ++k) row_of[columns[k]] = rows[k];
-  transpose(block.data + first * nch, nch, count, lo, hi, ls.gain, ls.offset, row_of, clip);
-  if (!AnyClipped(clip, nch)) return;
-  for (size_t k = 0; k < nch; ++k) clipped[k] |= clip[columns[k]];
-}
-
-constexpr int16_t kI16Lo = -32768, kI16Hi = 32767;
-}  // namespace
 
 void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
                    const uint8_t* columns, const LaneScale& lane_scale, float* const* rows,

@@ -1321,17 +1321,10 @@ uint32_t FramesLayout(size_t columns) {
 // among tile frames [filled, filled + n)); the rare channels it names are scanned again to mark
 // the very frames (clip_bits), so that each window's flag covers its own frames.
 // is_clipped(ch, j): whether the sample of channel ch at tile frame filled + j clipped.
-// chunk: kMaxChannels entries, whole words readable (uint8_t[kChunkBytes]).
-constexpr size_t kChunkBytes = (kMaxChannels + 7) / 8 * 8;
+// chunk: kClipFlagBytes entries (whole words for AnyClipped).
 template <typename IsClipped>
 void MarkClips(WindowEngine& m, const uint8_t* chunk, size_t n, const IsClipped& is_clipped) {
-  uint64_t any = 0;  // a clip is rare: a word at a time first
-  for (size_t i = 0; i < kChunkBytes; i += 8) {
-    uint64_t word;
-    std::memcpy(&word, chunk + i, sizeof(word));
-    any |= word;
-  }
-  if (any == 0) return;
+  if (!AnyClipped(chunk, kClipFlagBytes)) return;
   const size_t nch = m.config.voltages + m.config.currents;
   for (size_t k = 0; k < nch; ++k) {
     if (!chunk[k]) continue;
@@ -1375,7 +1368,7 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
   const int64_t lo = -half, hi = half - 1;
   Run(m, block.frames, FramesLayout(block.channels),
       [&](size_t first, size_t n) {
-        uint8_t chunk[kChunkBytes] = {};
+        uint8_t chunk[kClipFlagBytes] = {};
         if (m.tile_layout == kLayoutLanes) {
           float (*lanes)[kLaneStride] = m.lane + kHistoryFrames + m.filled;
           if constexpr (sizeof(Code) == 2) {
@@ -1415,7 +1408,7 @@ Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowR
     if (!AllFinite(block, nv, nc)) return Status::kNonFiniteInput;
   }
   Run(m, block.frames, kLayoutRows, [&](size_t first, size_t n) {
-    uint8_t chunk[kChunkBytes] = {};
+    uint8_t chunk[kClipFlagBytes] = {};
     float* rows[kMaxChannels];
     TileRows(m, rows);
     if (m.tile_layout == kLayoutRows) {
@@ -1438,7 +1431,7 @@ Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowR
 bool Finite(double x) { return std::isfinite(x); }
 
 Status ValidateCommon(double fs, size_t nv, size_t nc, const uint8_t* phase) {
-  if (!(fs >= kMinSampleRateHz && fs <= kMaxSampleRateHz)) return Status::kBadSampleRate;  // NaN fails
+  if (!ValidSampleRate(fs)) return Status::kBadSampleRate;
   if (nv < 1 || nv > kMaxVoltages || nc > kMaxCurrents) return Status::kBadChannelCount;
   for (size_t k = 0; k < nc; ++k) {
     if (phase[k] >= nv && phase[k] != kCurrentOnly) return Status::kBadPhaseAssignment;

@@ -153,7 +153,7 @@ py::dict ToDict(const std::vector<const meterdsp::WindowResult*>& rs, size_t nv,
 }
 
 double CheckFs(double fs) {
-  if (!(fs >= meterdsp::kMinSampleRateHz && fs <= meterdsp::kMaxSampleRateHz)) {  // NaN fails
+  if (!meterdsp::ValidSampleRate(fs)) {
     throw py::value_error("fs must be in [500, 1e6] Hz, got " + std::to_string(fs));
   }
   return fs;

@@ -167,6 +167,12 @@ void ConvertPlanarToLanes(const PlanarBlock<double>& block, size_t voltages, siz
                           size_t count, const uint8_t* columns, const ChannelScale* scale,
                           float (*lanes)[kLaneStride], float* scratch, uint8_t* clipped) noexcept;
 
+// Bytes of a per-channel clip-flag array read a word at a time: kMaxChannels rounded up to 8.
+inline constexpr size_t kClipFlagBytes = (kMaxChannels + 7) / 8 * 8;
+
+// Whether any of clip[0, n) is set (a clip is rare: a word at a time). Never allocates or throws.
+bool AnyClipped(const uint8_t* clip, size_t n) noexcept;
+
 // True if every sample of the block's used rows is finite — for float64 rows also within the
 // float32 range the engine computes in (|x| ≤ 3.4e38). Never allocates or throws.
 bool AllFinite(const PlanarBlock<float>& block, size_t voltages, size_t currents) noexcept;

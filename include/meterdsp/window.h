@@ -45,6 +45,8 @@ inline constexpr size_t kLaneTileRows = kFrameLanesPossible ? kRowLength : 1;
 // 0.29 % and at 250 Hz 2.2 % — beyond class 0.2 (tests/window_test.cc, docs/measurement.md).
 inline constexpr double kMinSampleRateHz = 500.0;
 inline constexpr double kMaxSampleRateHz = 1e6;
+// Whether fs is within [kMinSampleRateHz, kMaxSampleRateHz] (NaN is not).
+inline constexpr bool ValidSampleRate(double fs) { return fs >= kMinSampleRateHz && fs <= kMaxSampleRateHz; }
 
 // Frequency range the tracker accepts; windows outside [42.5, 69] Hz are flagged.
 inline constexpr double kMinTrackHz = 40.0;
