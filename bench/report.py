@@ -82,6 +82,23 @@ def roofline_plot(plt, path, best, chain, dram, roof, floor_dram, shares):
     fig.savefig(path, dpi=100)
 
 
+def cpu_model():
+    """The processor that ran the benchmarks (this machine: report.py runs right after them)."""
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "an unknown processor"
+
+
+def run_date(build):
+    """The day window_bench ran, from its JSON context."""
+    ctx = json.loads((build / "window_bench.json").read_text()).get("context", {})
+    return ctx.get("date", "date unknown")[:10]
+
+
 def main(build):
     build = pathlib.Path(build)
     wb = load(build / "window_bench.json")
@@ -278,7 +295,8 @@ def main(build):
     out = pathlib.Path(__file__).parent / "README.md"
     text = out.read_text()
     start, end = text.index("<!-- results -->"), text.index("<!-- /results -->")
-    body = "\n".join(["<!-- results -->", "", "G channel-samples per second, one core, medians of the run:", "",
+    body = "\n".join(["<!-- results -->", "", f"Run on {cpu_model()}, {run_date(build)}.", "",
+                      "G channel-samples per second, one core, medians of the run:", "",
                       *lines, "", *summary, "", *dram_rows, "",
                       *(["![where the time goes](roofline.png)", ""] if shares else []), profile, "", latency, "",
                       sizes, "", "![throughput](throughput.png)", ""])

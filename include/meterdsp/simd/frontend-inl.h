@@ -334,8 +334,11 @@ HWY_INLINE hn::Vec<DF> ScaledLaneGroup(DF df, DC dc, D32 d32, const hn::TFromD<D
 }
 
 // Frames this far ahead are prefetched while a frame is converted: about 3 KB of frames (16
-// int16 frames of 95 columns), non-temporal. Measured against a whole tile (256 frames) ahead
-// into every level: int16 chain from DRAM 0.93–0.98× (four alternating runs), cache unchanged.
+// int16 frames of 95 columns), into every cache level (prefetcht0). Measured against a whole
+// tile (256 frames) ahead: int16 chain from DRAM 0.93–0.98× (four alternating runs), cache
+// unchanged; 6 KB ahead: the same. Non-temporal (prefetchnta) is 1.03× faster from DRAM on AMD
+// EPYC but twice as slow on Intel Xeon (Ice Lake), where the prefetch itself stalls the loop
+// even with the frames in L2 (docs/performance.md).
 inline size_t PrefetchFramesAhead(size_t frame_bytes) {
   constexpr size_t kAheadBytes = 3072;
   return frame_bytes < kAheadBytes ? kAheadBytes / frame_bytes : 1;
@@ -344,7 +347,7 @@ inline size_t PrefetchFramesAhead(size_t frame_bytes) {
 HWY_INLINE void PrefetchAhead(const void* frame, size_t frame_bytes, size_t ahead, size_t j, size_t readable) {
   if (j + ahead < readable) {
     const char* p = static_cast<const char*>(frame) + ahead * frame_bytes;
-    for (size_t b = 0; b < frame_bytes; b += 64) __builtin_prefetch(p + b, 0, 0);
+    for (size_t b = 0; b < frame_bytes; b += 64) __builtin_prefetch(p + b, 0, 3);
   }
 }
 
