@@ -13,7 +13,11 @@
 //   same samples fed in 256-frame blocks to a second meter (results do not depend on how the
 //   stream is cut, and a restored meter continues exactly);
 // - "chaos" inputs: commands, CT gain and topology changes, clock settings, mixed input types and
-//   Measure() on the same blocks, with the invariants above only.
+//   Measure() on the same blocks, with the invariants above only; a quarter of them on the
+//   topology of a one- or two-panel monitor (ApplyPanel), with the point map and the SunSpec
+//   map read and written between blocks: a read never writes past its count, a refused read
+//   writes nothing, reads change nothing, and a refused write leaves the meter, its
+//   configuration, the panel and the register settings byte for byte unchanged.
 // A failure aborts with a message naming the broken property.
 #include <stddef.h>
 #include <stdint.h>
@@ -162,6 +166,28 @@ void FuzzConfig(Bytes& in, MeterConfig& c) {
       v.timer_s = in.Pick({0.0, 0.4, 10.0});
       v.hysteresis_pct = in.Pick({2.0, 0.0, 50.0});
     }
+  }
+}
+
+// A panel topology (valid mostly; ApplyPanel refuses the rest).
+void FuzzPanel(Bytes& in, PanelConfig& p) {
+  p = PanelConfig();
+  const uint8_t shape = in.U8();
+  p.panels = shape < 250 ? 1 + shape % 2 : shape % 4;  // 0 and 3: invalid
+  for (StripLayout& l : p.layout) l = static_cast<StripLayout>(in.U8() % 5);  // 4: invalid
+  const uint8_t strip = in.U8();
+  p.strip_size = strip < 240 ? static_cast<uint8_t>(strip % 3 == 0 ? 21 : strip % 3 == 1 ? 18 : 12) : strip;
+  p.wiring = static_cast<Wiring>(in.U8() % 5);  // 4: invalid
+  p.user_phase = (in.U8() & 3) == 0;
+  if (p.user_phase) {
+    for (auto& panel : p.phase)
+      for (uint8_t& ph : panel) ph = static_cast<uint8_t>(in.U8() % 4);  // 3: invalid
+  }
+  for (size_t n = in.U8() % 8; n > 0; --n) {  // a few logical circuits, adjacent or not
+    const size_t panel = in.U8() % kMaxPanels, ch = in.U8() % kPanelChannels;
+    const uint8_t circuit = static_cast<uint8_t>(1 + in.U8() % (kMaxCircuits + 1));
+    p.circuit[panel][ch] = circuit;
+    if (in.Bit() && ch + 1 < kPanelChannels) p.circuit[panel][ch + 1] = circuit;
   }
 }
 
@@ -333,6 +359,12 @@ struct Rig {
                          before = std::make_unique<Meter>();  // for the unchanged checks
   std::vector<uint8_t> blob = std::vector<uint8_t>(SnapshotSize());
   std::vector<WindowResult> out;
+  // Panel inputs: the register maps' context, and copies for the unchanged checks.
+  PanelConfig panel, panel_before;
+  RegisterSettings settings, settings_before;
+  std::unique_ptr<MeterConfig> cfg_before = std::make_unique<MeterConfig>();
+  WindowResult last;  // the latest completed window
+  bool has_last = false;
 };
 
 // Feeds `blk` to `m`, checking the error paths first (each must leave `m` unchanged) when
@@ -372,6 +404,83 @@ void FeedChecked(Rig& rig, Meter& m, const Block& blk, const WindowConfig& w, bo
     CheckWindow(rig.out[k], w);
     if (log != nullptr) log->push_back(rig.out[k]);
   }
+  if (done > 0) {
+    rig.last = rig.out[done - 1];
+    rig.has_last = true;
+  }
+}
+
+// A read of the point map (panel 0, 1, or one beyond) or of the SunSpec map at a fuzzed range.
+// Out-of-range reads must be refused with nothing written; no read writes past its count or
+// changes the meter.
+void ReadRegisters(Bytes& in, Rig& rig, const RegisterContext& ctx) {
+  constexpr size_t kMaxRead = 125, kSlack = 8;
+  constexpr uint16_t kPoison = 0xA5C3;
+  uint16_t buf[kMaxRead + kSlack];
+  for (uint16_t& r : buf) r = kPoison;
+  static const uint32_t kStarts[] = {1, 7, 71, 119, 165, 171, 178, 224, 236, 245, 254, 296, 301, 531, 539, 600,
+                                     1000, 1126, 1168, 1252, 1630, 2000, 2084, 20001, 21301, 21351, 21401, 22201,
+                                     62017, 62116, 62161};
+  const uint8_t how = in.U8();
+  const size_t count = 1 + in.U8() % kMaxRead;
+  std::memcpy(rig.before.get(), ctx.meter, sizeof(Meter));
+  Status s;
+  if (how % 4 != 3) {
+    const size_t unit = how % 4 == 0 ? 0 : in.U8() % (kMaxPanels + 1);
+    const uint32_t first = (how & 0x80) ? in.U16() : kStarts[in.U8() % (sizeof kStarts / sizeof kStarts[0])] +
+                                                         in.U8() % 48;
+    s = ReadPointMap(ctx, unit, first, count, buf);
+  } else {
+    const size_t len = SunSpecLength(ctx);
+    const uint32_t first = 40001 + static_cast<uint32_t>(in.U16() % (len + 16));
+    s = ReadSunSpec(ctx, first, count, buf);
+    // The whole map reads in pieces, and the end marker is where the length says.
+    if ((how & 0x80) && len > 0) {
+      std::vector<uint16_t> all(len);
+      for (size_t at = 0; at < len; at += kMaxRead) {
+        const size_t n = std::min(kMaxRead, len - at);
+        if (ReadSunSpec(ctx, 40001 + static_cast<uint32_t>(at), n, all.data() + at) != Status::kOk) {
+          Fail("the SunSpec map does not read through its own length");
+        }
+      }
+      if (all[len - 2] != 0xFFFF) Fail("the SunSpec map does not end with the end model (0xFFFF)");
+    }
+  }
+  for (size_t k = s == Status::kOk ? count : 0; k < kMaxRead + kSlack; ++k) {
+    if (buf[k] != kPoison) Fail(s == Status::kOk ? "a register read wrote past its count" : "a refused register read wrote");
+  }
+  if (std::memcmp(rig.before.get(), ctx.meter, sizeof(Meter)) != 0) Fail("a register read changed the meter");
+}
+
+// A write of fuzzed values to a fuzzed point-map range (mostly writable registers). Refused:
+// the meter, its configuration, the panel and the settings stay byte for byte as they were.
+Status WriteRegisters(Bytes& in, Rig& rig, RegisterContext& ctx) {
+  static const uint32_t kWritable[] = {6, 7, 71, 72, 73, 115, 119, 161, 165, 169, 170, 171, 175, 178, 236, 238, 240,
+                                       294, 295, 531, 1126, 62017, 62116, 62158};
+  static const uint16_t kValues[] = {0, 1, 2, 3, 10, 15, 60, 100, 200, 900, 1000, 10203, 29877, 26012,
+                                     26013, 20097, 31010, 0xFFFF, 0x8000};
+  const size_t unit = in.U8() % (kMaxPanels + 1);
+  const uint8_t how = in.U8();
+  const uint32_t first = (how & 0x80) ? in.U16() : kWritable[how % (sizeof kWritable / sizeof kWritable[0])] +
+                                                      in.U8() % 4;
+  const size_t count = 1 + in.U8() % 8;
+  uint16_t values[8];
+  for (size_t k = 0; k < count; ++k) {
+    const uint8_t v = in.U8();
+    values[k] = v < 200 ? kValues[v % (sizeof kValues / sizeof kValues[0])] : in.U16();
+  }
+  std::memcpy(rig.before.get(), ctx.meter, sizeof(Meter));
+  std::memcpy(rig.cfg_before.get(), ctx.meter_config, sizeof(MeterConfig));
+  std::memcpy(&rig.panel_before, ctx.panel, sizeof(PanelConfig));
+  std::memcpy(&rig.settings_before, ctx.settings, sizeof(RegisterSettings));
+  const Status s = WritePointMap(ctx, unit, first, count, values);
+  if (s != Status::kOk && (std::memcmp(rig.before.get(), ctx.meter, sizeof(Meter)) != 0 ||
+                           std::memcmp(rig.cfg_before.get(), ctx.meter_config, sizeof(MeterConfig)) != 0 ||
+                           std::memcmp(&rig.panel_before, ctx.panel, sizeof(PanelConfig)) != 0 ||
+                           std::memcmp(&rig.settings_before, ctx.settings, sizeof(RegisterSettings)) != 0)) {
+    Fail("a refused register write changed the meter, its configuration, the panel or the settings");
+  }
+  return s;
 }
 
 }  // namespace
@@ -391,6 +500,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto cfg = std::make_unique<MeterConfig>();
   const bool chaos = in.Bit();
   FuzzConfig(in, *cfg);
+  bool panel_mode = chaos && (in.U8() & 3) == 0;
+  rig->has_last = false;
+  if (panel_mode) {
+    FuzzPanel(in, rig->panel);
+    const WindowConfig before = cfg->window;
+    if (ApplyPanel(rig->panel, cfg->window) == Status::kOk) {
+      ApplyPanelDemandGroups(rig->panel, cfg->demand);
+    } else {
+      if (std::memcmp(&before, &cfg->window, sizeof(WindowConfig)) != 0) Fail("a refused panel changed the window");
+      panel_mode = false;
+    }
+    rig->settings = RegisterSettings();
+    rig->settings.order = in.Bit() ? WordOrder::kLowFirst : WordOrder::kHighFirst;
+  }
   Meter& a = *rig->a;
   std::memset(&a, 0x5A, sizeof(Meter));
   std::memcpy(rig->before.get(), &a, sizeof(Meter));
@@ -484,6 +607,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 5:
         s = PresetEnergy(a.energy, in.U8() % 100, static_cast<EnergyRegister>(in.U8() % 10),
                          in.Pick({0.0, 12345.6, 4.5e15, 1e300, -1.0, kNaN}), NowSeconds(a));
+        break;
+      case 6:
+      case 7:
+        if (panel_mode) {  // a few register reads and writes, as a Modbus master would send them
+          RegisterContext ctx{&a, cfg.get(), &rig->panel, &rig->settings, rig->has_last ? &rig->last : nullptr};
+          for (size_t r = 1 + in.U8() % 8; r > 0; --r) {
+            if (op % 8 == 6 || in.U8() < 160) {
+              ReadRegisters(in, *rig, ctx);
+            } else if (WriteRegisters(in, *rig, ctx) == Status::kOk && w.voltages + w.currents != st.columns) {
+              return 0;  // the wiring changed the channel count: the stream no longer fits
+            }
+          }
+        }
         break;
       case 4:
         if (bt == kF32 || bt == kF64) {  // the one-shot measurement of the same rows
