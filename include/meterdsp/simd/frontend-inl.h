@@ -337,8 +337,8 @@ HWY_INLINE hn::Vec<DF> ScaledLaneGroup(DF df, DC dc, D32 d32, const hn::TFromD<D
 // int16 frames of 95 columns), into every cache level (prefetcht0). Measured against a whole
 // tile (256 frames) ahead: int16 chain from DRAM 0.93–0.98× (four alternating runs), cache
 // unchanged; 6 KB ahead: the same. Non-temporal (prefetchnta) is 1.03× faster from DRAM on AMD
-// EPYC but twice as slow on Intel Xeon (Ice Lake), where the prefetch itself stalls the loop
-// even with the frames in L2 (docs/performance.md).
+// EPYC, but on Intel Xeon (Ice Lake) the prefetch itself stalls this loop even with the frames
+// in L2: the conversion took twice the time, the int16 chain 1.2× (docs/performance.md).
 inline size_t PrefetchFramesAhead(size_t frame_bytes) {
   constexpr size_t kAheadBytes = 3072;
   return frame_bytes < kAheadBytes ? kAheadBytes / frame_bytes : 1;
