@@ -597,6 +597,13 @@ int Register() {
     benchmark::RegisterBenchmark(("Channels/" + name).c_str(), BM_Channels, target)
         ->Arg(1)->Arg(4)->Arg(8)->Arg(12)->Arg(16)->Arg(24)->Arg(32)->Arg(64)->Arg(92);
   }
+  // A fixed 20 s of the int16 chain for bench/profile.py's instruction count under callgrind
+  // (which runs AVX2, not AVX-512): the same calls on every run, so the same count.
+  if (hwy::SupportedTargets() & HWY_AVX2) {
+    benchmark::RegisterBenchmark("ChainFramesI16_20calls/AVX2", BM_Chain<decltype(&Frames)>, int64_t{HWY_AVX2}, &Frames,
+                                 false, false)
+        ->Iterations(20);
+  }
   return 0;
 }
 const int kRegistered = Register();

@@ -24,7 +24,7 @@ with_ticker() {
 step 1/8 "setup and the bench build (a few minutes the first time)"
 scripts/setup.sh
 source scripts/lib/apt.sh
-apt_install_missing linux-perf  # bench/profile.py
+apt_install_missing linux-perf valgrind  # bench/profile.py
 cmake --workflow --preset bench
 cmake --build --preset bench --target meterdsp_python state_sizes >/dev/null
 b=build/bench
@@ -41,7 +41,7 @@ step 5/8 "state sizes"
 $b/bench/state_sizes | tee $b/state_sizes.txt
 step 6/8 "latency_bench: per-call latency as firmware feeds the chain (a few seconds)"
 $b/bench/latency_bench | tee $b/latency.txt
-step 7/8 "perf profile of the full chain (about 20 s)"
+step 7/8 "perf profile and instruction count of the full chain (about 30 s)"
 best=$(PYTHONPATH=$b/python /usr/bin/python3 -c 'import meterdsp; print(meterdsp.simd_target())')
 /usr/bin/python3 bench/profile.py $b "$best"
 step 8/8 "bench/README.md, bench/throughput.png and bench/roofline.png"
