@@ -6,6 +6,8 @@
 #include <cstring>
 #include <new>
 
+#include "src/state_bytes.h"
+
 namespace meterdsp {
 namespace {
 
@@ -114,12 +116,42 @@ Status ValidateDemand(const DemandConfig& c, size_t currents) noexcept {
   return Status::kOk;
 }
 
-Status InitDemand(const DemandConfig& c, size_t currents, DemandState& state) noexcept {
-  if (Status s = ValidateDemand(c, currents); s != Status::kOk) return s;
-  uint8_t sizes[kMaxDemandGroups] = {};
+namespace {
+// Currents per current-averaging group (DemandState::group_size) of a valid configuration.
+void GroupSizes(const DemandConfig& c, size_t currents, uint8_t sizes[kMaxDemandGroups]) {
+  for (size_t g = 0; g < kMaxDemandGroups; ++g) sizes[g] = 0;
   for (size_t k = 0; k < currents; ++k) {
     if (c.group[k] > 0) ++sizes[c.group[k] - 1];
   }
+}
+}  // namespace
+
+Status CheckRestoredDemand(const uint8_t* bytes, size_t currents) noexcept {
+  const StateBytes<DemandState> s(bytes);
+  if (!s.Part<DemandConfig>(offsetof(DemandState, config)).BoolAt(offsetof(DemandConfig, clock_aligned))) {
+    return Status::kBadSnapshot;
+  }
+  const DemandConfig c = METERDSP_FIELD(s, DemandState, config);  // about 100 bytes
+  if (ValidateDemand(c, currents) != Status::kOk || METERDSP_FIELD(s, DemandState, currents) != currents) {
+    return Status::kBadSnapshot;
+  }
+  const uint32_t n = METERDSP_FIELD(s, DemandState, n);
+  if (n != c.subintervals || METERDSP_FIELD(s, DemandState, ring_head) >= n ||
+      METERDSP_FIELD(s, DemandState, ring_count) > n) {
+    return Status::kBadSnapshot;
+  }
+  uint8_t sizes[kMaxDemandGroups];
+  GroupSizes(c, currents, sizes);
+  for (size_t g = 0; g < kMaxDemandGroups; ++g) {
+    if (METERDSP_ELEMENT(s, DemandState, group_size, g) != sizes[g]) return Status::kBadSnapshot;
+  }
+  return Status::kOk;
+}
+
+Status InitDemand(const DemandConfig& c, size_t currents, DemandState& state) noexcept {
+  if (Status s = ValidateDemand(c, currents); s != Status::kOk) return s;
+  uint8_t sizes[kMaxDemandGroups];
+  GroupSizes(c, currents, sizes);
   new (&state) DemandState();  // in place: no 120-KB temporary on the stack
   state.config = c;
   state.currents = currents;

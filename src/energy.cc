@@ -6,6 +6,8 @@
 #include <cstring>
 #include <new>
 
+#include "src/state_bytes.h"
+
 namespace meterdsp {
 
 namespace {
@@ -59,6 +61,20 @@ Status InitEnergy(const EnergyConfig& c, size_t voltages, size_t currents, const
   regs.voltages = voltages;
   regs.currents = currents;
   if (currents > 0) std::memcpy(regs.phase, phase, currents);
+  return Status::kOk;
+}
+
+Status CheckRestoredEnergy(const uint8_t* bytes, size_t voltages, size_t currents) noexcept {
+  const StateBytes<EnergyRegisters> s(bytes);
+  const double q = METERDSP_FIELD(s, EnergyRegisters, quantum_j);
+  if (!(q > 0 && q <= 1000 * kJoulesPerWh) || METERDSP_FIELD(s, EnergyRegisters, voltages) != voltages ||
+      METERDSP_FIELD(s, EnergyRegisters, currents) != currents) {
+    return Status::kBadSnapshot;
+  }
+  for (size_t k = 0; k < currents; ++k) {
+    const uint8_t ph = METERDSP_ELEMENT(s, EnergyRegisters, phase, k);
+    if (ph >= voltages && ph != kCurrentOnly) return Status::kBadSnapshot;
+  }
   return Status::kOk;
 }
 

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <new>
 
+#include "src/state_bytes.h"
+
 namespace meterdsp {
 namespace {
 
@@ -40,6 +42,32 @@ double Hold(double& since, bool cond, double start, double end) {
   return end - since;
 }
 
+// One current's thresholds, delays and times as ValidateEvents requires them.
+bool ValidChannel(const ChannelEventConfig& e) {
+  if (!Finite(e.base) || e.base < 0 || !Finite(e.hysteresis_pct) || e.hysteresis_pct < 0 ||
+      e.hysteresis_pct > 100 || !Finite(e.on_time_s) || e.on_time_s < 0 || e.on_time_s > 32767 ||
+      !Finite(e.off_time_s) || e.off_time_s < 0 || e.off_time_s > 32767) {
+    return false;
+  }
+  const double levels[6] = {e.level[0], e.level[1], e.level[2], e.level[3], e.nl_high, e.nl_low};
+  for (double l : levels) {
+    if (!Finite(l) || (!e.absolute && !OnGrid(l))) return false;
+  }
+  for (double d : e.delay_s) {
+    if (!Finite(d) || d < 0 || d > 32767) return false;
+  }
+  return true;
+}
+
+// One phase voltage's over/under setting as ValidateEvents requires it.
+bool ValidVoltage(const VoltageEventConfig& v) {
+  return Finite(v.over_v) && v.over_v >= 0 && Finite(v.under_v) && v.under_v >= 0 && Finite(v.timer_s) &&
+         v.timer_s >= 0 && v.timer_s <= 32767 && Finite(v.hysteresis_pct) && v.hysteresis_pct >= 0 &&
+         v.hysteresis_pct <= 100;
+}
+
+bool ValidPhase(uint8_t phase, size_t voltages) { return phase < voltages || phase == kCurrentOnly; }
+
 }  // namespace
 
 Status ValidateEvents(const EventConfig& c, size_t voltages, size_t currents,
@@ -49,28 +77,33 @@ Status ValidateEvents(const EventConfig& c, size_t voltages, size_t currents,
   }
   if (currents > 0 && phase == nullptr) return Status::kNullPointer;
   for (size_t k = 0; k < currents; ++k) {
-    if (phase[k] >= voltages && phase[k] != kCurrentOnly) return Status::kBadPhaseAssignment;
-    const ChannelEventConfig& e = c.channel[k];
-    if (!Finite(e.base) || e.base < 0 || !Finite(e.hysteresis_pct) || e.hysteresis_pct < 0 ||
-        e.hysteresis_pct > 100 || !Finite(e.on_time_s) || e.on_time_s < 0 || e.on_time_s > 32767 ||
-        !Finite(e.off_time_s) || e.off_time_s < 0 || e.off_time_s > 32767) {
-      return Status::kBadThreshold;
-    }
-    const double levels[6] = {e.level[0], e.level[1], e.level[2], e.level[3], e.nl_high, e.nl_low};
-    for (double l : levels) {
-      if (!Finite(l) || (!e.absolute && !OnGrid(l))) return Status::kBadThreshold;
-    }
-    for (double d : e.delay_s) {
-      if (!Finite(d) || d < 0 || d > 32767) return Status::kBadThreshold;
+    if (!ValidPhase(phase[k], voltages)) return Status::kBadPhaseAssignment;
+    if (!ValidChannel(c.channel[k])) return Status::kBadThreshold;
+  }
+  for (size_t k = 0; k < voltages; ++k) {
+    if (!ValidVoltage(c.voltage[k])) return Status::kBadThreshold;
+  }
+  return Status::kOk;
+}
+
+Status CheckRestoredEvents(const uint8_t* bytes, size_t voltages, size_t currents) noexcept {
+  const StateBytes<EventState> s(bytes);
+  if (METERDSP_FIELD(s, EventState, voltages) != voltages || METERDSP_FIELD(s, EventState, currents) != currents) {
+    return Status::kBadSnapshot;
+  }
+  const auto config = s.Part<EventConfig>(offsetof(EventState, config));
+  for (size_t k = 0; k < currents; ++k) {
+    const auto bytes_k = config.Part<ChannelEventConfig>(offsetof(EventConfig, channel) + k * sizeof(ChannelEventConfig));
+    if (!bytes_k.BoolAt(offsetof(ChannelEventConfig, absolute))) return Status::kBadSnapshot;
+    const ChannelEventConfig e = METERDSP_ELEMENT(config, EventConfig, channel, k);
+    if (!ValidPhase(METERDSP_ELEMENT(s, EventState, phase, k), voltages) || !ValidChannel(e) ||
+        static_cast<uint8_t>(e.quantity) > static_cast<uint8_t>(EventQuantity::kCurrentThd) ||
+        METERDSP_ELEMENT(s, EventState, on_state, k) > 1) {
+      return Status::kBadSnapshot;
     }
   }
   for (size_t k = 0; k < voltages; ++k) {
-    const VoltageEventConfig& v = c.voltage[k];
-    if (!Finite(v.over_v) || v.over_v < 0 || !Finite(v.under_v) || v.under_v < 0 ||
-        !Finite(v.timer_s) || v.timer_s < 0 || v.timer_s > 32767 || !Finite(v.hysteresis_pct) ||
-        v.hysteresis_pct < 0 || v.hysteresis_pct > 100) {
-      return Status::kBadThreshold;
-    }
+    if (!ValidVoltage(METERDSP_ELEMENT(config, EventConfig, voltage, k))) return Status::kBadSnapshot;
   }
   return Status::kOk;
 }

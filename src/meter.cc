@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "meterdsp/window.h"
+#include "src/state_bytes.h"
 
 namespace meterdsp {
 namespace {
@@ -125,6 +126,21 @@ Status Snapshot(const Meter& m, uint8_t* out, size_t capacity, size_t* written) 
   return Status::kOk;
 }
 
+namespace {
+// Every stage of a snapshot's payload checked in place (src/state_bytes.h), the later stages'
+// counts against the window engine's.
+Status CheckRestoredState(const uint8_t* payload) {
+  const StateBytes<Meter> meter(payload);
+  const uint8_t* engine = payload + offsetof(Meter, window);
+  if (Status s = CheckRestoredEngine(engine); s != Status::kOk) return s;
+  const auto c = meter.Part<WindowEngine>(offsetof(Meter, window)).Part<WindowConfig>(offsetof(WindowEngine, config));
+  const size_t nv = METERDSP_FIELD(c, WindowConfig, voltages), nc = METERDSP_FIELD(c, WindowConfig, currents);
+  if (Status s = CheckRestoredEnergy(payload + offsetof(Meter, energy), nv, nc); s != Status::kOk) return s;
+  if (Status s = CheckRestoredDemand(payload + offsetof(Meter, demand), nc); s != Status::kOk) return s;
+  return CheckRestoredEvents(payload + offsetof(Meter, events), nv, nc);
+}
+}  // namespace
+
 Status Restore(const uint8_t* blob, size_t size, Meter& m) noexcept {
   if (blob == nullptr) return Status::kNullPointer;
   if (size != SnapshotSize()) return Status::kBadSnapshot;
@@ -136,6 +152,7 @@ Status Restore(const uint8_t* blob, size_t size, Meter& m) noexcept {
   }
   const uint8_t* payload = blob + sizeof(h);
   if (Crc32(payload, sizeof(Meter)) != h.crc) return Status::kBadSnapshot;
+  if (Status s = CheckRestoredState(payload); s != Status::kOk) return s;
   std::memcpy(&m, payload, sizeof(Meter));
   // Written on a CPU with other SIMD lanes: fold its lane partial sums into the window sums
   // (results then differ from an uninterrupted run only by float rounding).

@@ -28,7 +28,7 @@ const char* ToString(Status status) noexcept {
     case Status::kIllegalValue: return "illegal register value (out of range)";
     case Status::kBadHarmonicOrder: return "harmonic order out of range (1..50)";
     case Status::kBadSnapshot:
-      return "snapshot rejected: truncated, corrupted, or from another version or build";
+      return "snapshot rejected: truncated, corrupted, from another version or build, or holding an invalid state";
   }
   return "unknown status";
 }

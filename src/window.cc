@@ -9,6 +9,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "meterdsp/simd/window-inl.h"
+#include "src/state_bytes.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace meterdsp {
@@ -1556,6 +1557,87 @@ Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
   m.cycles_per_window = c.nominal_hz == 50.0 ? 10u : 12u;
   m.initialized = kInitMagic;
   Reset(m);
+  return Status::kOk;
+}
+
+Status CheckRestoredEngine(const uint8_t* bytes) noexcept {
+  const StateBytes<WindowEngine> m(bytes);
+  const auto c = m.Part<WindowConfig>(offsetof(WindowEngine, config));
+  // The configuration, as Init validates it (piece by piece: the whole is 12 KB).
+  const double fs = METERDSP_FIELD(c, WindowConfig, fs_hz), nominal = METERDSP_FIELD(c, WindowConfig, nominal_hz);
+  const size_t nv = METERDSP_FIELD(c, WindowConfig, voltages), nc = METERDSP_FIELD(c, WindowConfig, currents);
+  if (!ValidSampleRate(fs) || (nominal != 50.0 && nominal != 60.0) || nv < 1 || nv > kMaxVoltages ||
+      nc > kMaxCurrents) {
+    return Status::kBadSnapshot;
+  }
+  const size_t nch = nv + nc;
+  uint8_t phase[kMaxCurrents], columns[kMaxChannels];
+  for (size_t k = 0; k < nc; ++k) phase[k] = METERDSP_ELEMENT(c, WindowConfig, phase, k);
+  for (size_t k = 0; k < nch; ++k) columns[k] = METERDSP_ELEMENT(c, WindowConfig, frame_column, k);
+  const double min_voltage = METERDSP_FIELD(c, WindowConfig, min_voltage);
+  const int adc_bits = METERDSP_FIELD(c, WindowConfig, adc_bits);
+  if (!c.BoolAt(offsetof(WindowConfig, virtual_neutral))) return Status::kBadSnapshot;
+  if (ValidateCommon(fs, nv, nc, phase) != Status::kOk || !ValidColumns(columns, nch) ||
+      (METERDSP_FIELD(c, WindowConfig, virtual_neutral) && nv != 3) || !Finite(min_voltage) || min_voltage < 0 ||
+      adc_bits < 2 || adc_bits > 32 ||
+      static_cast<uint8_t>(METERDSP_FIELD(c, WindowConfig, angle_reference)) > 1) {
+    return Status::kBadSnapshot;
+  }
+  for (size_t ch = 0; ch < nch; ++ch) {
+    const size_t at = ch < nv ? offsetof(WindowConfig, voltage_cal) + ch * sizeof(ChannelCalibration)
+                              : offsetof(WindowConfig, current_cal) + (ch - nv) * sizeof(ChannelCalibration);
+    if (!c.Part<ChannelCalibration>(at).BoolAt(offsetof(ChannelCalibration, dc_removal))) return Status::kBadSnapshot;
+    const ChannelCalibration cal = c.At<ChannelCalibration>(at);
+    if (!Finite(cal.gain) || cal.gain == 0 || !Finite(cal.offset) || !Finite(cal.clip_level) ||
+        cal.clip_level < 0 || !(std::fabs(CorrectionSamples(cal, fs, nominal)) <= kMaxCorrectionSamples)) {
+      return Status::kBadSnapshot;
+    }
+  }
+  for (size_t k = 0; k < nc; ++k) {
+    const double min_on = METERDSP_ELEMENT(c, WindowConfig, min_on_current, k);
+    if (!Finite(min_on) || min_on < 0 || !ValidTable(METERDSP_ELEMENT(c, WindowConfig, current_table, k))) {
+      return Status::kBadSnapshot;
+    }
+  }
+  // What Init derives and the stream indexes with: delay filters within the history, lane lags
+  // and reference rows, the window length in cycles.
+  if (METERDSP_FIELD(m, WindowEngine, initialized) != kInitMagic ||
+      METERDSP_FIELD(m, WindowEngine, cycles_per_window) != (nominal == 50.0 ? 10u : 12u)) {
+    return Status::kBadSnapshot;
+  }
+  for (size_t ch = 0; ch < nch; ++ch) {
+    const DelayFilter f = METERDSP_ELEMENT(m, WindowEngine, delay, ch);
+    if (f.ntaps < 1 || f.ntaps > 4 || f.tap0 < 0 || f.tap0 + f.ntaps - 1 > static_cast<int32_t>(kMaxLag)) {
+      return Status::kBadSnapshot;
+    }
+  }
+  const uint32_t lag_lo = METERDSP_FIELD(m, WindowEngine, lag_lo), lag_hi = METERDSP_FIELD(m, WindowEngine, lag_hi);
+  if (lag_lo > lag_hi || lag_hi > kMaxLag || METERDSP_FIELD(m, WindowEngine, lag_plain) > 1) return Status::kBadSnapshot;
+  for (size_t lane = 0; lane < kLaneStride; ++lane) {
+    const int32_t ref = METERDSP_ELEMENT(m, WindowEngine, ref_index, lane);
+    if (ref < 0 || ref >= static_cast<int32_t>(kMaxVoltages)) return Status::kBadSnapshot;
+  }
+  // The stream: the tile's fill and layout, the tracker's mode, reference and state (NaN
+  // there would reach an integer conversion).
+  const uint32_t layout = METERDSP_FIELD(m, WindowEngine, tile_layout);
+  const size_t filled = METERDSP_FIELD(m, WindowEngine, filled);
+  if ((layout != kLayoutRows && !(layout == kLayoutLanes && kFrameLanesPossible)) || filled >= kTileFrames ||
+      METERDSP_FIELD(m, WindowEngine, pending) > filled || METERDSP_FIELD(m, WindowEngine, mode) > kNominal ||
+      METERDSP_FIELD(m, WindowEngine, ref_voltage) >= nv || METERDSP_FIELD(m, WindowEngine, armed) > 1 ||
+      METERDSP_FIELD(m, WindowEngine, after_incomplete) > 1 || METERDSP_FIELD(m, WindowEngine, clip_pending) > 1) {
+    return Status::kBadSnapshot;
+  }
+  const double tracker[] = {
+      METERDSP_FIELD(m, WindowEngine, osc_cos),      METERDSP_FIELD(m, WindowEngine, osc_sin),
+      METERDSP_FIELD(m, WindowEngine, osc_step),     METERDSP_FIELD(m, WindowEngine, osc_step_cos),
+      METERDSP_FIELD(m, WindowEngine, osc_step_sin), METERDSP_FIELD(m, WindowEngine, window_start),
+      METERDSP_FIELD(m, WindowEngine, last_crossing), METERDSP_FIELD(m, WindowEngine, env),
+      METERDSP_FIELD(m, WindowEngine, env_decay),    METERDSP_FIELD(m, WindowEngine, dc_estimate),
+      METERDSP_FIELD(m, WindowEngine, f10_first),    METERDSP_FIELD(m, WindowEngine, f10_last),
+      METERDSP_FIELD(m, WindowEngine, f10_value),    double{METERDSP_FIELD(m, WindowEngine, prev_v)}};
+  for (double x : tracker) {
+    if (!Finite(x)) return Status::kBadSnapshot;
+  }
   return Status::kOk;
 }
 

@@ -709,6 +709,98 @@ TEST_P(ChainTest, BadSnapshotsAreRejectedAndChangeNothing) {
   EXPECT_EQ(std::memcmp(m.get(), target.get(), sizeof(Meter)), 0);
 }
 
+// `blob` with its Meter changed by `edit` and its CRC recomputed, so that only the check of the
+// state itself can refuse it. SnapshotHeader (src/meter.cc): magic (8 bytes), version, lanes
+// (4 each), payload size (8), then the CRC of the payload.
+std::vector<uint8_t> Resealed(const std::vector<uint8_t>& blob, void (*edit)(Meter&)) {
+  const size_t header = blob.size() - sizeof(Meter);
+  auto m = std::make_unique<Meter>();
+  std::memcpy(m.get(), blob.data() + header, sizeof(Meter));
+  edit(*m);
+  std::vector<uint8_t> out = blob;
+  std::memcpy(out.data() + header, m.get(), sizeof(Meter));
+  const uint32_t crc = Crc32(out.data() + header, sizeof(Meter));
+  std::memcpy(out.data() + 24, &crc, sizeof(crc));
+  return out;
+}
+
+TEST_P(ChainTest, RestoreRefusesAStateItsOwnCodeCouldNotHaveLeft) {
+  const size_t n = static_cast<size_t>(3 * kFs);
+  const auto x = ChainSignal(n);
+  auto cfg = ChainConfig();  // 1 voltage, 4 currents, sliding demand of 3 sub-intervals
+  auto m = std::make_unique<Meter>();
+  ASSERT_EQ(Init(*cfg, *m), Status::kOk);
+  std::vector<uint8_t> blob(SnapshotSize());
+  size_t written = 0;
+  auto target = std::make_unique<Meter>();
+  ASSERT_EQ(Snapshot(*m, blob.data(), blob.size(), &written), Status::kOk);
+  ASSERT_EQ(Restore(blob.data(), blob.size(), *target), Status::kOk);  // as Init left it
+  Feed(*m, x, n, 0, n, 700);
+  ASSERT_EQ(Snapshot(*m, blob.data(), blob.size(), &written), Status::kOk);
+  ASSERT_EQ(blob.size() - sizeof(Meter), 32u);
+  ASSERT_EQ(Restore(Resealed(blob, [](Meter&) {}).data(), blob.size(), *target), Status::kOk);
+
+  ASSERT_EQ(Init(*cfg, *target), Status::kOk);
+  const auto before = std::make_unique<Meter>(*target);
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  void (*const edits[])(Meter&) = {
+      // The window engine's configuration …
+      [](Meter& s) { s.window.config.currents = kMaxCurrents + 1; },
+      [](Meter& s) { s.window.config.voltages = 0; },
+      [](Meter& s) { s.window.config.phase[0] = 1; },  // only voltage 0 exists
+      [](Meter& s) { s.window.config.frame_column[1] = s.window.config.frame_column[0]; },
+      [](Meter& s) { s.window.config.fs_hz = kNaN; },
+      [](Meter& s) { s.window.config.nominal_hz = 55; },
+      [](Meter& s) { s.window.config.current_cal[0].gain = 0; },
+      [](Meter& s) { s.window.config.current_cal[1].skew_us = 1e6; },
+      [](Meter& s) { s.window.config.current_table[0].points = kMaxTablePoints + 1; },
+      [](Meter& s) { s.window.config.min_on_current[3] = -1; },
+      [](Meter& s) { std::memset(&s.window.config.current_cal[2].dc_removal, 2, 1); },  // a bool neither 0 nor 1
+      // … what Init derives from it …
+      [](Meter& s) { s.window.initialized = 0; },
+      [](Meter& s) { s.window.cycles_per_window = 11; },
+      [](Meter& s) { s.window.delay[1].tap0 = 99; },
+      [](Meter& s) { s.window.delay[2].ntaps = 0; },
+      [](Meter& s) { s.window.lag_hi = kMaxLag + 1; },
+      [](Meter& s) { s.window.ref_index[0] = 4; },
+      // … and the stream's position, mode and tracker.
+      [](Meter& s) { s.window.tile_layout = 7; },
+      [](Meter& s) { s.window.filled = kTileFrames; },
+      [](Meter& s) { s.window.pending = s.window.filled + 1; },
+      [](Meter& s) { s.window.ref_voltage = 1; },
+      [](Meter& s) { s.window.mode = 3; },
+      [](Meter& s) { s.window.prev_v = std::numeric_limits<float>::infinity(); },
+      [](Meter& s) { s.window.window_start = kNaN; },
+      // Energy, demand and events: counts, indices, configuration.
+      [](Meter& s) { s.energy.currents = 5; },
+      [](Meter& s) { s.energy.quantum_j = 0; },
+      [](Meter& s) { s.energy.phase[2] = 3; },
+      [](Meter& s) { s.demand.ring_head = s.demand.n; },
+      [](Meter& s) { s.demand.ring_count = s.demand.n + 1; },
+      [](Meter& s) { s.demand.config.subintervals = 0; },
+      [](Meter& s) { s.demand.n = 2; },
+      [](Meter& s) { s.demand.group_size[0] = 1; },
+      [](Meter& s) { s.demand.currents = 3; },
+      [](Meter& s) { s.events.config.channel[0].quantity = static_cast<EventQuantity>(99); },
+      [](Meter& s) { s.events.config.channel[1].level[0] = 70.05; },  // off the 0.1 % grid
+      [](Meter& s) { std::memset(&s.events.config.channel[3].absolute, 7, 1); },
+      [](Meter& s) { std::memset(&s.demand.config.clock_aligned, 2, 1); },
+      [](Meter& s) { s.events.config.voltage[0].timer_s = -1; },
+      [](Meter& s) { s.events.phase[2] = 5; },
+      [](Meter& s) { s.events.on_state[1] = 2; },
+      [](Meter& s) { s.events.voltages = 2; },
+  };
+  size_t e = 0;
+  for (auto* edit : edits) {
+    const auto bad = Resealed(blob, edit);
+    EXPECT_EQ(Restore(bad.data(), bad.size(), *target), Status::kBadSnapshot) << "edit " << e++;
+  }
+  EXPECT_EQ(std::memcmp(before.get(), target.get(), sizeof(Meter)), 0);
+  // Values within their bounds are the content the CRC protects, not judged: restored.
+  const auto fine = Resealed(blob, [](Meter& s) { s.energy.lifetime[0][kWhImport].remainder_j = 1.0; });
+  EXPECT_EQ(Restore(fine.data(), fine.size(), *target), Status::kOk);
+}
+
 // Energy registers across SIMD targets: the same input, every compiled target. Float lane
 // partial sums are added in a target-dependent order, so the registers may differ in the last
 // bits; the documented bound is 1e-6 relative (measured: see the test output).

@@ -79,9 +79,11 @@ size_t SnapshotSize() noexcept;
 Status Snapshot(const Meter& meter, uint8_t* out, size_t capacity, size_t* written) noexcept;
 
 // Restores a blob written by Snapshot. A truncated, corrupted or other-version blob returns
-// kBadSnapshot and leaves `meter` untouched. The CRC is the check of the content: a blob
-// altered on purpose with its CRC recomputed is not detected, so restore only blobs that this
-// build's Snapshot wrote. The restored meter continues exactly where the
+// kBadSnapshot and leaves `meter` untouched; so does a blob whose CRC holds but whose state no
+// Init and stream could have left (an invalid configuration, a count, index or mode out of
+// bounds, non-finite tracker state — checked in the blob before anything is copied). Values
+// within their bounds are the content the CRC protects: a blob altered on purpose within them,
+// with its CRC recomputed, is not detected. The restored meter continues exactly where the
 // snapshot was taken. Never allocates or throws.
 Status Restore(const uint8_t* blob, size_t size, Meter& meter) noexcept;
 

@@ -105,6 +105,8 @@ int meterdsp_read_sunspec(const meterdsp_meter* m, uint32_t first, size_t count,
 /* Snapshot / restore of the whole meter (for flash). */
 size_t meterdsp_snapshot_size(void);
 int meterdsp_snapshot(const meterdsp_meter* m, uint8_t* out, size_t capacity, size_t* written);
+/* meterdsp_restore: a status code (meter unchanged) for a blob of another size, version or CRC,
+ * or one whose state fails Restore's checks of the state itself (meterdsp/meter.h). */
 int meterdsp_restore(meterdsp_meter* m, const uint8_t* blob, size_t size);
 
 /* Calibration against a reference standard (docs/calibration.md): the points of one channel,

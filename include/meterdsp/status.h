@@ -22,7 +22,7 @@ enum class [[nodiscard]] Status : int {
   kNonFiniteInput,      // a sample is NaN or ±Inf (or, float64, beyond the float32 range)
   kOutputTooSmall,      // the result array cannot hold every window the block may complete
   kNotInitialized,      // the state was not initialised by Init
-  kBadSnapshot,         // snapshot blob truncated, corrupted or of another version/build
+  kBadSnapshot,         // snapshot blob truncated, corrupted, of another version/build, or its state invalid
   kIllegalAddress,      // register map: unknown or read-only register (Modbus exception 02)
   kIllegalValue,        // register map: value out of range (Modbus exception 03)
   kBadHarmonicOrder,    // MeasureHarmonics: max_order not in 1..kMaxHarmonicOrder
