@@ -71,9 +71,22 @@ Status CheckRestoredEnergy(const uint8_t* bytes, size_t voltages, size_t current
       METERDSP_FIELD(s, EnergyRegisters, currents) != currents) {
     return Status::kBadSnapshot;
   }
+  // Every register as AddJoules leaves it: 0 ≤ quanta ≤ kMaxEnergyQuanta, 0 ≤ remainder < quantum;
+  // an origin as ClearEnergy / PresetEnergy leave it (quanta within ±kMaxEnergyQuanta): the
+  // differences of the resettable readings then cannot overflow.
+  auto valid = [&](const EnergyAccumulator& a, int64_t lowest) {
+    return a.quanta >= lowest && a.quanta <= kMaxEnergyQuanta && a.remainder_j >= 0 && a.remainder_j < q;
+  };
   for (size_t k = 0; k < currents; ++k) {
     const uint8_t ph = METERDSP_ELEMENT(s, EnergyRegisters, phase, k);
     if (ph >= voltages && ph != kCurrentOnly) return Status::kBadSnapshot;
+    for (size_t r = 0; r < kEnergyRegisterCount; ++r) {
+      const size_t at = k * kEnergyRegisterCount + r;
+      if (!valid(s.At<EnergyAccumulator>(offsetof(EnergyRegisters, lifetime), at), 0) ||
+          !valid(s.At<EnergyAccumulator>(offsetof(EnergyRegisters, origin), at), -kMaxEnergyQuanta)) {
+        return Status::kBadSnapshot;
+      }
+    }
   }
   return Status::kOk;
 }

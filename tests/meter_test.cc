@@ -775,6 +775,9 @@ TEST_P(ChainTest, RestoreRefusesAStateItsOwnCodeCouldNotHaveLeft) {
       [](Meter& s) { s.energy.currents = 5; },
       [](Meter& s) { s.energy.quantum_j = 0; },
       [](Meter& s) { s.energy.phase[2] = 3; },
+      [](Meter& s) { s.energy.lifetime[1][kVarhQ2].quanta = -5; },
+      [](Meter& s) { s.energy.lifetime[0][kWhImport].remainder_j = 1e9; },  // beyond one quantum
+      [](Meter& s) { s.energy.origin[3][kVAhImport].quanta = std::numeric_limits<int64_t>::min(); },
       [](Meter& s) { s.demand.ring_head = s.demand.n; },
       [](Meter& s) { s.demand.ring_count = s.demand.n + 1; },
       [](Meter& s) { s.demand.config.subintervals = 0; },

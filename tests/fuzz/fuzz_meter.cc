@@ -17,7 +17,9 @@
 //   topology of a one- or two-panel monitor (ApplyPanel), with the point map and the SunSpec
 //   map read and written between blocks: a read never writes past its count, a refused read
 //   writes nothing, reads change nothing, and a refused write leaves the meter, its
-//   configuration, the panel and the register settings byte for byte unchanged.
+//   configuration, the panel and the register settings byte for byte unchanged; and snapshots
+//   with a byte changed and the CRC recomputed: Restore refuses them with the meter unchanged,
+//   or the state it accepts takes the next block under the sanitizers.
 // A failure aborts with a message naming the broken property.
 #include <stddef.h>
 #include <stdint.h>
@@ -367,6 +369,49 @@ struct Rig {
   bool has_last = false;
 };
 
+// A snapshot of `m` with one byte changed and its CRC recomputed, so that only Restore's checks
+// of the state itself stand between it and a meter: where the fuzzer says, near the start of a
+// stage's configuration or of the fields the stream indexes with, or anywhere. Restored into
+// rig.c: refused with rig.c unchanged, or accepted — then `blk` is fed to it so that the
+// sanitizers see the state used (its results are not judged: a value changed within its bounds
+// is content the CRC protected, and may be NaN).
+void ResealedRestore(Bytes& in, Rig& rig, const Meter& m, const Block& blk) {
+  size_t written = 0;
+  if (Snapshot(m, rig.blob.data(), rig.blob.size(), &written) != Status::kOk) Fail("Snapshot failed");
+  const size_t header = written - sizeof(Meter);
+  static const size_t kRegions[] = {
+      offsetof(Meter, window),  // the engine's configuration
+      offsetof(Meter, window) + offsetof(WindowEngine, delay),
+      offsetof(Meter, window) + offsetof(WindowEngine, lag_lo),
+      offsetof(Meter, window) + offsetof(WindowEngine, tile_start),
+      offsetof(Meter, window) + offsetof(WindowEngine, osc_cos),
+      offsetof(Meter, energy),
+      offsetof(Meter, demand),
+      offsetof(Meter, demand) + offsetof(DemandState, ring_count),
+      offsetof(Meter, events),
+  };
+  constexpr size_t kRegionCount = sizeof(kRegions) / sizeof(kRegions[0]);
+  const uint8_t where = in.U8();
+  const size_t pos = where < 8 * kRegionCount ? kRegions[where % kRegionCount] + in.U16() % 1024
+                                              : in.U32() % sizeof(Meter);
+  const uint8_t flip = static_cast<uint8_t>(in.U8() | 1);
+  rig.blob[header + std::min(pos, sizeof(Meter) - 1)] ^= flip;
+  const uint32_t crc = Crc32(rig.blob.data() + header, sizeof(Meter));
+  std::memcpy(rig.blob.data() + 24, &crc, sizeof(crc));  // SnapshotHeader: magic, version, lanes, size, CRC
+  const uint8_t* c = reinterpret_cast<const uint8_t*>(rig.c.get());
+  const uint32_t before = Crc32(c, sizeof(Meter));
+  const Status s = Restore(rig.blob.data(), written, *rig.c);
+  if (s != Status::kOk) {
+    if (s != Status::kBadSnapshot) Fail("a resealed snapshot refused with another status");
+    if (Crc32(c, sizeof(Meter)) != before) Fail("a refused restore changed the meter");
+    return;
+  }
+  const size_t cap = MaxWindowsPerBlock(rig.c->window, blk.frames);
+  if (rig.out.size() < cap) rig.out.resize(cap);
+  size_t done = 0;
+  (void)blk.Feed(*rig.c, rig.out.data(), cap, &done);
+}
+
 // Feeds `blk` to `m`, checking the error paths first (each must leave `m` unchanged) when
 // `probe`; appends the completed windows to `log`.
 void FeedChecked(Rig& rig, Meter& m, const Block& blk, const WindowConfig& w, bool probe, uint8_t how,
@@ -602,7 +647,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
       }
       case 3:
-        s = SetClock(a, in.Pick({1.7e9, 0.0, -1.0, kNaN, 1e300}));
+        if (op >= 128) {
+          ResealedRestore(in, *rig, a, blk);
+        } else {
+          s = SetClock(a, in.Pick({1.7e9, 0.0, -1.0, kNaN, 1e300}));
+        }
         break;
       case 5:
         s = PresetEnergy(a.energy, in.U8() % 100, static_cast<EnergyRegister>(in.U8() % 10),
