@@ -93,9 +93,9 @@ Status CheckRestoredEvents(const uint8_t* bytes, size_t voltages, size_t current
   }
   const auto config = s.Part<EventConfig>(offsetof(EventState, config));
   for (size_t k = 0; k < currents; ++k) {
-    const auto bytes_k = config.Part<ChannelEventConfig>(offsetof(EventConfig, channel) + k * sizeof(ChannelEventConfig));
-    if (!bytes_k.BoolAt(offsetof(ChannelEventConfig, absolute))) return Status::kBadSnapshot;
-    const ChannelEventConfig e = METERDSP_ELEMENT(config, EventConfig, channel, k);
+    const auto channel = config.Part<ChannelEventConfig>(offsetof(EventConfig, channel) + k * sizeof(ChannelEventConfig));
+    if (!channel.BoolAt(offsetof(ChannelEventConfig, absolute))) return Status::kBadSnapshot;
+    const ChannelEventConfig e = channel.At<ChannelEventConfig>(0);
     if (!ValidPhase(METERDSP_ELEMENT(s, EventState, phase, k), voltages) || !ValidChannel(e) ||
         static_cast<uint8_t>(e.quantity) > static_cast<uint8_t>(EventQuantity::kCurrentThd) ||
         METERDSP_ELEMENT(s, EventState, on_state, k) > 1) {

@@ -1498,6 +1498,22 @@ bool ValidTable(const CurrentTable& t) {
   return true;
 }
 
+// The configuration's scalar settings as Init accepts them (its status when not).
+Status ValidateSettings(double nominal_hz, double min_voltage, int adc_bits, bool virtual_neutral, size_t voltages) {
+  if (nominal_hz != 50.0 && nominal_hz != 60.0) return Status::kBadNominalFrequency;
+  if (!Finite(min_voltage) || min_voltage < 0) return Status::kBadThreshold;
+  if (adc_bits < 2 || adc_bits > 32) return Status::kBadCalibration;
+  if (virtual_neutral && voltages != 3) return Status::kBadChannelCount;
+  return Status::kOk;
+}
+
+// A channel's gain, offset and clip level as Init accepts them (its correction is DesignDelays').
+bool ValidCalibration(const ChannelCalibration& cal) {
+  return Finite(cal.gain) && cal.gain != 0 && Finite(cal.offset) && Finite(cal.clip_level) && cal.clip_level >= 0;
+}
+
+bool ValidMinOn(double amps) { return Finite(amps) && amps >= 0; }
+
 // Frame columns: a permutation of the channels 0 .. nch − 1.
 bool ValidColumns(const uint8_t* frame_column, size_t nch) {
   bool seen[kMaxChannels] = {};
@@ -1513,26 +1529,23 @@ Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
   if (Status s = ValidateCommon(c.fs_hz, c.voltages, c.currents, c.phase); s != Status::kOk) {
     return s;
   }
-  if (c.nominal_hz != 50.0 && c.nominal_hz != 60.0) return Status::kBadNominalFrequency;
-  if (!Finite(c.min_voltage) || c.min_voltage < 0) return Status::kBadThreshold;
-  if (c.adc_bits < 2 || c.adc_bits > 32) return Status::kBadCalibration;
+  if (Status s = ValidateSettings(c.nominal_hz, c.min_voltage, c.adc_bits, c.virtual_neutral, c.voltages);
+      s != Status::kOk) {
+    return s;
+  }
   ChannelCalibration cal[kMaxChannels];
   for (size_t k = 0; k < c.voltages; ++k) cal[k] = c.voltage_cal[k];
   for (size_t k = 0; k < c.currents; ++k) {
     cal[c.voltages + k] = c.current_cal[k];
-    if (!Finite(c.min_on_current[k]) || c.min_on_current[k] < 0) return Status::kBadThreshold;
+    if (!ValidMinOn(c.min_on_current[k])) return Status::kBadThreshold;
   }
   const size_t nch = c.voltages + c.currents;
   if (!ValidColumns(c.frame_column, nch)) return Status::kBadBlock;
-  if (c.virtual_neutral && c.voltages != 3) return Status::kBadChannelCount;
   for (size_t k = 0; k < c.currents; ++k) {
     if (!ValidTable(c.current_table[k])) return Status::kBadCalibration;
   }
   for (size_t k = 0; k < nch; ++k) {
-    if (!Finite(cal[k].gain) || cal[k].gain == 0 || !Finite(cal[k].offset) ||
-        !Finite(cal[k].clip_level) || cal[k].clip_level < 0) {
-      return Status::kBadCalibration;
-    }
+    if (!ValidCalibration(cal[k])) return Status::kBadCalibration;
   }
   DelayFilter filters[kMaxChannels];
   int32_t base = 0;
@@ -1574,12 +1587,10 @@ Status CheckRestoredEngine(const uint8_t* bytes) noexcept {
   uint8_t phase[kMaxCurrents], columns[kMaxChannels];
   for (size_t k = 0; k < nc; ++k) phase[k] = METERDSP_ELEMENT(c, WindowConfig, phase, k);
   for (size_t k = 0; k < nch; ++k) columns[k] = METERDSP_ELEMENT(c, WindowConfig, frame_column, k);
-  const double min_voltage = METERDSP_FIELD(c, WindowConfig, min_voltage);
-  const int adc_bits = METERDSP_FIELD(c, WindowConfig, adc_bits);
   if (!c.BoolAt(offsetof(WindowConfig, virtual_neutral))) return Status::kBadSnapshot;
   if (ValidateCommon(fs, nv, nc, phase) != Status::kOk || !ValidColumns(columns, nch) ||
-      (METERDSP_FIELD(c, WindowConfig, virtual_neutral) && nv != 3) || !Finite(min_voltage) || min_voltage < 0 ||
-      adc_bits < 2 || adc_bits > 32 ||
+      ValidateSettings(nominal, METERDSP_FIELD(c, WindowConfig, min_voltage), METERDSP_FIELD(c, WindowConfig, adc_bits),
+                       METERDSP_FIELD(c, WindowConfig, virtual_neutral), nv) != Status::kOk ||
       static_cast<uint8_t>(METERDSP_FIELD(c, WindowConfig, angle_reference)) > 1) {
     return Status::kBadSnapshot;
   }
@@ -1588,14 +1599,13 @@ Status CheckRestoredEngine(const uint8_t* bytes) noexcept {
                               : offsetof(WindowConfig, current_cal) + (ch - nv) * sizeof(ChannelCalibration);
     if (!c.Part<ChannelCalibration>(at).BoolAt(offsetof(ChannelCalibration, dc_removal))) return Status::kBadSnapshot;
     const ChannelCalibration cal = c.At<ChannelCalibration>(at);
-    if (!Finite(cal.gain) || cal.gain == 0 || !Finite(cal.offset) || !Finite(cal.clip_level) ||
-        cal.clip_level < 0 || !(std::fabs(CorrectionSamples(cal, fs, nominal)) <= kMaxCorrectionSamples)) {
+    if (!ValidCalibration(cal) || !(std::fabs(CorrectionSamples(cal, fs, nominal)) <= kMaxCorrectionSamples)) {
       return Status::kBadSnapshot;
     }
   }
   for (size_t k = 0; k < nc; ++k) {
-    const double min_on = METERDSP_ELEMENT(c, WindowConfig, min_on_current, k);
-    if (!Finite(min_on) || min_on < 0 || !ValidTable(METERDSP_ELEMENT(c, WindowConfig, current_table, k))) {
+    if (!ValidMinOn(METERDSP_ELEMENT(c, WindowConfig, min_on_current, k)) ||
+        !ValidTable(METERDSP_ELEMENT(c, WindowConfig, current_table, k))) {
       return Status::kBadSnapshot;
     }
   }
