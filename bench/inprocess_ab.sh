@@ -6,7 +6,7 @@
 #   REV: a git revision (built from `git archive`, so nothing in the working tree changes), or
 #        "." for the working tree as it is, uncommitted changes included. The first is the
 #        reference of the ratios; name a build twice (e.g. HEAD HEAD) to see the noise floor.
-#   WORKLOAD: measure-f32 measure-f64 chain-i16 chain-i32 chain-f32 chain-f64
+#   WORKLOAD: measure-f32 measure-f64 chain-i16 chain-i32 chain-f32 chain-f64 chain-i16-skew
 #   e.g. bench/inprocess_ab.sh chain-i16 HEAD .        (the uncommitted change against HEAD)
 #        bench/inprocess_ab.sh --target AVX2 measure-f32 HEAD~3 HEAD
 # Builds go to build/inprocess_ab/ (the library alone, Release, about a minute per revision the

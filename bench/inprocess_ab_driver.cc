@@ -12,7 +12,8 @@
 //
 // Usage: inprocess_ab_driver [--rounds N] [--block FRAMES] [--target NAME] [--currents N]
 //                            WORKLOAD SO [SO ...]
-//   WORKLOAD: measure-f32 | measure-f64 | chain-i16 | chain-i32 | chain-f32 | chain-f64
+//   WORKLOAD: measure-f32 | measure-f64 | chain-i16 | chain-i32 | chain-f32 | chain-f64 |
+//             chain-i16-skew (int16 frames, a skew correction on every current)
 //   (10 s of 3 voltages and 92 currents at 2560 Hz: 9.7 MB as float32 rows, 4.9 MB as int16
 //   frames; the chains in blocks of --block frames, default 2560)
 //   --target: AVX3, AVX2, SSE4, SSSE3 or SCALAR — the best SIMD target the variants may use.
@@ -84,7 +85,8 @@ struct Workload {
   int kind;  // InprocessAbRun's kind
 };
 constexpr Workload kWorkloads[] = {{"measure-f32", 0}, {"measure-f64", 1}, {"chain-i16", 2},
-                                   {"chain-i32", 3},   {"chain-f32", 4},   {"chain-f64", 5}};
+                                   {"chain-i32", 3},   {"chain-f32", 4},   {"chain-f64", 5},
+                                   {"chain-i16-skew", 6}};
 
 struct Target {
   const char* name;
@@ -112,7 +114,7 @@ double Median(std::vector<double> x) {
                "%s\nusage: inprocess_ab_driver [--rounds N] [--block FRAMES] [--target "
                "AVX3|AVX2|SSE4|SSSE3|SCALAR] [--currents 1-92] "
                "WORKLOAD SO [SO ...]\n  WORKLOAD: measure-f32 measure-f64 chain-i16 chain-i32 "
-               "chain-f32 chain-f64\n",
+               "chain-f32 chain-f64 chain-i16-skew\n",
                why);
   std::exit(2);
 }
@@ -192,6 +194,7 @@ int main(int argc, char** argv) {
       i = sig.i64.data();
       break;
     case 2:
+    case 6:
       v = sig.frames16.data();
       break;
     default:

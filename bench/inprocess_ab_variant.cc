@@ -29,8 +29,8 @@ struct Stream {
   std::vector<meterdsp::WindowResult> out;
 
   template <class Block>
-  int Run(const Block& block, size_t currents, double* digest) {
-    if (meter == nullptr) meter = meterdsp::bench::MakePanelMeter(false, currents);
+  int Run(const Block& block, size_t currents, double* digest, bool skew = false) {
+    if (meter == nullptr) meter = meterdsp::bench::MakePanelMeter(skew, currents);
     if (meter == nullptr || meter->window.config.currents != currents) return 1;
     const size_t need = meterdsp::MaxWindowsPerBlock(meter->window, block.frames);
     if (out.size() < need) out.resize(need);
@@ -70,8 +70,9 @@ meterdsp::FrameBlock<Code> Frames(const void* frames, size_t columns, size_t pos
 // Runs workload `kind` once over `frames` frames of 3 voltages and `currents` (1-92) of the
 // panel's currents at 2560 Hz: 0 Measure() on float32 rows v[3][frames], i[currents][frames];
 // 1 the same on float64 rows; 2, 3 the full chain (Process) on interleaved int16 / int32 frames
-// v[frames][3 + currents] (i unused); 4, 5 the full chain on float32 / float64 rows; the chains
-// in blocks of `block` frames. Sets *digest to a sum of the results (equal bits in two builds
+// v[frames][3 + currents] (i unused); 4, 5 the full chain on float32 / float64 rows; 6 the
+// chain on int16 frames with a skew correction on every current (a delay filter per channel);
+// the chains in blocks of `block` frames. Sets *digest to a sum of the results (equal bits in two builds
 // whose results are equal bits). Returns 0, or 1 if a call failed, `kind` is unknown or
 // `currents` differs from the first call's.
 extern "C" __attribute__((visibility("default"))) int InprocessAbRun(int kind, size_t currents,
@@ -81,15 +82,16 @@ extern "C" __attribute__((visibility("default"))) int InprocessAbRun(int kind, s
   *digest = 0;
   if (kind == 0) return MeasureRows<float>(v, i, currents, frames, digest);
   if (kind == 1) return MeasureRows<double>(v, i, currents, frames, digest);
-  if (kind < 2 || kind > 5 || block == 0) return 1;
-  static Stream streams[4];
+  if (kind < 2 || kind > 6 || block == 0) return 1;
+  static Stream streams[5];
   Stream& s = streams[kind - 2];
   const size_t columns = kVoltages + currents;
   for (size_t pos = 0; pos + block <= frames; pos += block) {
     const int failed = kind == 2   ? s.Run(Frames<int16_t>(v, columns, pos, block), currents, digest)
                        : kind == 3 ? s.Run(Frames<int32_t>(v, columns, pos, block), currents, digest)
                        : kind == 4 ? s.Run(Planar<float>(v, i, frames, pos, block), currents, digest)
-                                   : s.Run(Planar<double>(v, i, frames, pos, block), currents, digest);
+                       : kind == 5 ? s.Run(Planar<double>(v, i, frames, pos, block), currents, digest)
+                                   : s.Run(Frames<int16_t>(v, columns, pos, block), currents, digest, true);
     if (failed) return 1;
   }
   return 0;

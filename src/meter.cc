@@ -11,10 +11,11 @@ namespace {
 
 constexpr char kMagic[8] = {'M', 'D', 'S', 'P', 'S', 'N', 'A', 'P'};
 // Bump when the state layout or its meaning changes; sizeof(Meter) is checked as well.
-constexpr uint32_t kSnapshotVersion = 6;  // 2: the window engine's two tile layouts; 3: its lane scale;
+constexpr uint32_t kSnapshotVersion = 7;  // 2: the window engine's two tile layouts; 3: its lane scale;
                                           // 4: frames pending accumulation (WindowEngine::pending);
                                           // 5: resettable energy as lifetime − origin (same size);
-                                          // 6: clipped frames per tile (WindowEngine::clip_bits)
+                                          // 6: clipped frames per tile (WindowEngine::clip_bits);
+                                          // 7: the currents' window sums by lane (lane_window)
 
 struct SnapshotHeader {
   char magic[8];

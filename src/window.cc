@@ -11,6 +11,16 @@
 #include "meterdsp/simd/window-inl.h"
 #include "src/state_bytes.h"
 
+// GCC fuses a multiply and a following add into one rounding where the target has FMA, also
+// across Highway's operations; a kernel that must give the scalar code's bits says no.
+#ifndef METERDSP_NO_CONTRACT
+#if defined(__GNUC__) && !defined(__clang__)
+#define METERDSP_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#else
+#define METERDSP_NO_CONTRACT
+#endif
+#endif
+
 HWY_BEFORE_NAMESPACE();
 namespace meterdsp {
 namespace HWY_NAMESPACE {
@@ -307,6 +317,99 @@ void FlushLanesImpl(WindowEngine& m, size_t first, size_t nch) {
   std::memset(m.gram_lanes, 0, sizeof(m.gram_lanes));
 }
 
+// The currents' side of a window boundary in the lanes layout, a vector of lanes at a time
+// (their window sums are by lane: WindowEngine::lane_window). Tile samples t−1 and t of every
+// lane are filtered (as ScalarY) and their five terms formed (as SampleTerms); then, open ==
+// false: the lane sums are added to the window sums (as FlushCurrentLanes, which this replaces
+// at a window end: the lane sums are cleared), then −w_prev × the terms of t−1 and w_cur × those
+// of t (as CloseBoundary); open: the sums become w_prev × the terms of t−1 − w_cur × those of t
+// (as OpenBoundary). Every lane sees the scalar functions' operations in their order, and GCC
+// may not fuse a multiply and an add (METERDSP_NO_CONTRACT): the bits are the scalar code's.
+METERDSP_NO_CONTRACT void CurrentLaneBoundaryImpl(WindowEngine& m, ptrdiff_t t, double w_prev, double w_cur,
+                                                  bool open) {
+  if constexpr (!kFrameLanesPossible) return;  // a build without frame-major tiles
+  const size_t nv = m.config.voltages, nch = nv + m.config.currents;
+  const ptrdiff_t b1 = static_cast<ptrdiff_t>(kHistoryFrames) + t - 1, b0 = b1 + 1;
+#if HWY_HAVE_FLOAT64
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const hn::Rebind<int32_t, decltype(dd)> di;
+  using V = hn::Vec<decltype(dd)>;
+  const size_t N = hn::Lanes(dd);
+  // y of lanes [g, g + N) at tile row `base`: the lag weights in increasing lag, from +0, as
+  // ScalarY sums its taps (the weights of other lanes' lags are 0 and add ±0: no change).
+  auto y_at = [&](ptrdiff_t base, size_t g) {
+    V y = hn::Zero(dd);
+    for (uint32_t lag = m.lag_lo; lag <= m.lag_hi; ++lag) {
+      const V x = hn::PromoteTo(dd, hn::LoadU(df, &m.lane[base - static_cast<ptrdiff_t>(lag)][g]));
+      y = hn::Add(y, m.lag_plain ? x : hn::Mul(hn::PromoteTo(dd, hn::LoadU(df, &m.lag_weight[lag][g])), x));
+    }
+    return y;
+  };
+  // Each lane's reference voltage (row ref_index < 3) by selection, not a gather (slow on Intel).
+  auto terms = [&](ptrdiff_t base, size_t g, V* a) {
+    const V y = y_at(base, g);
+    const V ref = hn::PromoteTo(dd, hn::LoadU(di, &m.ref_index[g]));
+    auto row = [&](size_t k) { return hn::Set(dd, double{m.vcal[k < nv ? k : 0][base]}); };
+    const V v = hn::IfThenElse(hn::Eq(ref, hn::Zero(dd)), row(0),
+                               hn::IfThenElse(hn::Eq(ref, hn::Set(dd, 1.0)), row(1), row(2)));
+    a[0] = y;
+    a[1] = hn::Mul(y, y);
+    a[2] = hn::Mul(y, v);
+    a[3] = hn::Mul(y, hn::Set(dd, double{m.cosr[base]}));
+    a[4] = hn::Mul(y, hn::Set(dd, double{m.sinr[base]}));
+  };
+  for (size_t g = 0; g < nch; g += N) {
+    V a1[kSumCount], a0[kSumCount];
+    terms(b1, g, a1);
+    terms(b0, g, a0);
+    for (size_t q = 0; q < kSumCount; ++q) {
+      double* sums = &m.lane_window[q][g];
+      if (open) {
+        const V s = hn::Add(hn::Zero(dd), hn::Mul(hn::Set(dd, w_prev), a1[q]));
+        hn::Store(hn::Add(s, hn::Mul(hn::Set(dd, -w_cur), a0[q])), dd, sums);
+      } else {
+        V s = hn::Add(hn::Load(dd, sums), hn::PromoteTo(dd, hn::LoadU(df, &m.lane_sums[q][g])));
+        s = hn::Add(s, hn::Mul(hn::Set(dd, -w_prev), a1[q]));
+        hn::Store(hn::Add(s, hn::Mul(hn::Set(dd, w_cur), a0[q])), dd, sums);
+      }
+    }
+  }
+#else  // 32-bit Arm: the same lane by lane
+  for (size_t lane = 0; lane < nch; ++lane) {
+    double a[2][kSumCount];
+    for (int s = 0; s < 2; ++s) {
+      const ptrdiff_t base = s == 0 ? b1 : b0;
+      double y = 0.0;
+      for (uint32_t lag = m.lag_lo; lag <= m.lag_hi; ++lag) {
+        const double x = m.lane[base - static_cast<ptrdiff_t>(lag)][lane];
+        y += m.lag_plain ? x : double{m.lag_weight[lag][lane]} * x;
+      }
+      const size_t ref = static_cast<size_t>(m.ref_index[lane]);
+      a[s][0] = y;
+      a[s][1] = y * y;
+      a[s][2] = y * double{m.vcal[ref < nv ? ref : 0][base]};
+      a[s][3] = y * double{m.cosr[base]};
+      a[s][4] = y * double{m.sinr[base]};
+    }
+    for (size_t q = 0; q < kSumCount; ++q) {
+      double& sum = m.lane_window[q][lane];
+      if (open) {
+        double s = 0.0;
+        s += w_prev * a[0][q];
+        s += -w_cur * a[1][q];
+        sum = s;
+      } else {
+        sum += double{m.lane_sums[q][lane]};
+        sum += -w_prev * a[0][q];
+        sum += w_cur * a[1][q];
+      }
+    }
+  }
+#endif
+  if (!open) std::memset(m.lane_sums, 0, sizeof(m.lane_sums));
+}
+
 // The reference's sums over one Measure() chunk (cosr, sinr: len floats) added to gram.
 void GramChunkImpl(const float* HWY_RESTRICT cosr, const float* HWY_RESTRICT sinr, size_t len,
                    double (*HWY_RESTRICT gram)[kSumCount]) {
@@ -415,6 +518,7 @@ HWY_EXPORT(LanesImpl);
 HWY_EXPORT(FrameLanesImpl);
 HWY_EXPORT(AnglesDegImpl);
 HWY_EXPORT(DistortionPctImpl);
+HWY_EXPORT(CurrentLaneBoundaryImpl);
 
 constexpr double kPi = 3.14159265358979323846;
 constexpr double kSqrt2 = 1.41421356237309504880;
@@ -445,12 +549,23 @@ struct FinalizeParams {
   const TableLogs* table_logs;  // of each table (with table)
   const double (*gram)[kSumCount];  // the reference's sums (WindowEngine::gram)
   const double* min_on;  // minimum ON current per channel; nullptr: min_on_all for every one
+  // The currents' sums by lane (the stream's lanes layout: WindowEngine::lane_window, lane =
+  // frame_column[channel]), or nullptr: the currents' sums are rows of `sums` as well.
+  const double (*lane_window)[kLaneWindowLanes];
+  const uint8_t* frame_column;
   double min_on_all;
   double min_voltage_peak;
   AngleReference angle_reference;
   bool VoltageDc(size_t k) const { return voltage_cal == nullptr || voltage_cal[k].dc_removal; }
   bool CurrentDc(size_t k) const { return current_cal == nullptr || current_cal[k].dc_removal; }
   double MinOn(size_t k) const { return min_on == nullptr ? min_on_all : min_on[k]; }
+  // Current k's kSumCount sums: its row of `sums`, or its lane's, copied into buf.
+  const double* CurrentSums(const double (*sums)[kSumCount], size_t k, double* buf) const {
+    if (lane_window == nullptr) return sums[voltages + k];
+    const size_t lane = frame_column[voltages + k];
+    for (size_t q = 0; q < kSumCount; ++q) buf[q] = lane_window[q][lane];
+    return buf;
+  }
 };
 
 // Angles of phasors relative to others, collected and computed kMaxLanes at a time in SIMD
@@ -660,7 +775,8 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
   // The corrections wait in r.s (gain) and r.pf, r.dpf (the turn), which the loop below then
   // overwrites.
   auto current_rms = [&](size_t k) {
-    const double* s = sums[fp.voltages + k];
+    double buf[kSumCount];
+    const double* s = fp.CurrentSums(sums, k, buf);
     const double mean = s[0] * inv_w;
     double ms = s[1] * inv_w;
     if (fp.CurrentDc(k)) ms -= mean * mean;
@@ -675,7 +791,8 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     r.dpf[k] = t.turn.imag();
   }
   for (size_t k = 0; k < fp.currents; ++k) {
-    const double* s = sums[fp.voltages + k];
+    double buf[kSumCount];
+    const double* s = fp.CurrentSums(sums, k, buf);
     const size_t ph = fp.phase[k];
     const double mean = s[0] * inv_w;
     double irms = current_rms(k);
@@ -752,6 +869,10 @@ FinalizeParams ParamsOf(const WindowEngine& m) {
   fp.table = c.current_table;
   fp.table_logs = m.table_logs;
   fp.gram = m.gram;
+  if (m.tile_layout == kLayoutLanes) {
+    fp.lane_window = m.lane_window;
+    fp.frame_column = c.frame_column;
+  }
   fp.min_voltage_peak = c.min_voltage;
   fp.angle_reference = c.angle_reference;
   return fp;
@@ -760,6 +881,11 @@ FinalizeParams ParamsOf(const WindowEngine& m) {
 // ---------------------------------------------------------------- streaming engine
 
 size_t Channels(const WindowEngine& m) { return m.config.voltages + m.config.currents; }
+// The channels whose window boundaries the scalar functions below take: all of them in the rows
+// layout; in the lanes layout the voltages (the currents' take CurrentLaneBoundaryImpl).
+size_t RowChannels(const WindowEngine& m) {
+  return m.tile_layout == kLayoutLanes ? m.config.voltages : Channels(m);
+}
 
 // Delay-filtered sample of channel ch at tile index t (t may be negative, into history).
 double ScalarY(const WindowEngine& m, size_t ch, ptrdiff_t t) {
@@ -810,7 +936,7 @@ BoundaryY BoundarySamples(const WindowEngine& m, ptrdiff_t t, double w_prev, dou
   b.t = t;
   b.w_prev = w_prev;
   b.w_cur = w_cur;
-  for (size_t ch = 0; ch < Channels(m); ++ch) {
+  for (size_t ch = 0; ch < RowChannels(m); ++ch) {
     b.prev[ch] = ScalarY(m, ch, t - 1);
     b.cur[ch] = ScalarY(m, ch, t);
   }
@@ -834,7 +960,7 @@ void GramTerms(const WindowEngine& m, size_t j, ptrdiff_t t, double a[kSumCount]
 template <typename Update>
 void ForBoundaryTerms(WindowEngine& m, const BoundaryY& b, const Update& update) {
   double a1[kSumCount], a0[kSumCount];
-  for (size_t ch = 0; ch < Channels(m); ++ch) {
+  for (size_t ch = 0; ch < RowChannels(m); ++ch) {
     SampleTerms(m, ch, b.t - 1, b.prev[ch], a1);
     SampleTerms(m, ch, b.t, b.cur[ch], a0);
     update(m.sums[ch], a1, a0);
@@ -853,6 +979,7 @@ void CloseBoundary(WindowEngine& m, const BoundaryY& b) {
       sums[q] += b.w_cur * a0[q];
     }
   });
+  if (m.tile_layout == kLayoutLanes) HWY_DYNAMIC_DISPATCH(CurrentLaneBoundaryImpl)(m, b.t, b.w_prev, b.w_cur, false);
 }
 
 void OpenBoundary(WindowEngine& m, const BoundaryY& b) {
@@ -864,6 +991,7 @@ void OpenBoundary(WindowEngine& m, const BoundaryY& b) {
       sums[q] = s;
     }
   });
+  if (m.tile_layout == kLayoutLanes) HWY_DYNAMIC_DISPATCH(CurrentLaneBoundaryImpl)(m, b.t, b.w_prev, b.w_cur, true);
 }
 
 // Adds weight·(contribution of tile sample t) to the double sums of every channel and of the
@@ -872,7 +1000,10 @@ void AddSample(WindowEngine& m, ptrdiff_t t, double weight) {
   double a[kSumCount];
   for (size_t ch = 0; ch < Channels(m); ++ch) {
     SampleTerms(m, ch, t, a);
-    for (size_t q = 0; q < kSumCount; ++q) m.sums[ch][q] += weight * a[q];
+    const bool by_lane = ch >= RowChannels(m);
+    for (size_t q = 0; q < kSumCount; ++q) {
+      (by_lane ? m.lane_window[q][m.config.frame_column[ch]] : m.sums[ch][q]) += weight * a[q];
+    }
   }
   for (size_t j = 0; j < kGramRows; ++j) {
     GramTerms(m, j, t, a);
@@ -880,12 +1011,11 @@ void AddSample(WindowEngine& m, ptrdiff_t t, double weight) {
   }
 }
 
-// Moves the currents' frame-major lane sums into their double window sums and clears them.
+// Moves the frame-major lane sums into their double window sums, lane by lane, and clears them.
 void FlushCurrentLanes(WindowEngine& m) {
-  const size_t nv = m.config.voltages;
-  for (size_t k = 0; k < m.config.currents; ++k) {
-    const size_t lane = m.config.frame_column[nv + k];
-    for (size_t q = 0; q < kSumCount; ++q) m.sums[nv + k][q] += double{m.lane_sums[q][lane]};
+  const size_t n = Channels(m);
+  for (size_t q = 0; q < kSumCount; ++q) {
+    for (size_t lane = 0; lane < n; ++lane) m.lane_window[q][lane] += double{m.lane_sums[q][lane]};
   }
   std::memset(m.lane_sums, 0, sizeof(m.lane_sums));
 }
@@ -894,11 +1024,6 @@ void FlushCurrentLanes(WindowEngine& m) {
 void FlushRowLanes(WindowEngine& m) {
   const size_t n = m.config.voltages + (m.tile_layout == kLayoutRows ? m.config.currents : 0);
   HWY_DYNAMIC_DISPATCH(FlushLanesImpl)(m, 0, n);
-}
-
-void FlushLanes(WindowEngine& m) {
-  FlushRowLanes(m);
-  if (m.tile_layout == kLayoutLanes) FlushCurrentLanes(m);
 }
 
 void SetOscillatorHz(WindowEngine& m, double hz) {
@@ -953,7 +1078,7 @@ void TakeClips(WindowEngine& m, size_t t) {
 // Closes the open window at boundary bd, detected at tile index t (bd ∈ [t−1, t) in tile
 // time). Samples < t are in the lanes/sums; sample t is not yet accumulated.
 void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult* out, size_t* count) {
-  FlushLanes(m);
+  FlushRowLanes(m);  // the currents' frame-major lane sums: in CloseBoundary
   const double t_abs = static_cast<double>(m.tile_start) + static_cast<double>(t);
   // Split samples t−1 (fully in the old window so far) and t (not yet in either) by their
   // linear-interpolation weights; the new window starts with the complements.
@@ -1267,6 +1392,21 @@ void SwitchLayout(WindowEngine& m, uint32_t layout) {
     HWY_DYNAMIC_DISPATCH(FlushLanesImpl)(m, nv, nc);
   } else {
     FlushCurrentLanes(m);
+  }
+  // The currents' window sums move between their rows of sums and their lanes.
+  for (size_t k = 0; k < nc; ++k) {
+    const size_t lane = m.config.frame_column[nv + k];
+    for (size_t q = 0; q < kSumCount; ++q) {
+      double& row = m.sums[nv + k][q];
+      double& by_lane = m.lane_window[q][lane];
+      if (layout == kLayoutLanes) {
+        by_lane = row;
+        row = 0;
+      } else {
+        row = by_lane;
+        by_lane = 0;
+      }
+    }
   }
   for (size_t t = 0; t < kHistoryFrames; ++t) {
     for (size_t k = 0; k < nc; ++k) {
@@ -1682,6 +1822,11 @@ Status SetTopology(WindowEngine& m, const uint8_t* phase, const uint8_t* frame_c
       for (size_t k = 0; k < nch; ++k) moved[k] = m.lane[t][m.config.frame_column[k]];
       for (size_t k = 0; k < nch; ++k) m.lane[t][frame_column[k]] = moved[k];
     }
+    double moved_sums[kMaxChannels];  // and the open window's sums, channel by channel
+    for (size_t q = 0; q < kSumCount; ++q) {
+      for (size_t k = 0; k < nch; ++k) moved_sums[k] = m.lane_window[q][m.config.frame_column[k]];
+      for (size_t k = 0; k < nch; ++k) m.lane_window[q][frame_column[k]] = moved_sums[k];
+    }
   }
   std::memmove(m.config.phase, phase, nc);  // the arrays may be the configuration's own
   std::memmove(m.config.frame_column, frame_column, nch);
@@ -1700,6 +1845,7 @@ void Reset(WindowEngine& m) noexcept {
   std::memset(m.sinr, 0, sizeof(m.sinr));
   std::memset(m.lanes, 0, sizeof(m.lanes));
   std::memset(m.sums, 0, sizeof(m.sums));
+  std::memset(m.lane_window, 0, sizeof(m.lane_window));
   std::memset(m.gram_lanes, 0, sizeof(m.gram_lanes));
   std::memset(m.gram, 0, sizeof(m.gram));
   std::memset(m.clipped, 0, sizeof(m.clipped));

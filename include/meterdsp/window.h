@@ -38,6 +38,7 @@ inline constexpr size_t kFrameLanesMinColumns = 16;
 // tiles, and its state leaves their storage out.
 inline constexpr bool kFrameLanesPossible = kMaxChannels >= kFrameLanesMinColumns;
 inline constexpr size_t kLaneTileRows = kFrameLanesPossible ? kRowLength : 1;
+inline constexpr size_t kLaneWindowLanes = kFrameLanesPossible ? kLaneStride : 1;  // lane_window's
 
 // Sample rates accepted (Init, Measure, calibration fits). The floor keeps at least 7 samples per
 // cycle of the highest tracked fundamental: at 500 Hz the worst Irms / P / Q error on a current
@@ -202,7 +203,10 @@ struct alignas(64) WindowEngine {
   // partial sum per lane in the lanes layout.
   alignas(64) float lanes[kMaxChannels][kSumCount][kMaxLanes];
   alignas(64) float lane_sums[kSumCount][kLaneStride];
-  double sums[kMaxChannels][kSumCount];
+  double sums[kMaxChannels][kSumCount];  // by channel (the currents' in the rows layout only)
+  // The currents' window sums in the lanes layout, by lane (frame column): a window's end adds
+  // the lane sums and the boundary samples' terms to them a vector of lanes at a time.
+  alignas(64) double lane_window[kSumCount][kLaneWindowLanes];
   // The fundamental reference's own sums, with the same weights, as two pseudo-channels:
   // y = cos θ with v = sin θ, and y = sin θ with v = cos θ (Σc, Σc², Σc·s, … and Σs, Σs², …).
   // The distortion's least-squares fit needs them (docs/measurement.md).
