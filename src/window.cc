@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "src/window.cc"
@@ -330,6 +331,19 @@ METERDSP_NO_CONTRACT void CurrentLaneBoundaryImpl(WindowEngine& m, ptrdiff_t t, 
   if constexpr (!kFrameLanesPossible) return;  // a build without frame-major tiles
   const size_t nv = m.config.voltages, nch = nv + m.config.currents;
   const ptrdiff_t b1 = static_cast<ptrdiff_t>(kHistoryFrames) + t - 1, b0 = b1 + 1;
+  // Term q of a sample: y, y², y·v, y·cos, y·sin (SampleTerms) — for doubles and for vectors.
+  auto term = [](size_t q, auto y, auto v, auto c, auto sn) {
+    auto mul = [](auto a, auto b) {
+      if constexpr (std::is_same_v<decltype(a), double>) {
+        return a * b;
+      } else {
+        return hn::Mul(a, b);  // SVE's vectors have no operators
+      }
+    };
+    if (q == 0) return y;
+    return mul(y, q == 1 ? y : q == 2 ? v : q == 3 ? c : sn);
+  };
+  size_t lane = 0;
 #if HWY_HAVE_FLOAT64
   const hn::ScalableTag<double> dd;
   const hn::Rebind<float, decltype(dd)> df;
@@ -347,66 +361,57 @@ METERDSP_NO_CONTRACT void CurrentLaneBoundaryImpl(WindowEngine& m, ptrdiff_t t, 
     return y;
   };
   // Each lane's reference voltage (row ref_index < 3) by selection, not a gather (slow on Intel).
-  auto terms = [&](ptrdiff_t base, size_t g, V* a) {
-    const V y = y_at(base, g);
-    const V ref = hn::PromoteTo(dd, hn::LoadU(di, &m.ref_index[g]));
+  auto v_at = [&](ptrdiff_t base, V ref) {
     auto row = [&](size_t k) { return hn::Set(dd, double{m.vcal[k < nv ? k : 0][base]}); };
-    const V v = hn::IfThenElse(hn::Eq(ref, hn::Zero(dd)), row(0),
-                               hn::IfThenElse(hn::Eq(ref, hn::Set(dd, 1.0)), row(1), row(2)));
-    a[0] = y;
-    a[1] = hn::Mul(y, y);
-    a[2] = hn::Mul(y, v);
-    a[3] = hn::Mul(y, hn::Set(dd, double{m.cosr[base]}));
-    a[4] = hn::Mul(y, hn::Set(dd, double{m.sinr[base]}));
+    return hn::IfThenElse(hn::Eq(ref, hn::Zero(dd)), row(0), hn::IfThenElse(hn::Eq(ref, hn::Set(dd, 1.0)), row(1), row(2)));
   };
-  for (size_t g = 0; g < nch; g += N) {
-    V a1[kSumCount], a0[kSumCount];
-    terms(b1, g, a1);
-    terms(b0, g, a0);
+  const V c1 = hn::Set(dd, double{m.cosr[b1]}), s1 = hn::Set(dd, double{m.sinr[b1]});
+  const V c0 = hn::Set(dd, double{m.cosr[b0]}), s0 = hn::Set(dd, double{m.sinr[b0]});
+  for (; lane < nch && lane + N <= kLaneWindowLanes; lane += N) {
+    const V ref = hn::PromoteTo(dd, hn::LoadU(di, &m.ref_index[lane]));
+    const V y1 = y_at(b1, lane), y0 = y_at(b0, lane), v1 = v_at(b1, ref), v0 = v_at(b0, ref);
     for (size_t q = 0; q < kSumCount; ++q) {
-      double* sums = &m.lane_window[q][g];
+      const V a1 = term(q, y1, v1, c1, s1), a0 = term(q, y0, v0, c0, s0);
+      double* sums = &m.lane_window[q][lane];
       if (open) {
-        const V s = hn::Add(hn::Zero(dd), hn::Mul(hn::Set(dd, w_prev), a1[q]));
-        hn::Store(hn::Add(s, hn::Mul(hn::Set(dd, -w_cur), a0[q])), dd, sums);
+        const V s = hn::Add(hn::Zero(dd), hn::Mul(hn::Set(dd, w_prev), a1));
+        hn::Store(hn::Add(s, hn::Mul(hn::Set(dd, -w_cur), a0)), dd, sums);
       } else {
-        V s = hn::Add(hn::Load(dd, sums), hn::PromoteTo(dd, hn::LoadU(df, &m.lane_sums[q][g])));
-        s = hn::Add(s, hn::Mul(hn::Set(dd, -w_prev), a1[q]));
-        hn::Store(hn::Add(s, hn::Mul(hn::Set(dd, w_cur), a0[q])), dd, sums);
-      }
-    }
-  }
-#else  // 32-bit Arm: the same lane by lane
-  for (size_t lane = 0; lane < nch; ++lane) {
-    double a[2][kSumCount];
-    for (int s = 0; s < 2; ++s) {
-      const ptrdiff_t base = s == 0 ? b1 : b0;
-      double y = 0.0;
-      for (uint32_t lag = m.lag_lo; lag <= m.lag_hi; ++lag) {
-        const double x = m.lane[base - static_cast<ptrdiff_t>(lag)][lane];
-        y += m.lag_plain ? x : double{m.lag_weight[lag][lane]} * x;
-      }
-      const size_t ref = static_cast<size_t>(m.ref_index[lane]);
-      a[s][0] = y;
-      a[s][1] = y * y;
-      a[s][2] = y * double{m.vcal[ref < nv ? ref : 0][base]};
-      a[s][3] = y * double{m.cosr[base]};
-      a[s][4] = y * double{m.sinr[base]};
-    }
-    for (size_t q = 0; q < kSumCount; ++q) {
-      double& sum = m.lane_window[q][lane];
-      if (open) {
-        double s = 0.0;
-        s += w_prev * a[0][q];
-        s += -w_cur * a[1][q];
-        sum = s;
-      } else {
-        sum += double{m.lane_sums[q][lane]};
-        sum += -w_prev * a[0][q];
-        sum += w_cur * a[1][q];
+        V s = hn::Add(hn::Load(dd, sums), hn::PromoteTo(dd, hn::LoadU(df, &m.lane_sums[q][lane])));
+        s = hn::Add(s, hn::Mul(hn::Set(dd, -w_prev), a1));
+        hn::Store(hn::Add(s, hn::Mul(hn::Set(dd, w_cur), a0)), dd, sums);
       }
     }
   }
 #endif
+  // The same lane by lane: 32-bit Arm (no float64 vectors), and lanes past the last whole vector.
+  for (; lane < nch; ++lane) {
+    double y[2] = {0.0, 0.0}, v[2];
+    for (int i = 0; i < 2; ++i) {
+      const ptrdiff_t base = i == 0 ? b1 : b0;
+      for (uint32_t lag = m.lag_lo; lag <= m.lag_hi; ++lag) {
+        const double x = m.lane[base - static_cast<ptrdiff_t>(lag)][lane];
+        y[i] += m.lag_plain ? x : double{m.lag_weight[lag][lane]} * x;
+      }
+      const size_t ref = static_cast<size_t>(m.ref_index[lane]);
+      v[i] = m.vcal[ref < nv ? ref : 0][base];
+    }
+    for (size_t q = 0; q < kSumCount; ++q) {
+      const double a1 = term(q, y[0], v[0], double{m.cosr[b1]}, double{m.sinr[b1]});
+      const double a0 = term(q, y[1], v[1], double{m.cosr[b0]}, double{m.sinr[b0]});
+      double& sum = m.lane_window[q][lane];
+      if (open) {
+        double s = 0.0;
+        s += w_prev * a1;
+        s += -w_cur * a0;
+        sum = s;
+      } else {
+        sum += double{m.lane_sums[q][lane]};
+        sum += -w_prev * a1;
+        sum += w_cur * a0;
+      }
+    }
+  }
   if (!open) std::memset(m.lane_sums, 0, sizeof(m.lane_sums));
 }
 
