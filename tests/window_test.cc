@@ -265,8 +265,14 @@ TEST_P(WindowTest, TopologyChangeMidStreamMatchesAnEngineBuiltWithIt) {
 // folded as Restore folds them).
 TEST(WindowLanesTest, AFrameMajorTileFinishesOnEveryTarget) {
   if ((hwy::SupportedTargets() & HWY_AVX3) == 0) GTEST_SKIP() << "no AVX-512: no frame-major tiles here";
-  SetFrameLanesMinColumnsForTest(1);  // the load's 11 columns in frame-major tiles
   const std::vector<int64_t> targets = TestedTargets();  // before narrowing them below
+  struct Defaults {  // on every way out, a failed assertion too
+    ~Defaults() {
+      hwy::SetSupportedTargetsForTest(0);
+      SetFrameLanesMinColumnsForTest(0);
+    }
+  } defaults;
+  SetFrameLanesMinColumnsForTest(1);  // the load's 11 columns in frame-major tiles
   MixedLoad load = MakeMixedLoad(49.87, static_cast<size_t>(3 * kFs));
   const auto codes = CodesOf(load);
   const size_t nv = load.config.voltages, nch = codes.size(), len = codes[0].size();
@@ -306,8 +312,6 @@ TEST(WindowLanesTest, AFrameMajorTileFinishesOnEveryTarget) {
       }
     }
   }
-  hwy::SetSupportedTargetsForTest(0);
-  SetFrameLanesMinColumnsForTest(0);
   EXPECT_GE(finished_on, 1u);
 }
 
