@@ -331,17 +331,34 @@ METERDSP_NO_CONTRACT void CurrentLaneBoundaryImpl(WindowEngine& m, ptrdiff_t t, 
   if constexpr (!kFrameLanesPossible) return;  // a build without frame-major tiles
   const size_t nv = m.config.voltages, nch = nv + m.config.currents;
   const ptrdiff_t b1 = static_cast<ptrdiff_t>(kHistoryFrames) + t - 1, b0 = b1 + 1;
-  // Term q of a sample: y, y², y·v, y·cos, y·sin (SampleTerms) — for doubles and for vectors.
-  auto term = [](size_t q, auto y, auto v, auto c, auto sn) {
-    auto mul = [](auto a, auto b) {
-      if constexpr (std::is_same_v<decltype(a), double>) {
-        return a * b;
-      } else {
-        return hn::Mul(a, b);  // SVE's vectors have no operators
-      }
-    };
+  // The arithmetic once for doubles (the lane-by-lane tail) and vectors (SVE's have no operators).
+  auto mul = [](auto a, auto b) {
+    if constexpr (std::is_same_v<decltype(a), double>) {
+      return a * b;
+    } else {
+      return hn::Mul(a, b);
+    }
+  };
+  auto add = [](auto a, auto b) {
+    if constexpr (std::is_same_v<decltype(a), double>) {
+      return a + b;
+    } else {
+      return hn::Add(a, b);
+    }
+  };
+  // Term q of a sample: y, y², y·v, y·cos, y·sin (SampleTerms).
+  auto term = [&](size_t q, auto y, auto v, auto c, auto sn) {
     if (q == 0) return y;
     return mul(y, q == 1 ? y : q == 2 ? v : q == 3 ? c : sn);
+  };
+  // A window sum at the boundary, from the terms of samples t−1 (a1) and t (a0): closing, the
+  // sum plus its lane sum, −w_prev·a1 and w_cur·a0, one at a time (FlushCurrentLanes, then
+  // CloseBoundary); opening, 0 + w_prev·a1 + (−w_cur)·a0 (OpenBoundary).
+  auto closed = [&](auto sum, auto lane_sum, auto a1, auto a0, auto neg_w_prev, auto w_cur_) {
+    return add(add(add(sum, lane_sum), mul(neg_w_prev, a1)), mul(w_cur_, a0));
+  };
+  auto opened = [&](auto zero, auto a1, auto a0, auto w_prev_, auto neg_w_cur) {
+    return add(add(zero, mul(w_prev_, a1)), mul(neg_w_cur, a0));
   };
   size_t lane = 0;
 #if HWY_HAVE_FLOAT64
@@ -373,14 +390,10 @@ METERDSP_NO_CONTRACT void CurrentLaneBoundaryImpl(WindowEngine& m, ptrdiff_t t, 
     for (size_t q = 0; q < kSumCount; ++q) {
       const V a1 = term(q, y1, v1, c1, s1), a0 = term(q, y0, v0, c0, s0);
       double* sums = &m.lane_window[q][lane];
-      if (open) {
-        const V s = hn::Add(hn::Zero(dd), hn::Mul(hn::Set(dd, w_prev), a1));
-        hn::Store(hn::Add(s, hn::Mul(hn::Set(dd, -w_cur), a0)), dd, sums);
-      } else {
-        V s = hn::Add(hn::Load(dd, sums), hn::PromoteTo(dd, hn::LoadU(df, &m.lane_sums[q][lane])));
-        s = hn::Add(s, hn::Mul(hn::Set(dd, -w_prev), a1));
-        hn::Store(hn::Add(s, hn::Mul(hn::Set(dd, w_cur), a0)), dd, sums);
-      }
+      hn::Store(open ? opened(hn::Zero(dd), a1, a0, hn::Set(dd, w_prev), hn::Set(dd, -w_cur))
+                     : closed(hn::Load(dd, sums), hn::PromoteTo(dd, hn::LoadU(df, &m.lane_sums[q][lane])), a1, a0,
+                              hn::Set(dd, -w_prev), hn::Set(dd, w_cur)),
+                dd, sums);
     }
   }
 #endif
@@ -400,16 +413,7 @@ METERDSP_NO_CONTRACT void CurrentLaneBoundaryImpl(WindowEngine& m, ptrdiff_t t, 
       const double a1 = term(q, y[0], v[0], double{m.cosr[b1]}, double{m.sinr[b1]});
       const double a0 = term(q, y[1], v[1], double{m.cosr[b0]}, double{m.sinr[b0]});
       double& sum = m.lane_window[q][lane];
-      if (open) {
-        double s = 0.0;
-        s += w_prev * a1;
-        s += -w_cur * a0;
-        sum = s;
-      } else {
-        sum += double{m.lane_sums[q][lane]};
-        sum += -w_prev * a1;
-        sum += w_cur * a0;
-      }
+      sum = open ? opened(0.0, a1, a0, w_prev, -w_cur) : closed(sum, double{m.lane_sums[q][lane]}, a1, a0, -w_prev, w_cur);
     }
   }
   if (!open) std::memset(m.lane_sums, 0, sizeof(m.lane_sums));

@@ -205,7 +205,8 @@ struct alignas(64) WindowEngine {
   alignas(64) float lane_sums[kSumCount][kLaneStride];
   double sums[kMaxChannels][kSumCount];  // by channel (the currents' in the rows layout only)
   // The currents' window sums in the lanes layout, by lane (frame column): a window's end adds
-  // the lane sums and the boundary samples' terms to them a vector of lanes at a time.
+  // the lane sums and the boundary samples' terms to them a vector of lanes at a time (the
+  // voltages' lanes get values too, never read: their sums are rows of `sums`).
   alignas(64) double lane_window[kSumCount][kLaneWindowLanes];
   // The fundamental reference's own sums, with the same weights, as two pseudo-channels:
   // y = cos θ with v = sin θ, and y = sin θ with v = cos θ (Σc, Σc², Σc·s, … and Σs, Σs², …).
