@@ -1648,9 +1648,14 @@ bool ValidTable(const CurrentTable& t) {
 }
 
 // The configuration's scalar settings as Init accepts them (its status when not).
-Status ValidateSettings(double nominal_hz, double min_voltage, int adc_bits, bool virtual_neutral, size_t voltages) {
+bool ValidAngleReference(AngleReference r) {
+  return r == AngleReference::kV1 || r == AngleReference::kAssignedPhase;
+}
+
+Status ValidateSettings(double nominal_hz, double min_voltage, int adc_bits, bool virtual_neutral, size_t voltages,
+                        AngleReference angle_reference) {
   if (nominal_hz != 50.0 && nominal_hz != 60.0) return Status::kBadNominalFrequency;
-  if (!Finite(min_voltage) || min_voltage < 0) return Status::kBadThreshold;
+  if (!Finite(min_voltage) || min_voltage < 0 || !ValidAngleReference(angle_reference)) return Status::kBadThreshold;
   if (adc_bits < 2 || adc_bits > 32) return Status::kBadCalibration;
   if (virtual_neutral && voltages != 3) return Status::kBadChannelCount;
   return Status::kOk;
@@ -1678,7 +1683,8 @@ Status Init(const WindowConfig& c, WindowEngine& m) noexcept {
   if (Status s = ValidateCommon(c.fs_hz, c.voltages, c.currents, c.phase); s != Status::kOk) {
     return s;
   }
-  if (Status s = ValidateSettings(c.nominal_hz, c.min_voltage, c.adc_bits, c.virtual_neutral, c.voltages);
+  if (Status s = ValidateSettings(c.nominal_hz, c.min_voltage, c.adc_bits, c.virtual_neutral, c.voltages,
+                                  c.angle_reference);
       s != Status::kOk) {
     return s;
   }
@@ -1739,8 +1745,8 @@ Status CheckRestoredEngine(const uint8_t* bytes) noexcept {
   if (!c.BoolAt(offsetof(WindowConfig, virtual_neutral))) return Status::kBadSnapshot;
   if (ValidateCommon(fs, nv, nc, phase) != Status::kOk || !ValidColumns(columns, nch) ||
       ValidateSettings(nominal, METERDSP_FIELD(c, WindowConfig, min_voltage), METERDSP_FIELD(c, WindowConfig, adc_bits),
-                       METERDSP_FIELD(c, WindowConfig, virtual_neutral), nv) != Status::kOk ||
-      static_cast<uint8_t>(METERDSP_FIELD(c, WindowConfig, angle_reference)) > 1) {
+                       METERDSP_FIELD(c, WindowConfig, virtual_neutral), nv,
+                       METERDSP_FIELD(c, WindowConfig, angle_reference)) != Status::kOk) {
     return Status::kBadSnapshot;
   }
   for (size_t ch = 0; ch < nch; ++ch) {
@@ -1938,7 +1944,9 @@ Status FindMeasureSpan(const PlanarBlock<Sample>& in, const MeasureConfig& c, Me
   if (c.nominal_hz != 0.0 && c.nominal_hz != 50.0 && c.nominal_hz != 60.0) {
     return Status::kBadNominalFrequency;
   }
-  if (!Finite(c.min_on_current) || c.min_on_current < 0) return Status::kBadThreshold;
+  if (!Finite(c.min_on_current) || c.min_on_current < 0 || !ValidAngleReference(c.angle_reference)) {
+    return Status::kBadThreshold;
+  }
   if (in.v == nullptr || (c.currents > 0 && in.i == nullptr)) return Status::kNullPointer;
   const size_t n = in.frames;
   if (n < 2 || (c.voltages > 1 && in.v_stride < n) || (c.currents > 1 && in.i_stride < n)) {

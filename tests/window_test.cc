@@ -1257,7 +1257,17 @@ TEST_P(WindowTest, BadInputChangesNothing) {
   bad = c;
   bad.min_on_current[0] = -1;
   EXPECT_EQ(Init(bad, *m), Status::kBadThreshold);
+  bad = c;
+  // An angle reference that is neither enumerator (Restore refused such a state; found by
+  // fuzz_meter): refused by Init, and by Measure.
+  bad.angle_reference = static_cast<AngleReference>(2);
+  EXPECT_EQ(Init(bad, *m), Status::kBadThreshold);
   EXPECT_EQ(std::memcmp(before.get(), m.get(), sizeof(WindowEngine)), 0);
+  MeasureConfig mc;
+  mc.currents = 1;
+  mc.angle_reference = static_cast<AngleReference>(2);
+  WindowResult r;
+  EXPECT_EQ(Measure(PlanarBlock<double>{v.data(), n, i.data(), n, n}, mc, r), Status::kBadThreshold);
   auto fresh = std::make_unique<WindowEngine>();  // never passed to Init
   EXPECT_EQ(Process(*fresh, PlanarBlock<double>{v.data(), n, i.data(), n, n}, out.data(), out.size(), &done),
             Status::kNotInitialized);

@@ -119,7 +119,7 @@ struct WindowConfig {
   double min_on_current[kMaxCurrents];  // amperes; default 0.05 (set by the constructor)
   double min_voltage = 1.0;  // reference voltage peak below this (volts) = no voltage
   int adc_bits = 24;         // int32 frames: codes are sign-extended adc_bits-bit values
-  AngleReference angle_reference = AngleReference::kV1;
+  AngleReference angle_reference = AngleReference::kV1;  // another value: Init refuses it (kBadThreshold)
   WindowConfig() noexcept {
     for (double& m : min_on_current) m = 0.05;
     for (size_t k = 0; k < kMaxChannels; ++k) frame_column[k] = static_cast<uint8_t>(k);
@@ -286,7 +286,7 @@ struct MeasureConfig {
   size_t voltages = 1, currents = 0;
   uint8_t phase[kMaxCurrents] = {};
   double min_on_current = 0.0;  // same unit as the current rows
-  AngleReference angle_reference = AngleReference::kV1;
+  AngleReference angle_reference = AngleReference::kV1;  // another value: kBadThreshold
 };
 
 // Measures float32 or float64 rows over the largest whole number of fundamental cycles of the
