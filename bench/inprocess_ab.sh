@@ -7,6 +7,7 @@
 #        "." for the working tree as it is, uncommitted changes included. The first is the
 #        reference of the ratios; name a build twice (e.g. HEAD HEAD) to see the noise floor.
 #   WORKLOAD: measure-f32 measure-f64 chain-i16 chain-i32 chain-f32 chain-f64 chain-i16-skew
+#             chain-f32-onepass chain-f64-onepass (as Python's Meter.process: see the driver)
 #   e.g. bench/inprocess_ab.sh chain-i16 HEAD .        (the uncommitted change against HEAD)
 #        bench/inprocess_ab.sh --target AVX2 measure-f32 HEAD~3 HEAD
 # Builds go to build/inprocess_ab/ (the library alone, Release, about a minute per revision the
@@ -23,7 +24,7 @@ while [[ $# -gt 0 && $1 == --* ]]; do
   shift 2
 done
 if [[ $# -lt 2 ]]; then
-  sed -n '4,14p' "$0" >&2
+  sed -n '4,15p' "$0" >&2
   exit 2
 fi
 workload=$1

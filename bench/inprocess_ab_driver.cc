@@ -13,7 +13,10 @@
 // Usage: inprocess_ab_driver [--rounds N] [--block FRAMES] [--target NAME] [--currents N]
 //                            WORKLOAD SO [SO ...]
 //   WORKLOAD: measure-f32 | measure-f64 | chain-i16 | chain-i32 | chain-f32 | chain-f64 |
-//             chain-i16-skew (int16 frames, a skew correction on every current)
+//             chain-i16-skew (int16 frames, a skew correction on every current) |
+//             chain-f32-onepass | chain-f64-onepass (the rows as Python's Meter.process feeds
+//             them: ProcessOnePass with a copy of the meter taken before each block; Process
+//             in builds without it)
 //   (10 s of 3 voltages and 92 currents at 2560 Hz: 9.7 MB as float32 rows, 4.9 MB as int16
 //   frames; the chains in blocks of --block frames, default 2560)
 //   --target: AVX3, AVX2, SSE4, SSSE3 or SCALAR — the best SIMD target the variants may use.
@@ -86,7 +89,7 @@ struct Workload {
 };
 constexpr Workload kWorkloads[] = {{"measure-f32", 0}, {"measure-f64", 1}, {"chain-i16", 2},
                                    {"chain-i32", 3},   {"chain-f32", 4},   {"chain-f64", 5},
-                                   {"chain-i16-skew", 6}};
+                                   {"chain-i16-skew", 6}, {"chain-f32-onepass", 7}, {"chain-f64-onepass", 8}};
 
 struct Target {
   const char* name;
@@ -114,7 +117,7 @@ double Median(std::vector<double> x) {
                "%s\nusage: inprocess_ab_driver [--rounds N] [--block FRAMES] [--target "
                "AVX3|AVX2|SSE4|SSSE3|SCALAR] [--currents 1-92] "
                "WORKLOAD SO [SO ...]\n  WORKLOAD: measure-f32 measure-f64 chain-i16 chain-i32 "
-               "chain-f32 chain-f64 chain-i16-skew\n",
+               "chain-f32 chain-f64 chain-i16-skew chain-f32-onepass chain-f64-onepass\n",
                why);
   std::exit(2);
 }
@@ -185,11 +188,13 @@ int main(int argc, char** argv) {
   switch (work->kind) {
     case 0:
     case 4:
+    case 7:
       v = sig.v32.data();
       i = sig.i32.data();
       break;
     case 1:
     case 5:
+    case 8:
       v = sig.v64.data();
       i = sig.i64.data();
       break;

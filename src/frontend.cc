@@ -30,12 +30,16 @@ namespace meterdsp {
 namespace HWY_NAMESPACE {
 namespace {
 
-bool ScaleRowF32(const float* src, size_t n, float gain, float offset, float clip, float* dst) {
-  return ScaleRow(src, n, gain, offset, clip, dst);
-}
-bool ScaleRowF64(const double* src, size_t n, float gain, float offset, float clip, float* dst) {
-  return ScaleRow(src, n, gain, offset, clip, dst);
-}
+#define METERDSP_SCALE_ROW(Name, Sample, kTest)                                                     \
+  uint32_t Name(const Sample* src, size_t n, size_t readable, float gain, float offset, float clip, \
+                float* dst) {                                                                        \
+    return ScaleRow<kTest>(src, n, readable, gain, offset, clip, dst);                              \
+  }
+METERDSP_SCALE_ROW(ScaleRowF32, float, false)
+METERDSP_SCALE_ROW(ScaleRowF64, double, false)
+METERDSP_SCALE_ROW(ScaleTestRowF32, float, true)
+METERDSP_SCALE_ROW(ScaleTestRowF64, double, true)
+#undef METERDSP_SCALE_ROW
 bool RowFiniteF32(const float* row, size_t n) { return RowFinite(row, n); }
 bool RowFiniteF64(const double* row, size_t n) { return RowFinite(row, n); }
 #if HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128)
@@ -138,6 +142,8 @@ namespace {
 
 HWY_EXPORT(ScaleRowF32);
 HWY_EXPORT(ScaleRowF64);
+HWY_EXPORT(ScaleTestRowF32);
+HWY_EXPORT(ScaleTestRowF64);
 HWY_EXPORT(RowFiniteF32);
 HWY_EXPORT(RowFiniteF64);
 HWY_EXPORT(FramesI16);
@@ -147,34 +153,45 @@ HWY_EXPORT(LaneFramesI32);
 HWY_EXPORT(RowsToLanesF32);
 HWY_EXPORT(RowsToLanesF64);
 
-bool DispatchScale(const float* src, size_t n, float g, float o, float clip, float* dst) {
-  return HWY_DYNAMIC_DISPATCH(ScaleRowF32)(src, n, g, o, clip, dst);
+// test: also test the samples (kRowNonFinite) and prefetch src[n, readable) (ScaleRow<true>).
+uint32_t DispatchScale(const float* src, size_t n, size_t readable, bool test, float g, float o, float clip,
+                       float* dst) {
+  return test ? HWY_DYNAMIC_DISPATCH(ScaleTestRowF32)(src, n, readable, g, o, clip, dst)
+              : HWY_DYNAMIC_DISPATCH(ScaleRowF32)(src, n, readable, g, o, clip, dst);
 }
-bool DispatchScale(const double* src, size_t n, float g, float o, float clip, float* dst) {
-  return HWY_DYNAMIC_DISPATCH(ScaleRowF64)(src, n, g, o, clip, dst);
+uint32_t DispatchScale(const double* src, size_t n, size_t readable, bool test, float g, float o, float clip,
+                       float* dst) {
+  return test ? HWY_DYNAMIC_DISPATCH(ScaleTestRowF64)(src, n, readable, g, o, clip, dst)
+              : HWY_DYNAMIC_DISPATCH(ScaleRowF64)(src, n, readable, g, o, clip, dst);
 }
 bool DispatchFinite(const float* row, size_t n) { return HWY_DYNAMIC_DISPATCH(RowFiniteF32)(row, n); }
 bool DispatchFinite(const double* row, size_t n) { return HWY_DYNAMIC_DISPATCH(RowFiniteF64)(row, n); }
 
+// Returns false if a sample was not finite (test; else true). src[count, readable) may be
+// prefetched.
 template <typename Sample>
-void ConvertRow(const Sample* src, size_t count, const ChannelScale& s, float* dst,
+bool ConvertRow(const Sample* src, size_t count, size_t readable, bool test, const ChannelScale& s, float* dst,
                 uint8_t* clipped) noexcept {
-  if (DispatchScale(src, count, s.gain, s.offset, static_cast<float>(s.clip_level), dst)) {
-    *clipped = 1;
-  }
+  const uint32_t found =
+      DispatchScale(src, count, readable, test, s.gain, s.offset, static_cast<float>(s.clip_level), dst);
+  if (found & kRowClipped) *clipped = 1;
+  return (found & kRowNonFinite) == 0;
 }
 
 template <typename Sample>
-void ConvertPlanarT(const PlanarBlock<Sample>& b, size_t nv, size_t nc, size_t first,
+bool ConvertPlanarT(const PlanarBlock<Sample>& b, size_t nv, size_t nc, size_t first,
                     size_t count, const ChannelScale* scale, float* const* rows,
-                    uint8_t* clipped) noexcept {
+                    uint8_t* clipped, bool test) noexcept {
+  const size_t readable = b.frames - first;
+  bool finite = true;
   for (size_t k = 0; k < nv; ++k) {
-    ConvertRow(b.v + k * b.v_stride + first, count, scale[k], rows[k], &clipped[k]);
+    finite &= ConvertRow(b.v + k * b.v_stride + first, count, readable, test, scale[k], rows[k], &clipped[k]);
   }
   for (size_t k = 0; k < nc; ++k) {
-    ConvertRow(b.i + k * b.i_stride + first, count, scale[nv + k], rows[nv + k],
-               &clipped[nv + k]);
+    finite &= ConvertRow(b.i + k * b.i_stride + first, count, readable, test, scale[nv + k], rows[nv + k],
+                         &clipped[nv + k]);
   }
+  return finite;
 }
 
 template <typename Sample>
@@ -336,7 +353,7 @@ void ConvertPlanarToLanesT(const PlanarBlock<Sample>& b, size_t nv, size_t nc, s
       DispatchRowsToLanes(rows, count, gain, offset, clip, lanes, columns[k], clipped + k);
       k += 4;
     } else {
-      ConvertRow(row(k), count, scale[k], scratch, &clipped[k]);
+      (void)ConvertRow(row(k), count, count, /*test=*/false, scale[k], scratch, &clipped[k]);
       for (size_t j = 0; j < count; ++j) lanes[j][columns[k]] = scratch[j];
       k += 1;
     }
@@ -355,16 +372,16 @@ void ConvertPlanarToLanes(const PlanarBlock<double>& block, size_t voltages, siz
   ConvertPlanarToLanesT(block, voltages, currents, first, count, columns, scale, lanes, scratch, clipped);
 }
 
-void ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t currents,
+bool ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t currents,
                    size_t first, size_t count, const ChannelScale* scale, float* const* rows,
-                   uint8_t* clipped) noexcept {
-  ConvertPlanarT(block, voltages, currents, first, count, scale, rows, clipped);
+                   uint8_t* clipped, bool test) noexcept {
+  return ConvertPlanarT(block, voltages, currents, first, count, scale, rows, clipped, test);
 }
 
-void ConvertPlanar(const PlanarBlock<double>& block, size_t voltages, size_t currents,
+bool ConvertPlanar(const PlanarBlock<double>& block, size_t voltages, size_t currents,
                    size_t first, size_t count, const ChannelScale* scale, float* const* rows,
-                   uint8_t* clipped) noexcept {
-  ConvertPlanarT(block, voltages, currents, first, count, scale, rows, clipped);
+                   uint8_t* clipped, bool test) noexcept {
+  return ConvertPlanarT(block, voltages, currents, first, count, scale, rows, clipped, test);
 }
 
 bool AllFinite(const PlanarBlock<float>& block, size_t voltages, size_t currents) noexcept {

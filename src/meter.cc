@@ -26,15 +26,30 @@ struct SnapshotHeader {
   uint32_t reserved;
 };
 
-template <typename Block>
-Status ProcessChain(Meter& m, const Block& block, WindowResult* out, size_t cap, size_t* done) {
-  if (Status s = Process(m.window, block, out, cap, done); s != Status::kOk) return s;
+// The windows the engine completes (window(…) feeds the block) through the later stages.
+template <typename Window>
+Status ProcessChain(Meter& m, WindowResult* out, size_t* done, const Window& window) {
+  if (Status s = window(); s != Status::kOk) return s;
   for (size_t w = 0; w < *done; ++w) {
     UpdateDemand(m.demand, out[w], m.energy);  // energy before this window: exact snapshots
     AccumulateEnergy(m.energy, out[w]);
     UpdateEvents(m.events, out[w]);
   }
   return Status::kOk;
+}
+
+template <typename Block>
+Status ProcessChain(Meter& m, const Block& block, WindowResult* out, size_t cap, size_t* done) {
+  return ProcessChain(m, out, done, [&] { return Process(m.window, block, out, cap, done); });
+}
+
+template <typename Sample>
+Status ProcessOnePassChain(Meter& m, const PlanarBlock<Sample>& block, WindowResult* out, size_t cap, size_t* done,
+                           const Meter& before) {
+  const Status s =
+      ProcessChain(m, out, done, [&] { return ProcessOnePass(m.window, block, out, cap, done, before.window); });
+  if (s == Status::kNonFiniteInput) m = before;  // every stage, as before a caller's earlier blocks too
+  return s;
 }
 
 }  // namespace
@@ -70,6 +85,14 @@ Status Process(Meter& m, const PlanarBlock<float>& b, WindowResult* out, size_t 
 Status Process(Meter& m, const PlanarBlock<double>& b, WindowResult* out, size_t cap,
                size_t* done) noexcept {
   return ProcessChain(m, b, out, cap, done);
+}
+Status ProcessOnePass(Meter& m, const PlanarBlock<float>& b, WindowResult* out, size_t cap, size_t* done,
+                      const Meter& before) noexcept {
+  return ProcessOnePassChain(m, b, out, cap, done, before);
+}
+Status ProcessOnePass(Meter& m, const PlanarBlock<double>& b, WindowResult* out, size_t cap, size_t* done,
+                      const Meter& before) noexcept {
+  return ProcessOnePassChain(m, b, out, cap, done, before);
 }
 
 double NowSeconds(const Meter& m) noexcept { return m.demand.now_s; }

@@ -1488,15 +1488,17 @@ void MarkClips(WindowEngine& m, const uint8_t* chunk, size_t n, const IsClipped&
 }
 
 // convert(first, n) writes block frames [first, first + n) into the tile at `filled`, in the
-// tile's layout; a tile takes the layout `layout` of the input that starts it.
+// tile's layout, and returns false if it found a sample it refuses (the run then stops there,
+// part-way: false); a tile takes the layout `layout` of the input that starts it.
 template <typename Convert>
-void Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert, WindowResult* out,
+bool Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert, WindowResult* out,
          size_t* completed, const char* interleaved = nullptr, size_t frame_bytes = 0) {
   size_t done = 0, count = 0;
+  *completed = 0;
   while (done < frames) {
     if (m.filled == 0 && m.tile_layout != layout) SwitchLayout(m, layout);
     const size_t n = std::min(frames - done, kTileFrames - m.filled);
-    convert(done, n);
+    if (!convert(done, n)) return false;
     const bool rows_frames = m.tile_layout == kLayoutRows && interleaved != nullptr;
     const BlockAhead blk{rows_frames ? interleaved : nullptr, frame_bytes, frames, done + kTileFrames - m.filled};
     ProcessTileRange(m, m.filled, m.filled + n, blk, out, &count);
@@ -1505,6 +1507,7 @@ void Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert
     if (m.filled == kTileFrames) RollTile(m);
   }
   *completed = count;
+  return true;
 }
 
 template <typename Code>
@@ -1516,7 +1519,7 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
   // The ADC limits, as the front end tests them: a code ≤ lo or ≥ hi clipped.
   const int64_t half = int64_t{1} << ((sizeof(Code) == 2 ? 16 : adc_bits) - 1);
   const int64_t lo = -half, hi = half - 1;
-  Run(m, block.frames, FramesLayout(block.channels),
+  (void)Run(m, block.frames, FramesLayout(block.channels),
       [&](size_t first, size_t n) {
         uint8_t chunk[kClipFlagBytes] = {};
         if (m.tile_layout == kLayoutLanes) {
@@ -1540,14 +1543,17 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
           const int64_t code = block.data[(first + j) * block.channels + m.config.frame_column[k]];
           return code <= lo || code >= hi;
         });
+        return true;
       },
       out, completed, reinterpret_cast<const char*>(block.data), block.channels * sizeof(Code));
   return Status::kOk;
 }
 
+// one_pass: the samples are tested as they are converted, not in a pass over the whole block
+// first; a non-finite one then stops the run part-way (kNonFiniteInput, the state changed).
 template <typename Sample>
 Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowResult* out,
-                      size_t cap, size_t* completed) {
+                      size_t cap, size_t* completed, bool one_pass) {
   if (Status s = CheckOutput(m, block.frames, out, cap, completed); s != Status::kOk) return s;
   const size_t nv = m.config.voltages, nc = m.config.currents;
   if (block.frames > 0) {
@@ -1555,15 +1561,20 @@ Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowR
     if ((nv > 1 && block.v_stride < block.frames) || (nc > 1 && block.i_stride < block.frames)) {
       return Status::kBadBlock;
     }
-    if (!AllFinite(block, nv, nc)) return Status::kNonFiniteInput;
+    if (!one_pass && !AllFinite(block, nv, nc)) return Status::kNonFiniteInput;
   }
-  Run(m, block.frames, kLayoutRows, [&](size_t first, size_t n) {
+  const bool ran = Run(m, block.frames, kLayoutRows, [&](size_t first, size_t n) {
     uint8_t chunk[kClipFlagBytes] = {};
     float* rows[kMaxChannels];
     TileRows(m, rows);
     if (m.tile_layout == kLayoutRows) {
-      ConvertPlanar(block, nv, nc, first, n, m.scale, rows, chunk);
+      if (!ConvertPlanar(block, nv, nc, first, n, m.scale, rows, chunk, /*test=*/one_pass)) return false;
     } else {  // a tile that interleaved frames started
+      if (one_pass) {  // the rest of that tile at most: tested apart
+        const PlanarBlock<Sample> part{block.v + first, block.v_stride, block.i == nullptr ? nullptr : block.i + first,
+                                       block.i_stride, n};
+        if (!AllFinite(part, nv, nc)) return false;
+      }
       ConvertPlanarToLanes(block, nv, nc, first, n, m.config.frame_column, m.scale, m.lane + kHistoryFrames + m.filled,
                            m.scratch, chunk);
       VoltageRowsFromLanes(m, n);
@@ -1574,8 +1585,20 @@ Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowR
                                                              : m.lane[kHistoryFrames + m.filled + j][m.config.frame_column[k]];
       return std::fabs(y) >= static_cast<float>(m.scale[k].clip_level);
     });
+    return true;
   }, out, completed);
-  return Status::kOk;
+  return ran ? Status::kOk : Status::kNonFiniteInput;
+}
+
+template <typename Sample>
+Status ProcessOnePassT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowResult* out, size_t cap,
+                       size_t* completed, const WindowEngine& before) {
+  const Status s = ProcessPlanarT(m, block, out, cap, completed, /*one_pass=*/true);
+  if (s == Status::kNonFiniteInput) {
+    m = before;
+    *completed = 0;
+  }
+  return s;
 }
 
 bool Finite(double x) { return std::isfinite(x); }
@@ -1913,11 +1936,19 @@ Status Process(WindowEngine& m, const FrameBlock<int32_t>& b, WindowResult* out,
 }
 Status Process(WindowEngine& m, const PlanarBlock<float>& b, WindowResult* out, size_t cap,
                size_t* completed) noexcept {
-  return ProcessPlanarT(m, b, out, cap, completed);
+  return ProcessPlanarT(m, b, out, cap, completed, /*one_pass=*/false);
 }
 Status Process(WindowEngine& m, const PlanarBlock<double>& b, WindowResult* out, size_t cap,
                size_t* completed) noexcept {
-  return ProcessPlanarT(m, b, out, cap, completed);
+  return ProcessPlanarT(m, b, out, cap, completed, /*one_pass=*/false);
+}
+Status ProcessOnePass(WindowEngine& m, const PlanarBlock<float>& b, WindowResult* out, size_t cap,
+                      size_t* completed, const WindowEngine& before) noexcept {
+  return ProcessOnePassT(m, b, out, cap, completed, before);
+}
+Status ProcessOnePass(WindowEngine& m, const PlanarBlock<double>& b, WindowResult* out, size_t cap,
+                      size_t* completed, const WindowEngine& before) noexcept {
+  return ProcessOnePassT(m, b, out, cap, completed, before);
 }
 
 // ---------------------------------------------------------------- one-shot measurement

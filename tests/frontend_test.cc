@@ -201,14 +201,19 @@ void CheckPlanarRows() {
       for (double probe : probes) {
         const Sample keep = pos < count ? i[first + pos] : Sample{0};
         if (pos < count) i[first + pos] = static_cast<Sample>(probe);
-        uint8_t clipped[2] = {};
-        ConvertPlanar(block, 1, 1, first, count, scale, rows, clipped);
-        for (size_t j = 0; j < count; ++j) {
-          ASSERT_EQ(vrow[j], (static_cast<float>(v[first + j]) - scale[0].offset) * scale[0].gain) << count << " " << j;
-          ASSERT_EQ(irow[j], (static_cast<float>(i[first + j]) - scale[1].offset) * scale[1].gain) << count << " " << j;
+        for (bool test : {false, true}) {  // without and with the samples' test (finite rows: true)
+          uint8_t clipped[2] = {};
+          std::fill(vrow.begin(), vrow.end(), -1.0f);
+          std::fill(irow.begin(), irow.end(), -1.0f);
+          ASSERT_TRUE(ConvertPlanar(block, 1, 1, first, count, scale, rows, clipped, test)) << count << " " << pos;
+          for (size_t j = 0; j < count; ++j) {
+            ASSERT_EQ(vrow[j], (static_cast<float>(v[first + j]) - scale[0].offset) * scale[0].gain) << count << " " << j;
+            ASSERT_EQ(irow[j], (static_cast<float>(i[first + j]) - scale[1].offset) * scale[1].gain) << count << " " << j;
+          }
+          EXPECT_EQ(clipped[0], 0) << "count " << count;  // clip_level 0: off
+          EXPECT_EQ(clipped[1] != 0, pos < count && probe != 600.0)
+              << "count " << count << " pos " << pos << " probe " << probe << " test " << test;
         }
-        EXPECT_EQ(clipped[0], 0) << "count " << count;  // clip_level 0: off
-        EXPECT_EQ(clipped[1] != 0, pos < count && probe != 600.0) << "count " << count << " pos " << pos << " probe " << probe;
         if (pos < count) i[first + pos] = keep;
       }
     }
@@ -220,10 +225,11 @@ TEST_P(FrontendTest, PlanarRowsMatchTheScalarFormula) {
   CheckPlanarRows<double>();
 }
 
-// AllFinite on every target: a NaN or ±Inf at every position of rows of many lengths (vector
-// body, single vectors, scalar tail, in a voltage or a current row) is found — for float64
-// rows also values beyond the float32 range the engine computes in; the largest, smallest and
-// subnormal float32 values are not flagged.
+// AllFinite and ConvertPlanar with its test (the same test while converting, here from frame 1 on, so
+// that the vectors start unaligned) on every target: a NaN or ±Inf at every position of rows
+// of many lengths (vector body, single vectors, scalar tail, in a voltage or a current row) is
+// found — for float64 rows also values beyond the float32 range the engine computes in; the
+// largest, smallest and subnormal float32 values are not flagged.
 template <typename Sample>
 void CheckFiniteness() {
   using F = std::numeric_limits<float>;
@@ -248,7 +254,17 @@ void CheckFiniteness() {
     }
     for (size_t j = 0; j < i.size(); ++j) i[j] = static_cast<Sample>(0.5 * static_cast<double>(j));
     const PlanarBlock<Sample> block{v.data(), n, i.data(), n, n};
+    const ChannelScale scale[5] = {};
+    std::vector<float> out(5 * n);
+    float* rows[5];
+    for (size_t k = 0; k < 5; ++k) rows[k] = &out[k * n];
+    uint8_t clipped[5] = {};
+    // Converted from frame `first` on: true if no sample of frames [first, n) is refused.
+    auto converted = [&](size_t first) {
+      return ConvertPlanar(block, 2, 3, first, n - first, scale, rows, clipped, /*test=*/true);
+    };
     ASSERT_TRUE(AllFinite(block, 2, 3)) << n;
+    ASSERT_TRUE(converted(0)) << n;
     for (size_t pos = 0; pos < n; ++pos) {
       for (Sample b : bad) {
         std::vector<Sample>& row = pos % 2 ? v : i;
@@ -256,6 +272,8 @@ void CheckFiniteness() {
         const Sample keep = row[at];
         row[at] = b;
         ASSERT_FALSE(AllFinite(block, 2, 3)) << "n " << n << " pos " << pos << " value " << b;
+        ASSERT_FALSE(converted(0)) << "n " << n << " pos " << pos << " value " << b;
+        ASSERT_EQ(converted(1), pos == 0) << "n " << n << " pos " << pos << " value " << b;
         row[at] = keep;
       }
     }

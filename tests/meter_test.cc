@@ -654,6 +654,45 @@ TEST_P(ChainTest, KillAndRestoreContinuesExactlyLikeAnUninterruptedRun) {
   EXPECT_GE(second->demand.intervals, 1u);
 }
 
+// The chain fed by ProcessOnePass: the same meter byte for byte as Process gives; a NaN 7 s
+// into a 9-s block (after windows went through energy, demand and events) gives
+// kNonFiniteInput and the meter of `before` byte for byte, every stage included — also when
+// `before` was taken before an earlier block (a caller undoing several calls at once).
+TEST_P(ChainTest, OnePassMatchesProcessAndAFailedBlockChangesNoStage) {
+  const size_t n = static_cast<size_t>(20 * kFs), block = static_cast<size_t>(9 * kFs);
+  auto x = ChainSignal(n);
+  auto cfg = ChainConfig();
+  auto plain = std::make_unique<Meter>(), one = std::make_unique<Meter>(), before = std::make_unique<Meter>();
+  auto start = std::make_unique<Meter>();
+  ASSERT_EQ(Init(*cfg, *plain), Status::kOk);
+  ASSERT_EQ(Init(*cfg, *one), Status::kOk);
+  Feed(*plain, x, n, 0, n, block);
+  std::vector<WindowResult> out(MaxWindowsPerBlock(one->window, block));
+  for (size_t pos = 0; pos < n; pos += block) {
+    const size_t len = std::min(block, n - pos);
+    const PlanarBlock<float> b{x.data() + pos, n, x.data() + n + pos, n, len};
+    size_t done = 0;
+    *before = *one;
+    if (pos == 0) *start = *one;
+    if (pos == block) {  // the second block, offered first with a NaN in current 2 at 7 s
+      const size_t at = 3 * n + pos + static_cast<size_t>(7 * kFs);
+      const float keep = x[at];
+      x[at] = std::nanf("");
+      EXPECT_EQ(ProcessOnePass(*one, b, out.data(), out.size(), &done, *before), Status::kNonFiniteInput);
+      EXPECT_EQ(done, 0u);
+      EXPECT_EQ(std::memcmp(one.get(), before.get(), sizeof(Meter)), 0);
+      EXPECT_EQ(ProcessOnePass(*one, b, out.data(), out.size(), &done, *start), Status::kNonFiniteInput);
+      EXPECT_EQ(std::memcmp(one.get(), start.get(), sizeof(Meter)), 0);  // the first block undone too
+      *one = *before;
+      x[at] = keep;
+    }
+    ASSERT_EQ(ProcessOnePass(*one, b, out.data(), out.size(), &done, *before), Status::kOk);
+    EXPECT_GT(done, 0u);
+  }
+  EXPECT_EQ(std::memcmp(plain.get(), one.get(), sizeof(Meter)), 0);
+  EXPECT_GT(EnergyWh(one->energy, EnergyScope::kChannel, 1, kVarhQ2), 0);
+}
+
 TEST_P(ChainTest, LoadStepEnergyEqualsTheIntegral) {
   // 5 A → 10 A at PF 0.5 ind at t = 7.3141 s (mid-window, mid-cycle), 20 s at 49.9 Hz.
   const size_t n = static_cast<size_t>(20 * kFs);

@@ -1,4 +1,5 @@
-// "Nothing allocated after Init": counts global operator new calls around Init/Process/Measure.
+// "Nothing allocated after Init": counts global operator new calls around Init/Process/Measure
+// (and ProcessOnePass, a refusal included).
 // A separate binary, because it replaces the global allocation functions.
 #include <gtest/gtest.h>
 
@@ -40,7 +41,7 @@ TEST(NoAllocationTest, InitProcessAndMeasureNeverAllocate) {
   auto config = std::make_unique<WindowConfig>();
   config->currents = 92;
   config->current_cal[5].skew_us = 100;
-  auto meter = std::make_unique<WindowEngine>();
+  auto meter = std::make_unique<WindowEngine>(), before = std::make_unique<WindowEngine>();
   constexpr size_t kCap = 128;  // ≥ MaxWindowsPerBlock for 3 s at 2560 Hz (70)
   auto out = std::make_unique<WindowResult[]>(kCap);
   auto one = std::make_unique<WindowResult>();
@@ -54,7 +55,14 @@ TEST(NoAllocationTest, InitProcessAndMeasureNeverAllocate) {
   const Status s1 = Init(*config, *meter);
   const Status s2 = Process(*meter, PlanarBlock<float>{v.data(), n, i.data(), n, n}, out.get(), kCap, &done);
   const Status s3 = Process(*meter, FrameBlock<int16_t>{frames.data(), n, 95}, out.get(), kCap, &done);
+  const size_t frame_windows = done;
   const Status s4 = Measure(PlanarBlock<float>{v.data(), n, i.data(), n, n}, mc, *one);
+  *before = *meter;
+  const Status s5 =
+      ProcessOnePass(*meter, PlanarBlock<float>{v.data(), n, i.data(), n, n}, out.get(), kCap, &done, *before);
+  v[n + 5000] = std::nanf("");  // refused part-way: the engine put back from `before`
+  const Status s6 =
+      ProcessOnePass(*meter, PlanarBlock<float>{v.data(), n, i.data(), n, n}, out.get(), kCap, &done, *before);
   Reset(*meter);
   g_counting = false;
 
@@ -62,7 +70,9 @@ TEST(NoAllocationTest, InitProcessAndMeasureNeverAllocate) {
   EXPECT_EQ(s2, Status::kOk);
   EXPECT_EQ(s3, Status::kOk);
   EXPECT_EQ(s4, Status::kOk);
-  EXPECT_GT(done, 0u);
+  EXPECT_EQ(s5, Status::kOk);
+  EXPECT_EQ(s6, Status::kNonFiniteInput);
+  EXPECT_GT(frame_windows, 0u);
   EXPECT_EQ(g_allocations.load(), 0u);
 }
 

@@ -1433,6 +1433,96 @@ TEST_P(WindowTest, MixedInputLayoutsGiveTheSameWindows) {
   }
 }
 
+// ProcessOnePass against Process on a mixed stream (interleaved frames and float32 / float64
+// rows in blocks that end mid-tile, so that planar blocks also start in frame-major tiles on
+// AVX-512): the same windows bit for bit and the same state byte for byte. Then refusals found
+// part-way — a NaN in a later tile, a float64 value beyond the float32 range, a NaN in the rest
+// of a tile that frames started — give kNonFiniteInput, no windows and the state of `before`
+// byte for byte; the stream then goes on as if they had never been offered.
+TEST_P(WindowTest, OnePassGivesProcessBitsAndUndoesARefusal) {
+  CodedLoad load = CodesAtPeak(MakeMixedLoad(50.07, static_cast<size_t>(3 * kFs) + 5));
+  const WindowConfig& c = load.config;
+  const size_t nv = c.voltages, nch = nv + c.currents, len = load.exact[0].size();
+  std::vector<int16_t> interleaved(nch * len);
+  std::vector<float> v(nv * len), i(c.currents * len);
+  std::vector<double> v64(nv * len), i64(c.currents * len);
+  for (size_t k = 0; k < nch; ++k) {
+    for (size_t t = 0; t < len; ++t) {
+      interleaved[t * nch + k] = load.codes[k][t];
+      (k < nv ? v64[k * len + t] : i64[(k - nv) * len + t]) = load.exact[k][t];
+      (k < nv ? v[k * len + t] : i[(k - nv) * len + t]) = static_cast<float>(load.exact[k][t]);
+    }
+  }
+  auto plain = std::make_unique<WindowEngine>();
+  auto one = std::make_unique<WindowEngine>();
+  auto before = std::make_unique<WindowEngine>();
+  ASSERT_EQ(Init(c, *plain), Status::kOk);
+  ASSERT_EQ(Init(c, *one), Status::kOk);
+  std::vector<WindowResult> out_plain(MaxWindowsPerBlock(*plain, len)), out_one(out_plain.size());
+  size_t windows = 0;
+  // Feeds [pos, pos + n) to both engines (kind 0 frames, 1 float32 rows, 2 float64 rows).
+  auto feed = [&](size_t pos, size_t n, int kind) {
+    size_t a = 0, b = 0;
+    if (kind == 0) {
+      const FrameBlock<int16_t> blk{&interleaved[pos * nch], n, nch};
+      ASSERT_EQ(Process(*plain, blk, out_plain.data(), out_plain.size(), &a), Status::kOk);
+      ASSERT_EQ(Process(*one, blk, out_one.data(), out_one.size(), &b), Status::kOk);
+    } else if (kind == 1) {
+      const PlanarBlock<float> blk{&v[pos], len, &i[pos], len, n};
+      ASSERT_EQ(Process(*plain, blk, out_plain.data(), out_plain.size(), &a), Status::kOk);
+      *before = *one;
+      ASSERT_EQ(ProcessOnePass(*one, blk, out_one.data(), out_one.size(), &b, *before), Status::kOk);
+    } else {
+      const PlanarBlock<double> blk{&v64[pos], len, &i64[pos], len, n};
+      ASSERT_EQ(Process(*plain, blk, out_plain.data(), out_plain.size(), &a), Status::kOk);
+      *before = *one;
+      ASSERT_EQ(ProcessOnePass(*one, blk, out_one.data(), out_one.size(), &b, *before), Status::kOk);
+    }
+    ASSERT_EQ(a, b) << "at " << pos;
+    for (size_t w = 0; w < a; ++w) ASSERT_TRUE(SameBits(out_plain[w], out_one[w])) << "at " << pos << " window " << w;
+    windows += a;
+  };
+  // Offers `one` a bad copy of [pos, pos + n) (sample `at` of row `row` set to `bad`) and
+  // expects the refusal to leave it as it was.
+  auto refuse = [&](size_t pos, size_t n, size_t row, size_t at, double bad, bool f64) {
+    *before = *one;
+    size_t done = 7;
+    Status s;
+    if (f64) {
+      std::vector<double> bv(v64), bi(i64);
+      (row < nv ? bv[row * len + pos + at] : bi[(row - nv) * len + pos + at]) = bad;
+      s = ProcessOnePass(*one, PlanarBlock<double>{&bv[pos], len, &bi[pos], len, n}, out_one.data(), out_one.size(),
+                         &done, *before);
+    } else {
+      std::vector<float> bv(v), bi(i);
+      (row < nv ? bv[row * len + pos + at] : bi[(row - nv) * len + pos + at]) = static_cast<float>(bad);
+      s = ProcessOnePass(*one, PlanarBlock<float>{&bv[pos], len, &bi[pos], len, n}, out_one.data(), out_one.size(),
+                         &done, *before);
+    }
+    EXPECT_EQ(s, Status::kNonFiniteInput) << "at " << pos << " + " << at;
+    EXPECT_EQ(done, 0u);
+    EXPECT_EQ(std::memcmp(before.get(), one.get(), sizeof(WindowEngine)), 0) << "at " << pos << " + " << at;
+  };
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  size_t pos = 0;
+  const size_t cuts[] = {300, 1517, 999, 45, 2, 256, 700, 1};  // frames start the tile at 2816
+  for (size_t j = 0; pos < len; ++j) {
+    const size_t n = std::min(cuts[j % 8], len - pos);
+    if (j == 2) refuse(pos, n, nv + 4, 900, nan, false);   // a NaN three tiles on
+    if (j == 3) refuse(pos, n, 1, 40, 1e39, true);          // beyond float32, in the last vector
+    if (j == 5) refuse(pos, n, nv + 8, n - 1, -nan, false);  // the last sample of the block
+    if (j == 4) {
+      ASSERT_EQ(one->filled, 45u);  // frames started this tile: its rest goes into lanes on AVX-512
+      refuse(pos, n, 0, 0, std::numeric_limits<double>::infinity(), false);
+    }
+    feed(pos, n, static_cast<int>(j % 3));
+    pos += n;
+    if (HasFailure()) return;
+  }
+  EXPECT_GE(windows, 14u);
+  EXPECT_EQ(std::memcmp(plain.get(), one.get(), sizeof(WindowEngine)), 0);
+}
+
 // The default layout choice: frames narrower than kFrameLanesMinColumns take row tiles on every
 // target — so the 12-column panel's frames give exactly the planar run's windows even on
 // AVX-512 — and frames of 16 or more columns take frame-major tiles on AVX-512 (only there).

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "meterdsp/meterdsp.h"
@@ -25,6 +26,11 @@ void Check(Status s) {
 template <typename T>
 using Rows = py::array_t<T, py::array::c_style | py::array::forcecast>;
 using F32 = Rows<float>;
+
+template <typename Block>
+inline constexpr bool kPlanar = false;  // planar rows (ProcessOnePass), not interleaved frames
+template <typename T>
+inline constexpr bool kPlanar<meterdsp::PlanarBlock<T>> = true;
 
 // A C-contiguous 2-D view of `obj` as T (float or double): input of that type and C-contiguous
 // is used in place; float32 / float64 / int16 / int32 are converted (ints keep their code
@@ -456,9 +462,8 @@ class PyMeter {
                             (nv != c.voltages ? TransposeHint(nv, nvn) : TransposeHint(nc, ncn)));
     }
     if (nvn != ncn && c.currents > 0) throw py::value_error("v and i must have the same number of samples");
-    // Process checks every chunk for NaN/Inf right before consuming it (while it is in cache:
-    // one pass over the arrays from memory, not two); a bad sample in a later chunk puts the
-    // meter back as it was before the call.
+    // One pass over the arrays (ProcessOnePass: each tile's samples are tested for NaN/Inf as
+    // they are converted); a bad sample puts the meter back as it was before the call.
     return Chunked(
         nvn,
         [&](size_t first, size_t n) {
@@ -812,15 +817,16 @@ class PyMeter {
     }
     return std::vector<double>(a.data(), a.data() + n);
   }
-  // Feeds [0, frames) in chunks of 512 frames (results do not depend on the cut): a chunk of
-  // 95 float32 rows (190 KB) stays in L2 from Process's finite check to its conversion, and the
-  // result buffer stays proportional to the windows found. `may_fail`: a chunk may be rejected
-  // (NaN/Inf in planar input) after earlier ones were consumed; the meter is then restored from
-  // a copy taken before the first, so a failed call changes nothing. The GIL is released
+  // Feeds [0, frames) in chunks of kChunk frames (results do not depend on the cut), so that
+  // the result buffer stays proportional to the windows found. `may_fail` (planar input): a
+  // call longer than kChunk goes through ProcessOnePass, which tests the samples as it
+  // converts them (one pass over arrays larger than the caches instead of two), with a copy of
+  // the meter taken before the first chunk: a NaN/Inf found in any chunk puts the meter back
+  // as it was before the call, so a failed call changes nothing. The GIL is released
   // throughout.
   template <typename MakeBlock>
   py::dict Chunked(size_t frames, const MakeBlock& make_block, bool may_fail = false) {
-    constexpr size_t kChunk = 512;
+    constexpr size_t kChunk = 8192;
     const bool restore = may_fail && frames > kChunk;
     if (restore) {
       if (!before_) before_ = std::make_unique<meterdsp::Meter>();
@@ -842,7 +848,13 @@ class PyMeter {
         const size_t len = std::min(kChunk, frames - first), need = meterdsp::MaxWindowsPerBlock(m_->window, len);
         if (all.size() - found < need) all.resize(found + need);  // not expected: `most` covers the call
         size_t done = 0;
-        s = meterdsp::Process(*m_, make_block(first, len), all.data() + found, all.size() - found, &done);
+        const auto block = make_block(first, len);
+        if constexpr (kPlanar<std::decay_t<decltype(block)>>) {
+          s = restore ? meterdsp::ProcessOnePass(*m_, block, all.data() + found, all.size() - found, &done, *before_)
+                      : meterdsp::Process(*m_, block, all.data() + found, all.size() - found, &done);
+        } else {
+          s = meterdsp::Process(*m_, block, all.data() + found, all.size() - found, &done);
+        }
         found += done;
       }
     }

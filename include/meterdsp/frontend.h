@@ -29,6 +29,10 @@ inline constexpr size_t kMaxChannels = kMaxVoltages + kMaxCurrents;
 // Floats per frame-major row (one lane per frame column): kMaxChannels rounded up to whole
 // triples of 16-lane groups, as the lane kernel takes them (96 for the full panel).
 inline constexpr size_t kLaneStride = (kMaxChannels + 47) / 48 * 48;
+// Frames per internal tile of the window engine (window.h), which the front end converts a
+// tile at a time; tiles are aligned to absolute stream time, which is what makes results
+// independent of block boundaries.
+inline constexpr size_t kTileFrames = 256;
 // Largest |skew + phase| correction, in samples, that a channel may request.
 inline constexpr double kMaxCorrectionSamples = 2.0;
 
@@ -110,12 +114,17 @@ void ConvertFrames(const FrameBlock<int16_t>& block, size_t first, size_t count,
 void ConvertFrames(const FrameBlock<int32_t>& block, size_t first, size_t count, int adc_bits,
                    const uint8_t* columns, const ChannelScale* scale, float* const* rows,
                    uint8_t* clipped) noexcept;
-void ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t currents,
+// ConvertPlanar with `test` also tests the samples, for a block tested as it is converted (one
+// pass over memory instead of two): it returns false if a converted sample is not finite as
+// AllFinite tests it (the rows then hold whatever the conversion gave, the clip flags as they
+// were found), and prefetches the rows' next kTileFrames frames within the block as it goes.
+// Without `test` it returns true.
+bool ConvertPlanar(const PlanarBlock<float>& block, size_t voltages, size_t currents,
                    size_t first, size_t count, const ChannelScale* scale, float* const* rows,
-                   uint8_t* clipped) noexcept;
-void ConvertPlanar(const PlanarBlock<double>& block, size_t voltages, size_t currents,
+                   uint8_t* clipped, bool test = false) noexcept;
+bool ConvertPlanar(const PlanarBlock<double>& block, size_t voltages, size_t currents,
                    size_t first, size_t count, const ChannelScale* scale, float* const* rows,
-                   uint8_t* clipped) noexcept;
+                   uint8_t* clipped, bool test = false) noexcept;
 
 // The channels' scales in frame-column order, as the frame-major conversion of interleaved
 // frames reads them: gain[columns[k]] and offset[columns[k]] of channel k; 0 in columns without

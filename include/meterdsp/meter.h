@@ -46,6 +46,15 @@ Status Process(Meter& meter, const PlanarBlock<float>& block, WindowResult* out,
 Status Process(Meter& meter, const PlanarBlock<double>& block, WindowResult* out,
                size_t out_capacity, size_t* completed) noexcept;
 
+// Process in one pass over planar samples (see ProcessOnePass in window.h): `before` is a copy
+// of `meter` taken before the call; on kNonFiniteInput, found part-way, `meter` becomes a copy
+// of `before`. A caller feeding one array in several calls (as the Python binding does) may
+// pass the copy it took before the first, and so undo all of them. Never allocates or throws.
+Status ProcessOnePass(Meter& meter, const PlanarBlock<float>& block, WindowResult* out,
+                      size_t out_capacity, size_t* completed, const Meter& before) noexcept;
+Status ProcessOnePass(Meter& meter, const PlanarBlock<double>& block, WindowResult* out,
+                      size_t out_capacity, size_t* completed, const Meter& before) noexcept;
+
 // The reference point map's command codes (global reset register).
 enum class Command : uint16_t {
   kNewDemandSubinterval = 26012,  // end the demand sub-interval now (sync-to-comms)

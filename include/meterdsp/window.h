@@ -21,9 +21,6 @@
 
 namespace meterdsp {
 
-// Frames per internal tile; tiles are aligned to absolute stream time, which is what makes
-// results independent of block boundaries.
-inline constexpr size_t kTileFrames = 256;
 inline constexpr size_t kHistoryFrames = 16;  // delay-filter history kept before a tile
 inline constexpr size_t kMaxLanes = 16;       // float lanes of the widest target (AVX-512)
 inline constexpr size_t kRowLength = kHistoryFrames + kTileFrames;
@@ -278,6 +275,20 @@ Status Process(WindowEngine& meter, const PlanarBlock<float>& block, WindowResul
                size_t out_capacity, size_t* completed) noexcept;
 Status Process(WindowEngine& meter, const PlanarBlock<double>& block, WindowResult* out,
                size_t out_capacity, size_t* completed) noexcept;
+
+// Process for planar input in one pass over the samples: each tile's samples are tested for
+// NaN/Inf (float64 rows: beyond the float32 range too) as they are converted, instead of in a
+// pass over the whole block before any is consumed — a block larger than the caches is then
+// read from memory once instead of twice (the Python binding's Meter.process). `before` is a
+// copy of `meter` that the caller took before the call (not compared): a non-finite sample is
+// found part-way, after earlier tiles were consumed, so on kNonFiniteInput `meter` becomes a
+// copy of `before` (*completed = 0; out may have been written). Every other error is found
+// before anything is consumed, as in Process. Same preconditions as Process. For blocks that
+// fit in the caches Process is as fast and needs no copy. Never allocates or throws.
+Status ProcessOnePass(WindowEngine& meter, const PlanarBlock<float>& block, WindowResult* out,
+                      size_t out_capacity, size_t* completed, const WindowEngine& before) noexcept;
+Status ProcessOnePass(WindowEngine& meter, const PlanarBlock<double>& block, WindowResult* out,
+                      size_t out_capacity, size_t* completed, const WindowEngine& before) noexcept;
 
 // One-shot measurement of a block (no calibration, no state).
 struct MeasureConfig {

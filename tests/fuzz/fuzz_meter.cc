@@ -6,7 +6,9 @@
 //
 // What must hold, under ASan and UBSan (the fuzz preset):
 // - Init on a bad configuration, and Process on a bad block (wrong shape, NaN/Inf, an output
-//   array too small), return an error and leave the meter byte for byte unchanged;
+//   array too small), return an error and leave the meter byte for byte unchanged — also
+//   ProcessOnePass (planar rows in some blocks), which finds a NaN part-way and puts the meter
+//   back from its copy; its windows are those of Process (the "compare" inputs);
 // - a call never completes more windows than MaxWindowsPerBlock said;
 // - "compare" inputs: the same samples fed in the fuzzed cuts, with snapshot → restore into
 //   another meter between blocks, give bit-identical windows, energy, demand and events as the
@@ -282,28 +284,35 @@ struct Block {
   PlanarBlock<Sample> Planar(const std::vector<Sample>& rows) const {
     return PlanarBlock<Sample>{rows.data(), frames, rows.data() + voltages * frames, frames, frames};
   }
-  Status Feed(Meter& m, WindowResult* out, size_t cap, size_t* done) const {
+  // before: planar rows go through ProcessOnePass with it (a copy of m), else Process.
+  template <typename Sample>
+  static Status FeedRows(Meter& m, const PlanarBlock<Sample>& b, WindowResult* out, size_t cap, size_t* done,
+                         const Meter* before) {
+    return before != nullptr ? ProcessOnePass(m, b, out, cap, done, *before) : Process(m, b, out, cap, done);
+  }
+  Status Feed(Meter& m, WindowResult* out, size_t cap, size_t* done, const Meter* before = nullptr) const {
     switch (type) {
       case kI16: return Process(m, FrameBlock<int16_t>{i16.data(), frames, columns}, out, cap, done);
       case kI32: return Process(m, FrameBlock<int32_t>{i32.data(), frames, columns}, out, cap, done);
-      case kF32: return Process(m, Planar(f32), out, cap, done);
-      default: return Process(m, Planar(f64), out, cap, done);
+      case kF32: return FeedRows(m, Planar(f32), out, cap, done, before);
+      default: return FeedRows(m, Planar(f64), out, cap, done, before);
     }
   }
   // The same block with one sample made non-finite (planar), or with a wrong column count.
-  Status FeedBroken(Meter& m, WindowResult* out, size_t cap, size_t* done, size_t where) const {
+  Status FeedBroken(Meter& m, WindowResult* out, size_t cap, size_t* done, size_t where,
+                    const Meter* before = nullptr) const {
     switch (type) {
       case kI16: return Process(m, FrameBlock<int16_t>{i16.data(), frames, columns + 1}, out, cap, done);
       case kI32: return Process(m, FrameBlock<int32_t>{i32.data(), frames, columns - 1}, out, cap, done);
       case kF32: {
         std::vector<float> bad = f32;
         bad[where % bad.size()] = (where & 1) ? std::numeric_limits<float>::infinity() : std::nanf("");
-        return Process(m, Planar(bad), out, cap, done);
+        return FeedRows(m, Planar(bad), out, cap, done, before);
       }
       default: {
         std::vector<double> bad = f64;
         bad[where % bad.size()] = (where & 1) ? 1e300 : kNaN;  // beyond float32 counts as non-finite
-        return Process(m, Planar(bad), out, cap, done);
+        return FeedRows(m, Planar(bad), out, cap, done, before);
       }
     }
   }
@@ -419,9 +428,12 @@ void FeedChecked(Rig& rig, Meter& m, const Block& blk, const WindowConfig& w, bo
   const size_t cap = MaxWindowsPerBlock(m.window, blk.frames);
   if (rig.out.size() < cap + 64) rig.out.resize(cap + 64);  // slack: an overrun is reported, not a crash
   size_t done = 0;
+  // how & 4: planar rows through ProcessOnePass (tested as converted; a refusal found part-way
+  // puts the meter back from the copy in rig.before).
+  const Meter* one_pass = (how & 4) ? rig.before.get() : nullptr;
   if (probe) {
     std::memcpy(rig.before.get(), &m, sizeof(Meter));
-    Status s = blk.FeedBroken(m, rig.out.data(), cap, &done, how * 7919u + blk.frames);
+    Status s = blk.FeedBroken(m, rig.out.data(), cap, &done, how * 7919u + blk.frames, one_pass);
     if (s == Status::kOk) Fail("a broken block (shape, NaN/Inf) was accepted");
     if (std::memcmp(rig.before.get(), &m, sizeof(Meter)) != 0) Fail("a refused block changed the meter");
     if (cap > 0 && (how & 2)) {
@@ -434,7 +446,8 @@ void FeedChecked(Rig& rig, Meter& m, const Block& blk, const WindowConfig& w, bo
   // Poison the output: a field that Process leaves unwritten then reads as garbage here (not as
   // a previous input's value).
   std::memset(static_cast<void*>(rig.out.data()), 0xA5, rig.out.size() * sizeof(WindowResult));
-  const Status s = blk.Feed(m, rig.out.data(), cap, &done);
+  if (one_pass != nullptr) std::memcpy(rig.before.get(), &m, sizeof(Meter));
+  const Status s = blk.Feed(m, rig.out.data(), cap, &done, one_pass);
   if (s != Status::kOk) Fail("a well-formed block was refused");
   if (done > cap) {
     std::fprintf(stderr, "%zu windows from %zu frames, MaxWindowsPerBlock %zu (fs %g, nominal %g, %s)\n", done,

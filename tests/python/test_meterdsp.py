@@ -304,35 +304,39 @@ def test_meter_skew_calibration():
     np.testing.assert_allclose(cal.p[ok][:, 0], 575, rtol=3e-4)
 
 
-# A NaN in the first 512-frame chunk of a call is rejected before anything is consumed; one in a
-# later chunk (700, 1499), after earlier chunks went through the chain, restores the meter.
-# 1e39 is beyond float32, the engine's sample type: as unusable as Inf.
+# A call of 1500 frames is tested whole before anything is consumed (pos 10, 700, 1499); a longer
+# one (9000 frames, more than the binding's 8192-frame chunk) goes through ProcessOnePass, which
+# tests each tile as it converts it: a NaN found after earlier tiles and chunks went through the
+# chain (7000 in the first chunk, 8500 in the second) restores the meter, the energy registers
+# and the window count included. 1e39 is beyond float32, the engine's sample type: as unusable as
+# Inf.
 @pytest.mark.parametrize("dtype,bad", [(np.float64, np.nan), (np.float32, np.nan), (np.float64, 1e39)])
-@pytest.mark.parametrize("row,pos", [("v", 10), ("i", 700), ("v", 1499)])
-def test_meter_errors_leave_state_unchanged(row, pos, dtype, bad):
-    n = 3000
-    v, i, phase = three_phase(n)
+@pytest.mark.parametrize("row,pos,n", [("v", 10, 1500), ("i", 700, 1500), ("v", 1499, 1500),
+                                       ("i", 10, 9000), ("i", 7000, 9000), ("v", 8500, 9000)])
+def test_meter_errors_leave_state_unchanged(row, pos, n, dtype, bad):
+    v, i, phase = three_phase(2 * n)
     v, i = v.astype(dtype), i.astype(dtype)
     meter = meterdsp.Meter(FS, 3, 6, phase=phase)
-    first = meter.process(v[:, :1500], i[:, :1500])
-    bad_v, bad_i = v[:, 1500:].copy(), i[:, 1500:].copy()
+    first = meter.process(v[:, :n], i[:, :n])
+    bad_v, bad_i = v[:, n:].copy(), i[:, n:].copy()
     (bad_v if row == "v" else bad_i)[1, pos] = bad
-    before = meter.now_s
+    before, energy = meter.now_s, meter.energy("total")
     with pytest.raises(ValueError, match="NaN"):
         meter.process(bad_v, bad_i)
-    assert meter.now_s == before
+    assert meter.now_s == before and meter.energy("total") == energy
     with pytest.raises(ValueError, match="rows"):
-        meter.process(v[:2, 1500:], i[:, 1500:])
+        meter.process(v[:2, n:], i[:, n:])
     with pytest.raises(TypeError):
-        meter.process(v[:, 1500:].astype(np.complex128), i[:, 1500:])
+        meter.process(v[:, n:].astype(np.complex128), i[:, n:])
     with pytest.raises(ValueError, match="frames"):
         meter.process_frames(np.zeros((10, 4), dtype=np.int16))
     with pytest.raises(TypeError, match="int16"):
         meter.process_frames(np.zeros((10, 9), dtype=np.float32))
-    rest = meter.process(v[:, 1500:], i[:, 1500:])
+    rest = meter.process(v[:, n:], i[:, n:])
     fresh_meter = meterdsp.Meter(FS, 3, 6, phase=phase)
     fresh = fresh_meter.process(v, i)
     np.testing.assert_array_equal(np.concatenate([first.p, rest.p]), fresh.p)
+    assert meter.energy("total") == fresh_meter.energy("total")
     np.testing.assert_array_equal(meter.energy()["wh_import"], fresh_meter.energy()["wh_import"])
     assert meter.now_s == fresh_meter.now_s
 
