@@ -283,8 +283,10 @@ Status Process(WindowEngine& meter, const PlanarBlock<double>& block, WindowResu
 // copy of `meter` that the caller took before the call (not compared): a non-finite sample is
 // found part-way, after earlier tiles were consumed, so on kNonFiniteInput `meter` becomes a
 // copy of `before` (*completed = 0; out may have been written). Every other error is found
-// before anything is consumed, as in Process. Same preconditions as Process. For blocks that
-// fit in the caches Process is as fast and needs no copy. Never allocates or throws.
+// before anything is consumed, as in Process. Same preconditions as Process. The caller's
+// copy of a full-panel Meter (357 KB) took about 23 µs on the Intel VM, under 1 % of a 10-s
+// block: for short blocks, whose check leaves them in L2 for the conversion, Process needs no
+// copy. Never allocates or throws.
 Status ProcessOnePass(WindowEngine& meter, const PlanarBlock<float>& block, WindowResult* out,
                       size_t out_capacity, size_t* completed, const WindowEngine& before) noexcept;
 Status ProcessOnePass(WindowEngine& meter, const PlanarBlock<double>& block, WindowResult* out,

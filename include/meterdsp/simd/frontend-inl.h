@@ -96,7 +96,7 @@ HWY_INLINE uint32_t ScaleRow(const Sample* HWY_RESTRICT src, size_t n, size_t re
       hn::StoreU(y, df, dst + j);
     }
     clipped = !hn::AllFalse(df, hn::MaskFromVec(over));
-    finite = hn::AllTrue(ds, hn::Eq(probe, hn::Zero(ds)));
+    if constexpr (kTest) finite = hn::AllTrue(ds, hn::Eq(probe, hn::Zero(ds)));
   }
   for (; j < n; ++j) {
     dst[j] = (static_cast<float>(src[j]) - offset) * gain;
