@@ -1238,44 +1238,73 @@ bool Track(WindowEngine& m, size_t t, Boundary* bd) {
 // The tracker's per-frame state in registers, for the frames where Track would change nothing
 // but the envelope and the arming: no crossing candidate, no timeout. Every other frame goes
 // through Track itself with the state written back, so the results are Track's exactly.
+// Track's input, the reference voltage less its DC estimate rounded to float, is formed for the
+// rest of the tile in one loop the compiler vectorises (into m.scratch, free while the tile is
+// tracked), and formed again only when a window's end changes the estimate or the reference;
+// the timeouts are one frame bound (quiet_end) instead of a test per frame. The frame loop then
+// holds little more than the envelope's and the oscillator's chains: 3.1 ns per frame against
+// 4.4 before, with the forming 0.3 (a loop of the same code alone, Intel VM, 2026-12-06).
 struct FastTracker {
-  const float* vrow;  // reference voltage, tile index
-  double dc, decay, env;
-  double deadline;  // no timeout can fire at frames ≤ deadline (absolute time)
-  float prev_v;
-  uint8_t armed;
+  float* v;                    // m.scratch: tile frame t's input, for t in [formed_from, formed_to)
+  const float* vrow = nullptr; // reference voltage (tile index) and DC estimate v was formed from
+  double dc = 0;
+  size_t formed_from = 0, formed_to = 0;
+  double decay = 0, env = 0;
+  double prev_v = 0;  // a float's value
+  uint8_t armed = 0;
+  size_t quiet_end = 0;  // frames before it: no timeout due, not the stream's first frame
 
-  explicit FastTracker(const WindowEngine& m) { Load(m); }
-  void Load(const WindowEngine& m) {
-    vrow = m.vcal[m.ref_voltage] + kHistoryFrames;
-    dc = m.dc_estimate;
+  // dst[t] = float(row[t] − dc) for t in [from, e), as Track forms its input (restrict: the
+  // two are rows of the same engine, which kept the compiler from vectorising the loop).
+  static void Form(const float* HWY_RESTRICT row, double dc, size_t from, size_t e, float* HWY_RESTRICT dst) {
+    for (size_t t = from; t < e; ++t) dst[t] = static_cast<float>(row[t] - dc);
+  }
+  // Takes the state for tile frames [from, e).
+  FastTracker(WindowEngine& m, size_t from, size_t e) : v(m.scratch) { Load(m, from, e); }
+  void Load(WindowEngine& m, size_t from, size_t e) {
+    const float* row = m.vcal[m.ref_voltage] + kHistoryFrames;
+    if (row != vrow || !(m.dc_estimate == dc) || from < formed_from || e > formed_to) {
+      vrow = row;
+      dc = m.dc_estimate;
+      Form(vrow, dc, from, e, v);
+      formed_from = from;
+      formed_to = e;
+    }
     decay = m.env_decay;
     env = m.env;
+    prev_v = m.prev_v;
+    armed = m.armed;
     // Track's own limits as one bound on the frame time. Track times out when open time
     // t − window_start exceeds the limit (sync / acquire) or when t > nominal_end; the bound
     // is one frame early for the first two (window_start + limit is rounded), so a timeout is
     // never missed — the frames in between simply go through Track.
     const TrackLimits lim = LimitsOf(m);
-    deadline = m.mode == kSync      ? m.window_start + lim.sync - 1.0
-               : m.mode == kAcquire ? m.window_start + lim.acquire - 1.0
-                                    : lim.nominal_end;
-    prev_v = m.prev_v;
-    armed = m.armed;
+    const double deadline = m.mode == kSync      ? m.window_start + lim.sync - 1.0
+                            : m.mode == kAcquire ? m.window_start + lim.acquire - 1.0
+                                                 : lim.nominal_end;
+    // Frame t may be quiet while (double)(tile_start + t) ≤ deadline, i.e. tile_start + t ≤
+    // floor(deadline) (frame numbers are far below 2^53, exact as doubles).
+    const uint64_t first = m.tile_start + from;
+    const double last = std::floor(deadline);
+    quiet_end = from;
+    if (from < e && first != 0 && last >= static_cast<double>(first)) {
+      const double room = last - static_cast<double>(first);  // exact: integers below 2^53
+      quiet_end = room >= static_cast<double>(e - from - 1) ? e : from + 1 + static_cast<size_t>(room);
+    }
   }
   void Store(WindowEngine& m) const {
     m.env = env;
-    m.prev_v = prev_v;
+    m.prev_v = static_cast<float>(prev_v);
     m.armed = armed;
   }
-  // Runs frame t if nothing can happen there (returns true), else leaves the state alone.
-  bool Quiet(size_t t, double t_abs) {
-    const float v = static_cast<float>(vrow[t] - dc);
-    if (armed && v >= 0.0f && prev_v < 0.0f) return false;  // a crossing: Track decides
-    if (t_abs > deadline) return false;  // a timeout or a nominal window end may be due
-
-    env = std::max(std::fabs(double{v}), env * decay);
-    if (v < -0.1 * env) armed = 1;
-    prev_v = v;
+  // Runs frame t (< quiet_end) if nothing can happen there (returns true), else leaves the
+  // state alone.
+  bool Quiet(size_t t) {
+    const double x = v[t];
+    if (armed && x >= 0.0 && prev_v < 0.0) return false;  // a crossing: Track decides
+    env = std::max(std::fabs(x), env * decay);
+    armed |= static_cast<uint8_t>(x < -0.1 * env);
+    prev_v = x;
     return true;
   }
 };
@@ -1308,16 +1337,26 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
   // and CloseWindow (which renormalises the oscillator) and at the end.
   double oc = m.osc_cos, os = m.osc_sin;
   double step_c = m.osc_step_cos, step_s = m.osc_step_sin;  // Track may change the step
-  FastTracker ft(m);
-  double t_abs_d = static_cast<double>(m.tile_start + b);  // frame time as a double, exact
-  for (size_t t = b; t < e; ++t, t_abs_d += 1.0) {
+  auto oscillate = [&](size_t t) {  // the reference at frame t, then one step on
     m.cosr[kHistoryFrames + t] = static_cast<float>(oc);
     m.sinr[kHistoryFrames + t] = static_cast<float>(os);
     const double c = oc, sn = os;
     oc = c * step_c - sn * step_s;
     os = sn * step_c + c * step_s;
+  };
+  FastTracker ft(m, b, e);
+  for (size_t t = b; t < e; ++t) {
+    bool quiet = true;
+    for (; t < ft.quiet_end; ++t) {
+      oscillate(t);
+      if (!ft.Quiet(t)) {
+        quiet = false;
+        break;
+      }
+    }
+    if (t == e) break;
+    if (quiet) oscillate(t);  // frame t is past quiet_end: a timeout may be due, or frame 0
     const uint64_t t_abs = m.tile_start + t;
-    if (t_abs != 0 && ft.Quiet(t, t_abs_d)) continue;
     ft.Store(m);
     Boundary bd;
     const bool closes = Track(m, t, &bd);
@@ -1336,7 +1375,7 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
       oc = m.osc_cos;
       os = m.osc_sin;
     }
-    ft.Load(m);
+    ft.Load(m, t + 1, e);
     step_c = m.osc_step_cos;
     step_s = m.osc_step_sin;
   }
