@@ -180,7 +180,7 @@ struct alignas(64) WindowEngine {
   alignas(64) float vref[kRowLength][4];               // vcal frame-major (4th entry 0)
   alignas(64) float cosr[kRowLength];                  // fundamental reference
   alignas(64) float sinr[kRowLength];
-  alignas(64) float scratch[kTileFrames];              // a planar row on its way to `lane`
+  alignas(64) float scratch[kTileFrames];              // a planar row on its way to `lane`; the tracker's input
   float history_swap[kHistoryFrames][kMaxCurrents];    // the history across a layout change
   uint64_t tile_start = 0;  // absolute frame index of tile frame 0
   size_t filled = 0;        // frames of the current tile received
