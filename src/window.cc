@@ -1164,11 +1164,15 @@ TrackLimits LimitsOf(const WindowEngine& m) {
           m.window_start + k_cycles * fs / m.config.nominal_hz};
 }
 
+// The tracker's input at a frame: the reference voltage less its DC estimate, rounded to float
+// (Track and FastTracker form it alike, so the quiet frames are Track's exactly).
+inline float TrackerInput(float vcal, double dc) { return static_cast<float>(vcal - dc); }
+
 // Runs the tracker on tile frame t; returns true and fills *bd when a window ends there.
 bool Track(WindowEngine& m, size_t t, Boundary* bd) {
   const double fs = m.config.fs_hz;
   const double t_abs = static_cast<double>(m.tile_start + t);
-  const float v = static_cast<float>(m.vcal[m.ref_voltage][kHistoryFrames + t] - m.dc_estimate);
+  const float v = TrackerInput(m.vcal[m.ref_voltage][kHistoryFrames + t], m.dc_estimate);
   const double av = std::fabs(double{v});
   m.env = std::max(av, m.env * m.env_decay);
   const bool present = m.env >= m.config.min_voltage;
@@ -1245,30 +1249,28 @@ bool Track(WindowEngine& m, size_t t, Boundary* bd) {
 // holds little more than the envelope's and the oscillator's chains: 3.1 ns per frame against
 // 4.4 before, with the forming 0.3 (a loop of the same code alone, Intel VM, 2026-12-06).
 struct FastTracker {
-  float* v;                    // m.scratch: tile frame t's input, for t in [formed_from, formed_to)
+  float* v;                    // m.scratch: tile frame t's input, formed up to the call's end
   const float* vrow = nullptr; // reference voltage (tile index) and DC estimate v was formed from
   double dc = 0;
-  size_t formed_from = 0, formed_to = 0;
   double decay = 0, env = 0;
   double prev_v = 0;  // a float's value
   uint8_t armed = 0;
   size_t quiet_end = 0;  // frames before it: no timeout due, not the stream's first frame
 
-  // dst[t] = float(row[t] − dc) for t in [from, e), as Track forms its input (restrict: the
-  // two are rows of the same engine, which kept the compiler from vectorising the loop).
+  // dst[t] = TrackerInput(row[t], dc) for t in [from, e) (restrict: the two are rows of the
+  // same engine, which kept the compiler from vectorising the loop).
   static void Form(const float* HWY_RESTRICT row, double dc, size_t from, size_t e, float* HWY_RESTRICT dst) {
-    for (size_t t = from; t < e; ++t) dst[t] = static_cast<float>(row[t] - dc);
+    for (size_t t = from; t < e; ++t) dst[t] = TrackerInput(row[t], dc);
   }
-  // Takes the state for tile frames [from, e).
+  // Takes the state for tile frames [from, e); one tracker serves one call, whose `from` only
+  // grows, so the input formed for [from, e) covers every later Load's frames.
   FastTracker(WindowEngine& m, size_t from, size_t e) : v(m.scratch) { Load(m, from, e); }
   void Load(WindowEngine& m, size_t from, size_t e) {
     const float* row = m.vcal[m.ref_voltage] + kHistoryFrames;
-    if (row != vrow || !(m.dc_estimate == dc) || from < formed_from || e > formed_to) {
+    if (row != vrow || !(m.dc_estimate == dc)) {  // the first Load, or a window end changed them
       vrow = row;
       dc = m.dc_estimate;
       Form(vrow, dc, from, e, v);
-      formed_from = from;
-      formed_to = e;
     }
     decay = m.env_decay;
     env = m.env;
