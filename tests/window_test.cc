@@ -173,6 +173,92 @@ TEST_P(WindowTest, ResultsAreBitIdenticalHoweverTheStreamIsCut) {
   }
 }
 
+// The currents' results computed in SIMD lanes (FinalizeCurrents, one current per lane) against
+// the scalar loop (SetScalarFinalizeForTest) on the same window sums, for frame-major tiles
+// (here on every target) and planar rows: the same bits on x86, whose scalar code has no fused multiply-add;
+// within 1e-12 where the compiler may fuse the scalar code's (Arm). The load: 20 currents (two batches of 16 lanes,
+// the second a tail), DC removal on and off, skew, one below the minimum ON current, one per
+// phase with a current table (the scalar path), a current-only channel, a clipped one, angles
+// against V1 and against the assigned phase, and a second without voltage (no distortion).
+TEST_P(WindowTest, CurrentsInSimdLanesMatchTheScalarLoop) {
+  MixedLoad load = MakeMixedLoad(50.17, static_cast<size_t>(4 * kFs) + 5);
+  WindowConfig& c = load.config;
+  const size_t nv = c.voltages;
+  for (size_t k = 9; k < 20; ++k) {  // more currents: copies of the first nine, scaled
+    const size_t from = k % 9;
+    c.phase[k] = c.phase[from];
+    c.current_cal[k] = c.current_cal[from];
+    c.min_on_current[k] = c.min_on_current[from];
+    std::vector<double> row = load.rows[nv + from];
+    for (double& x : row) x *= 0.5 + 0.1 * static_cast<double>(k);
+    load.rows.push_back(row);
+  }
+  c.currents = 20;
+  for (size_t k = 0; k < nv; ++k) c.voltage_cal[k].gain = 400.0 / 32768.0;  // CodesOf's full scale
+  for (size_t k = 0; k < c.currents; ++k) c.current_cal[k].gain = 20.0 / 32768.0;
+  c.phase[17] = kCurrentOnly;  // a neutral
+  c.min_on_current[11] = 2.0;  // 0.7 A × 1.6: below it (as current 4's 0.04 A below 0.05 A)
+  c.current_table[13].points = 2;  // a CT's ratio and phase error
+  c.current_table[13].amps[0] = 1.0f, c.current_table[13].amps[1] = 10.0f;
+  c.current_table[13].gain[0] = 1.01f, c.current_table[13].gain[1] = 0.995f;
+  c.current_table[13].phase_deg[0] = 0.8f, c.current_table[13].phase_deg[1] = 0.1f;
+  auto codes = CodesOf(load);
+  for (size_t t = 1000; t < 1003; ++t) codes[nv + 4][t] = 32767;  // clipped in one window
+  const size_t dead = codes[0].size() - static_cast<size_t>(kFs);
+  for (size_t k = 0; k < nv; ++k) std::fill(codes[k].begin() + static_cast<ptrdiff_t>(dead), codes[k].end(), 0);
+  auto same = [](double a, double b) {
+#if defined(__x86_64__) || defined(__i386__)
+    return std::memcmp(&a, &b, sizeof(a)) == 0;
+#else
+    return std::isnan(a) ? std::isnan(b) : std::fabs(a - b) <= 1e-12 * std::max(std::fabs(b), 1e-9);
+#endif
+  };
+  WindowConfig planar = c;  // the same load as float rows in amperes and volts
+  for (size_t k = 0; k < nv; ++k) planar.voltage_cal[k].gain = 1.0;
+  for (size_t k = 0; k < planar.currents; ++k) planar.current_cal[k].gain = 1.0;
+  Rows rows = load.rows;
+  for (size_t k = 0; k < nv; ++k) std::fill(rows[k].begin() + static_cast<ptrdiff_t>(dead), rows[k].end(), 0.0);
+  SetFrameLanesMinColumnsForTest(1, /*every_target=*/true);  // TearDown restores the default
+  for (AngleReference ref : {AngleReference::kV1, AngleReference::kAssignedPhase}) {
+    c.angle_reference = planar.angle_reference = ref;
+    for (bool frames : {true, false}) {  // frame-major tiles (sums by lane), planar rows
+      auto run = [&] { return frames ? RunFrames<int16_t>(c, codes, 509) : RunPlanar(planar, rows, {509}); };
+      const LaneFinalizeCounts before = LaneFinalizeCountsForTest();
+      const auto lanes = run();
+      const LaneFinalizeCounts after = LaneFinalizeCountsForTest();
+      EXPECT_EQ(after.windows - before.windows, lanes.size());  // every window in SIMD lanes
+      EXPECT_EQ(after.fallbacks, before.fallbacks);
+      SetScalarFinalizeForTest(true);
+      const auto scalar = run();
+      SetScalarFinalizeForTest(false);
+      ASSERT_EQ(lanes.size(), scalar.size());
+      ASSERT_GE(lanes.size(), 18u);
+      size_t below = 0, clipped = 0, silent = 0;
+      for (size_t w = 0; w < lanes.size(); ++w) {
+        const WindowResult &a = lanes[w], &b = scalar[w];
+        ASSERT_EQ(a.currents, 20u);
+        silent += (a.flags & kFlagNoVoltage) != 0;
+        for (size_t k = 0; k < a.currents; ++k) {
+          const double* const fa[] = {a.irms, a.p, a.q, a.s, a.n, a.pf, a.dpf, a.angle_deg, a.i_thd_pct};
+          const double* const fb[] = {b.irms, b.p, b.q, b.s, b.n, b.pf, b.dpf, b.angle_deg, b.i_thd_pct};
+          for (size_t f = 0; f < 9; ++f) {
+            EXPECT_TRUE(same(fa[f][k], fb[f][k])) << (frames ? "frames" : "planar") << " window " << w << " current "
+                                                  << k << " field " << f << ": " << fa[f][k] << " vs " << fb[f][k];
+          }
+          EXPECT_EQ(a.quadrant[k], b.quadrant[k]) << w << " " << k;
+          EXPECT_EQ(a.flags_ch[k], b.flags_ch[k]) << w << " " << k;
+          below += (a.flags_ch[k] & kFlagBelowMinCurrent) != 0;
+          clipped += (a.flags_ch[k] & kFlagClipped) != 0;
+        }
+      }
+      // The cases are there: currents below the minimum, a clip (codes), windows without voltage.
+      EXPECT_GE(below, lanes.size());
+      EXPECT_GE(clipped, frames ? 1u : 0u);
+      EXPECT_GE(silent, 2u);
+    }
+  }
+}
+
 // Frames of int16 codes (rows: voltages, then currents) with channel k in frame column
 // columns[k], from frame `from` to `to`.
 std::vector<int16_t> FramesOf(const std::vector<std::vector<int16_t>>& codes, const uint8_t* columns,

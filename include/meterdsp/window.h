@@ -343,8 +343,21 @@ const char* SimdTarget() noexcept;
 
 // Tests only: the column count from which frames take frame-major tiles on AVX-512 (0 restores
 // kFrameLanesMinColumns; 1 makes every frame block take them, so that small test panels run the
-// frame-major path). Process-wide, not thread-safe; takes effect at the next tile.
-void SetFrameLanesMinColumnsForTest(size_t columns) noexcept;
+// frame-major path); every_target: on the targets that take row tiles by default as well.
+// Process-wide, not thread-safe; takes effect at the next tile.
+void SetFrameLanesMinColumnsForTest(size_t columns, bool every_target = false) noexcept;
+
+// Tests only: the currents' window results (Process, Measure) from the scalar code (true)
+// instead of SIMD lanes, a current per lane (false, the default), which give the same bits where
+// the scalar code is compiled without fused multiply-adds (x86). Process-wide, not thread-safe.
+void SetScalarFinalizeForTest(bool scalar) noexcept;
+// Tests only: windows since the program started whose currents were computed in SIMD lanes,
+// and of them those that then took the scalar code because a current left
+// the lanes' domain (P1 and Q1 both NaN, or an angle of a zero or non-finite product).
+struct LaneFinalizeCounts {
+  size_t windows, fallbacks;
+};
+LaneFinalizeCounts LaneFinalizeCountsForTest() noexcept;
 
 }  // namespace meterdsp
 

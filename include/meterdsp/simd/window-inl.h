@@ -63,6 +63,30 @@ struct AheadBytes {
   const char* begin = nullptr;
   const char* end = nullptr;
 };
+
+// Up to kMaxLanes currents of one window as FinalizeCurrentsImpl takes them, one per SIMD lane:
+// currents first .. first + count − 1, their sums and settings (zero past count), and what each
+// takes from its phase voltage through per-voltage tables indexed by phase[j]. Filled by the
+// window engine's and Measure()'s finalisation (FinalizeChannels) from their window sums (rows,
+// or lanes of a frame-major tile); a kMaxLanes batch keeps it to 1 KB of stack (the firmware's
+// budget).
+struct CurrentTerms {
+  size_t first = 0, count = 0;
+  double inv_w = 0, w = 0;       // 1 / window length, the length (samples)
+  double phasor_scale = 0;       // √2 / length: the fundamental's peak phasor from Σy·cos, Σy·sin
+  bool distortion = false;       // the window has a voltage: distortion is computed
+  bool fit_ok = false;           // DistortionFit: the reference's Gram matrix is invertible
+  double fit_inv[6] = {}, fit_scale = 0;  // its adjugate (00 01 02 11 12 22) and 1 / determinant
+  // Per voltage (the index phase[k]): phasor, RMS, |phasor|, mean (after / 1 / length), whether
+  // its DC is removed (1 / 0); the angle reference's phasor and whether it has voltage (1 / 0).
+  double vre[kMaxVoltages] = {}, vim[kMaxVoltages] = {}, vrms[kMaxVoltages] = {};
+  double vmag[kMaxVoltages] = {}, vmean[kMaxVoltages] = {}, vdc[kMaxVoltages] = {};
+  double rre[kMaxVoltages] = {}, rim[kMaxVoltages] = {}, ron[kMaxVoltages] = {};
+  alignas(64) double s[kSumCount][kMaxLanes];  // Σy, Σy², Σy·v, Σy·cos, Σy·sin
+  alignas(64) double phase[kMaxLanes];   // 0, 1, 2 (as a double: lane selection)
+  alignas(64) double dc[kMaxLanes];      // 1: the current's DC is removed
+  alignas(64) double min_on[kMaxLanes];  // minimum ON current (A)
+};
 }  // namespace meterdsp
 #endif  // METERDSP_SIMD_WINDOW_ROWS_H_
 
@@ -614,6 +638,98 @@ HWY_INLINE hn::Vec<D> Atan2Deg(D d, hn::Vec<D> y, hn::Vec<D> x) {
   const auto deg = hn::Mul(hn::CopySign(a, y), hn::Set(d, 180.0 / kPi));
   return hn::IfThenElse(hn::Le(deg, hn::Set(d, -180.0)), hn::Add(deg, hn::Set(d, 360.0)), deg);
 }
+
+#if HWY_HAVE_FLOAT64
+// A window's results of currents [c.first, c.first + c.count) from their sums, N currents at a time, each
+// lane with the operations of the scalar FinalizeChannels in their order (a caller that wants
+// its bits forbids fusing multiplies and adds): irms, p, q, s, n, pf, dpf, angle_deg and
+// i_thd_pct of r; quadrant and flags_ch are left to the caller. Returns false (r then partly
+// written) where a current above its minimum ON current leaves the scalar code's fast path:
+// P1 and Q1 both NaN (the complex product's special cases) or an angle outside Atan2Deg's
+// domain (zero or non-finite).
+HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
+  const hn::ScalableTag<double> d;
+  using V = hn::Vec<decltype(d)>;
+  const size_t N = hn::Lanes(d);
+  const V zero = hn::Zero(d), one = hn::Set(d, 1.0), minus_one = hn::Set(d, -1.0);
+  const V nan = hn::Set(d, std::numeric_limits<double>::quiet_NaN());
+  const V inf = hn::Set(d, std::numeric_limits<double>::infinity());
+  const V inv_w = hn::Set(d, c.inv_w), phasor_scale = hn::Set(d, c.phasor_scale);
+  auto max0 = [&](V x) { return hn::IfThenElse(hn::Lt(x, zero), zero, x); };  // std::max(x, 0.0)
+  auto clamp1 = [&](V x) {  // std::clamp(x, -1.0, 1.0)
+    return hn::IfThenElse(hn::Lt(x, minus_one), minus_one, hn::IfThenElse(hn::Lt(one, x), one, x));
+  };
+  auto fit = [&](size_t i) { return hn::Set(d, c.fit_inv[i]); };
+  bool ok = true;
+  for (size_t k = 0; k < c.count; k += N) {
+    const V s0 = hn::Load(d, c.s[0] + k), s1 = hn::Load(d, c.s[1] + k), s2 = hn::Load(d, c.s[2] + k);
+    const V s3 = hn::Load(d, c.s[3] + k), s4 = hn::Load(d, c.s[4] + k);
+    const V ph = hn::Load(d, c.phase + k);
+    const auto is0 = hn::Eq(ph, zero), is1 = hn::Eq(ph, one);
+    auto pick = [&](const double* per_voltage) {  // per lane, the entry of its phase
+      return hn::IfThenElse(is0, hn::Set(d, per_voltage[0]),
+                            hn::IfThenElse(is1, hn::Set(d, per_voltage[1]), hn::Set(d, per_voltage[2])));
+    };
+    const V mean = hn::Mul(s0, inv_w);
+    const auto current_dc = hn::Ne(hn::Load(d, c.dc + k), zero);
+    V ms = hn::Mul(s1, inv_w);
+    ms = hn::IfThenElse(current_dc, hn::Sub(ms, hn::Mul(mean, mean)), ms);
+    const V irms = hn::Sqrt(max0(ms));
+    const auto on = hn::AndNot(hn::Eq(irms, zero), hn::Ge(irms, hn::Load(d, c.min_on + k)));
+    const V ire = hn::Mul(s3, phasor_scale), iim = hn::Mul(hn::Neg(s4), phasor_scale);
+    const V imag = hn::Sqrt(hn::Add(hn::Mul(ire, ire), hn::Mul(iim, iim)));
+    V thd = nan;
+    if (c.distortion && c.fit_ok) {  // DistortionFit::Pct, y = (Σy, Σy·cos, Σy·sin)
+      const V scale = hn::Set(d, c.fit_scale);
+      auto row = [&](size_t a, size_t b, size_t e) {
+        return hn::Mul(hn::Add(hn::Add(hn::Mul(fit(a), s0), hn::Mul(fit(b), s3)), hn::Mul(fit(e), s4)), scale);
+      };
+      const V x0 = row(0, 1, 2), x1 = row(1, 3, 4), x2 = row(2, 4, 5);
+      const V fund2 = hn::Add(hn::Mul(x1, x1), hn::Mul(x2, x2));
+      const V residual = hn::Sub(s1, hn::Add(hn::Add(hn::Mul(x0, s0), hn::Mul(x1, s3)), hn::Mul(x2, s4)));
+      const V num = hn::Mul(hn::Set(d, 2.0), max0(residual)), den = hn::Mul(hn::Set(d, c.w), fund2);
+      thd = hn::IfThenElse(hn::Gt(fund2, zero), hn::Mul(hn::Set(d, 100.0), hn::Sqrt(hn::Div(num, den))), nan);
+    }
+    V p = hn::Mul(s2, inv_w);
+    const auto p_dc = hn::Or(current_dc, hn::Ne(pick(c.vdc), zero));
+    p = hn::IfThenElse(p_dc, hn::Sub(p, hn::Mul(mean, pick(c.vmean))), p);
+    // vph · conj(iph) as GCC expands a complex product: (ar·br − ai·bi, ar·bi + ai·br).
+    const V vre = pick(c.vre), vim = pick(c.vim), bi = hn::Neg(iim);
+    const V p1 = hn::Sub(hn::Mul(vre, ire), hn::Mul(vim, bi));
+    const V q1 = hn::Add(hn::Mul(vre, bi), hn::Mul(vim, ire));
+    const V sa = hn::Mul(pick(c.vrms), irms), s1v = hn::Mul(pick(c.vmag), imag);
+    const V n = hn::Sqrt(max0(hn::Sub(hn::Mul(sa, sa), hn::Mul(p, p))));
+    const V pf = hn::IfThenElseZero(hn::Gt(sa, zero), clamp1(hn::Div(p, sa)));
+    const V dpf = hn::IfThenElseZero(hn::Gt(s1v, zero), clamp1(hn::Div(p1, s1v)));
+    // The angle of iph against the reference phasor b: arg(iph · conj(b)) (AngleBatch::Add).
+    const V rre = pick(c.rre), rim = pick(c.rim);
+    const V are = hn::Add(hn::Mul(ire, rre), hn::Mul(iim, rim));
+    const V aim = hn::Sub(hn::Mul(iim, rre), hn::Mul(ire, rim));
+    const auto angle_on = hn::And(on, hn::And(hn::Ne(pick(c.ron), zero), hn::Gt(imag, zero)));
+    const V extent = hn::Add(hn::Abs(are), hn::Abs(aim));
+    const auto in_domain = hn::And(hn::Gt(extent, zero), hn::Lt(extent, inf));
+    const auto special = hn::Or(hn::And(on, hn::And(hn::IsNaN(p1), hn::IsNaN(q1))), hn::AndNot(in_domain, angle_on));
+    if (!hn::AllFalse(d, special)) ok = false;
+    const V angle = hn::IfThenElse(angle_on, Atan2Deg(d, aim, are), nan);
+    const V out[9] = {hn::IfThenElseZero(on, irms), hn::IfThenElseZero(on, p), hn::IfThenElseZero(on, q1),
+                      hn::IfThenElseZero(on, sa),   hn::IfThenElseZero(on, n), hn::IfThenElseZero(on, pf),
+                      hn::IfThenElseZero(on, dpf),  angle, hn::IfThenElse(on, thd, nan)};
+    double* const dst[9] = {r.irms, r.p, r.q, r.s, r.n, r.pf, r.dpf, r.angle_deg, r.i_thd_pct};
+    const size_t count = c.count - k < N ? c.count - k : N;
+    for (size_t f = 0; f < 9; ++f) {
+      double* to = dst[f] + c.first + k;
+      if (count == N) {
+        hn::StoreU(out[f], d, to);
+      } else {  // the last currents, through a whole vector (r's arrays may end here)
+        HWY_ALIGN double tail[kMaxLanes];
+        hn::Store(out[f], d, tail);
+        for (size_t j = 0; j < count; ++j) to[j] = tail[j];
+      }
+    }
+  }
+  return ok;
+}
+#endif
 
 }  // namespace HWY_NAMESPACE
 }  // namespace meterdsp
