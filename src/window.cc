@@ -584,6 +584,7 @@ struct FinalizeParams {
   bool VoltageDc(size_t k) const { return voltage_cal == nullptr || voltage_cal[k].dc_removal; }
   bool CurrentDc(size_t k) const { return current_cal == nullptr || current_cal[k].dc_removal; }
   double MinOn(size_t k) const { return min_on == nullptr ? min_on_all : min_on[k]; }
+  bool HasTable(size_t k) const { return table != nullptr && table[k].points > 0; }
   // Current k's kSumCount sums: its row of `sums`, or its lane's, copied into buf.
   const double* CurrentSums(const double (*sums)[kSumCount], size_t k, double* buf) const {
     if (lane_window == nullptr) return sums[voltages + k];
@@ -765,16 +766,19 @@ bool g_scalar_finalize = false;
 std::atomic<size_t> g_lane_finalized{0}, g_lane_finalize_fallbacks{0};
 
 // The currents in SIMD lanes, one per lane (FinalizeCurrents), the same bits as FinalizeChannels'
-// loop: every result field but quadrant and flags_ch of all currents, of which the caller
-// recomputes those with a current table or without a phase voltage. Returns false where a lane
-// leaves the kernel's domain (the caller then computes all). The scalar loop was 12–14 % of the
-// AVX-512 int16 chain, about 75 cycles per current.
+// loop: every result field of all currents, of which the caller recomputes those listed in
+// scalar[0 .. *scalar_count) — with a current table or without a phase voltage. Returns false
+// where a lane leaves the kernel's domain (the caller then computes all). The scalar loop was
+// 12–14 % of the AVX-512 int16 chain, about 75 cycles per current.
 __attribute__((noinline)) bool FinalizeCurrentsInLanes(const FinalizeParams& fp, const double (*sums)[kSumCount],
                                                     double inv_w, const DistortionFit& distortion,
                                                     const std::complex<double>* vph, const double* vmag,
-                                                    const bool* v_on, WindowResult& r) {
+                                                    const bool* v_on, const uint8_t* clipped, WindowResult& r,
+                                                    uint8_t* scalar, size_t* scalar_count) {
   CurrentTerms c;
   const size_t nv = fp.voltages, nc = fp.currents;
+  size_t listed = 0;
+  c.flags = r.flags;
   c.inv_w = inv_w;
   c.phasor_scale = kSqrt2 * inv_w;
   c.distortion = !(r.flags & kFlagNoVoltage);
@@ -794,18 +798,34 @@ __attribute__((noinline)) bool FinalizeCurrentsInLanes(const FinalizeParams& fp,
   bool ok = true;
   for (c.first = 0; c.first < nc; c.first += kMaxLanes) {
     c.count = std::min(kMaxLanes, nc - c.first);
+    // A frame-major tile's lane sums are read in place where the batch's currents are
+    // consecutive lanes with a whole vector batch of lanes after the first (the panels' usual
+    // strapping); else copied in channel order.
+    size_t lane0 = 0;
+    bool in_place = fp.lane_window != nullptr;
+    if (in_place) {
+      lane0 = fp.frame_column[nv + c.first];
+      in_place = lane0 + kMaxLanes <= kLaneWindowLanes;
+      for (size_t j = 1; j < c.count && in_place; ++j) in_place = fp.frame_column[nv + c.first + j] == lane0 + j;
+    }
+    for (size_t q = 0; q < kSumCount; ++q) c.s[q] = in_place ? &fp.lane_window[q][lane0] : c.copy[q];
     for (size_t j = 0; j < kMaxLanes; ++j) {
       const size_t k = c.first + j;
       const bool in = j < c.count;
-      double buf[kSumCount];
-      const double* sk = in ? fp.CurrentSums(sums, k, buf) : nullptr;
-      for (size_t q = 0; q < kSumCount; ++q) c.s[q][j] = in ? sk[q] : 0.0;
+      if (!in_place) {
+        double buf[kSumCount];
+        const double* sk = in ? fp.CurrentSums(sums, k, buf) : nullptr;
+        for (size_t q = 0; q < kSumCount; ++q) c.copy[q][j] = in ? sk[q] : 0.0;
+      }
       c.phase[j] = !in || fp.phase[k] == kCurrentOnly ? 0.0 : fp.phase[k];
       c.dc[j] = in && fp.CurrentDc(k) ? 1.0 : 0.0;
       c.min_on[j] = in ? fp.MinOn(k) : 0.0;
+      c.clip[j] = in && clipped[nv + k] ? kFlagClipped : uint32_t{0};
+      if (in && (fp.phase[k] == kCurrentOnly || fp.HasTable(k))) scalar[listed++] = static_cast<uint8_t>(k);
     }
     ok = HWY_DYNAMIC_DISPATCH(FinalizeCurrentsImpl)(c, r) && ok;
   }
+  *scalar_count = listed;
   g_lane_finalized.fetch_add(1, std::memory_order_relaxed);
   if (!ok) g_lane_finalize_fallbacks.fetch_add(1, std::memory_order_relaxed);
   return ok;
@@ -867,32 +887,35 @@ void FinalizeChannels(const FinalizeParams& fp, const double (*sums)[kSumCount],
     if (fp.CurrentDc(k)) ms -= mean * mean;
     return std::sqrt(std::max(ms, 0.0));
   };
-  auto has_table = [&](size_t k) { return fp.table != nullptr && fp.table[k].points > 0; };
+  // The currents the loops below compute: all, or those FinalizeCurrentsInLanes leaves them.
+  static_assert(kMaxCurrents <= 256, "current indices as bytes");
+  uint8_t scalar[kMaxCurrents];
+  size_t scalar_count = 0;
   const bool lanes_done = fp.currents > 0 && !g_scalar_finalize && HWY_DYNAMIC_DISPATCH(FinalizeInLanesImpl)() &&
-                          FinalizeCurrentsInLanes(fp, sums, inv_w, distortion, vph, vmag, v_on, r);
-  for (size_t k = 0; k < fp.currents; ++k) {
-    if (!has_table(k)) continue;
+                          FinalizeCurrentsInLanes(fp, sums, inv_w, distortion, vph, vmag, v_on, clipped, r, scalar,
+                                                  &scalar_count);
+  if (!lanes_done) {
+    scalar_count = fp.currents;
+    for (size_t k = 0; k < fp.currents; ++k) scalar[k] = static_cast<uint8_t>(k);
+  }
+  for (size_t i = 0; i < scalar_count; ++i) {
+    const size_t k = scalar[i];
+    if (!fp.HasTable(k)) continue;
     const TableCorrection t = TableAt(fp.table[k], fp.table_logs[k], current_rms(k));
     r.s[k] = t.gain;
     r.pf[k] = t.turn.real();
     r.dpf[k] = t.turn.imag();
   }
-  for (size_t k = 0; k < fp.currents; ++k) {
+  for (size_t i = 0; i < scalar_count; ++i) {
+    const size_t k = scalar[i];
     const size_t ph = fp.phase[k];
-    uint32_t flags = r.flags | (clipped[fp.voltages + k] ? kFlagClipped : uint32_t{0});
-    if (lanes_done && ph != kCurrentOnly && !has_table(k)) {  // the rest in FinalizeCurrentsInLanes
-      const bool below = r.irms[k] == 0.0;  // it sets 0 exactly below the minimum ON current
-      const bool pos_p = r.p[k] >= 0, pos_q = r.q[k] >= 0;
-      r.quadrant[k] = below ? 0 : pos_p ? (pos_q ? 1 : 4) : (pos_q ? 2 : 3);
-      r.flags_ch[k] = flags | (below ? kFlagBelowMinCurrent : uint32_t{0});
-      continue;
-    }
+    const uint32_t flags = r.flags | (clipped[fp.voltages + k] ? kFlagClipped : uint32_t{0});
     double buf[kSumCount];
     const double* s = fp.CurrentSums(sums, k, buf);
     const double mean = s[0] * inv_w;
     double irms = current_rms(k);
     C iph = C(s[3], -s[4]) * (kSqrt2 * inv_w);
-    const bool table = has_table(k);
+    const bool table = fp.HasTable(k);
     TableCorrection corr{1.0, C(1.0, 0.0)};
     if (table) {
       corr = TableCorrection{r.s[k], C(r.pf[k], r.dpf[k])};

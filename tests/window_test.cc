@@ -173,13 +173,40 @@ TEST_P(WindowTest, ResultsAreBitIdenticalHoweverTheStreamIsCut) {
   }
 }
 
+// Frames of int16 codes (rows: voltages, then currents) with channel k in frame column
+// columns[k], from frame `from` to `to`.
+std::vector<int16_t> FramesOf(const std::vector<std::vector<int16_t>>& codes, const uint8_t* columns,
+                              size_t from, size_t to) {
+  const size_t nch = codes.size();
+  std::vector<int16_t> f((to - from) * nch);
+  for (size_t t = from; t < to; ++t) {
+    for (size_t k = 0; k < nch; ++k) f[(t - from) * nch + columns[k]] = codes[k][t];
+  }
+  return f;
+}
+
+// Feeds frames in blocks of 509 and appends the windows.
+void FeedFrames(WindowEngine& m, const std::vector<int16_t>& frames, size_t nch, std::vector<WindowResult>* all) {
+  const size_t len = frames.size() / nch;
+  for (size_t pos = 0; pos < len; pos += 509) {
+    const size_t n = std::min<size_t>(509, len - pos);
+    std::vector<WindowResult> out(MaxWindowsPerBlock(m, n));
+    size_t done = 0;
+    ASSERT_EQ(Process(m, FrameBlock<int16_t>{frames.data() + pos * nch, n, nch}, out.data(), out.size(), &done),
+              Status::kOk);
+    all->insert(all->end(), out.begin(), out.begin() + static_cast<ptrdiff_t>(done));
+  }
+}
+
 // The currents' results computed in SIMD lanes (FinalizeCurrents, one current per lane) against
 // the scalar loop (SetScalarFinalizeForTest) on the same window sums, for frame-major tiles
-// (here on every target) and planar rows: the same bits on x86, whose scalar code has no fused multiply-add;
-// within 1e-12 where the compiler may fuse the scalar code's (Arm). The load: 20 currents (two batches of 16 lanes,
-// the second a tail), DC removal on and off, skew, one below the minimum ON current, one per
-// phase with a current table (the scalar path), a current-only channel, a clipped one, angles
-// against V1 and against the assigned phase, and a second without voltage (no distortion).
+// (here on every target) and planar rows: the same bits on x86 where the scalar code is built
+// without FMA (the dynamic-dispatch build); within 1e-12 where the compiler may fuse its
+// multiplies and adds (Arm, static AVX2 firmware builds). The load: 20 currents (two batches of
+// 16 lanes, the second a tail), DC removal on and off, skew, currents below their minimum ON
+// current, one with a current table and one without a phase voltage (both left to the scalar
+// code), a clipped one, angles against V1 and against the assigned phase, and a last second
+// without voltage (no distortion, no angles).
 TEST_P(WindowTest, CurrentsInSimdLanesMatchTheScalarLoop) {
   MixedLoad load = MakeMixedLoad(50.17, static_cast<size_t>(4 * kFs) + 5);
   WindowConfig& c = load.config;
@@ -207,7 +234,7 @@ TEST_P(WindowTest, CurrentsInSimdLanesMatchTheScalarLoop) {
   const size_t dead = codes[0].size() - static_cast<size_t>(kFs);
   for (size_t k = 0; k < nv; ++k) std::fill(codes[k].begin() + static_cast<ptrdiff_t>(dead), codes[k].end(), 0);
   auto same = [](double a, double b) {
-#if defined(__x86_64__) || defined(__i386__)
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(__FMA__)  // not a static build for AVX2 / AVX-512
     return std::memcmp(&a, &b, sizeof(a)) == 0;
 #else
     return std::isnan(a) ? std::isnan(b) : std::fabs(a - b) <= 1e-12 * std::max(std::fabs(b), 1e-9);
@@ -221,8 +248,22 @@ TEST_P(WindowTest, CurrentsInSimdLanesMatchTheScalarLoop) {
   SetFrameLanesMinColumnsForTest(1, /*every_target=*/true);  // TearDown restores the default
   for (AngleReference ref : {AngleReference::kV1, AngleReference::kAssignedPhase}) {
     c.angle_reference = planar.angle_reference = ref;
-    for (bool frames : {true, false}) {  // frame-major tiles (sums by lane), planar rows
-      auto run = [&] { return frames ? RunFrames<int16_t>(c, codes, 509) : RunPlanar(planar, rows, {509}); };
+    // Frame-major tiles (sums by lane; columns in channel order, read in place, and reversed,
+    // copied), planar rows.
+    for (int input : {0, 1, 2}) {
+      const bool frames = input < 2;
+      auto run = [&] {
+        if (input == 0) return RunFrames<int16_t>(c, codes, 509);
+        if (input == 2) return RunPlanar(planar, rows, {509});
+        WindowConfig reversed = c;
+        const size_t nch = codes.size();
+        for (size_t k = 0; k < nch; ++k) reversed.frame_column[k] = static_cast<uint8_t>(nch - 1 - k);
+        auto m = std::make_unique<WindowEngine>();
+        EXPECT_EQ(Init(reversed, *m), Status::kOk);
+        std::vector<WindowResult> all;
+        FeedFrames(*m, FramesOf(codes, reversed.frame_column, 0, codes[0].size()), nch, &all);
+        return all;
+      };
       const LaneFinalizeCounts before = LaneFinalizeCountsForTest();
       const auto lanes = run();
       const LaneFinalizeCounts after = LaneFinalizeCountsForTest();
@@ -242,7 +283,7 @@ TEST_P(WindowTest, CurrentsInSimdLanesMatchTheScalarLoop) {
           const double* const fa[] = {a.irms, a.p, a.q, a.s, a.n, a.pf, a.dpf, a.angle_deg, a.i_thd_pct};
           const double* const fb[] = {b.irms, b.p, b.q, b.s, b.n, b.pf, b.dpf, b.angle_deg, b.i_thd_pct};
           for (size_t f = 0; f < 9; ++f) {
-            EXPECT_TRUE(same(fa[f][k], fb[f][k])) << (frames ? "frames" : "planar") << " window " << w << " current "
+            EXPECT_TRUE(same(fa[f][k], fb[f][k])) << "input " << input << " window " << w << " current "
                                                   << k << " field " << f << ": " << fa[f][k] << " vs " << fb[f][k];
           }
           EXPECT_EQ(a.quadrant[k], b.quadrant[k]) << w << " " << k;
@@ -256,31 +297,6 @@ TEST_P(WindowTest, CurrentsInSimdLanesMatchTheScalarLoop) {
       EXPECT_GE(clipped, frames ? 1u : 0u);
       EXPECT_GE(silent, 2u);
     }
-  }
-}
-
-// Frames of int16 codes (rows: voltages, then currents) with channel k in frame column
-// columns[k], from frame `from` to `to`.
-std::vector<int16_t> FramesOf(const std::vector<std::vector<int16_t>>& codes, const uint8_t* columns,
-                              size_t from, size_t to) {
-  const size_t nch = codes.size();
-  std::vector<int16_t> f((to - from) * nch);
-  for (size_t t = from; t < to; ++t) {
-    for (size_t k = 0; k < nch; ++k) f[(t - from) * nch + columns[k]] = codes[k][t];
-  }
-  return f;
-}
-
-// Feeds frames in blocks of 509 and appends the windows.
-void FeedFrames(WindowEngine& m, const std::vector<int16_t>& frames, size_t nch, std::vector<WindowResult>* all) {
-  const size_t len = frames.size() / nch;
-  for (size_t pos = 0; pos < len; pos += 509) {
-    const size_t n = std::min<size_t>(509, len - pos);
-    std::vector<WindowResult> out(MaxWindowsPerBlock(m, n));
-    size_t done = 0;
-    ASSERT_EQ(Process(m, FrameBlock<int16_t>{frames.data() + pos * nch, n, nch}, out.data(), out.size(), &done),
-              Status::kOk);
-    all->insert(all->end(), out.begin(), out.begin() + static_cast<ptrdiff_t>(done));
   }
 }
 

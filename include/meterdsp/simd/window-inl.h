@@ -72,6 +72,7 @@ struct AheadBytes {
 // budget).
 struct CurrentTerms {
   size_t first = 0, count = 0;
+  uint32_t flags = 0;            // the window's flags (each current's flags_ch adds its own)
   double inv_w = 0, w = 0;       // 1 / window length, the length (samples)
   double phasor_scale = 0;       // √2 / length: the fundamental's peak phasor from Σy·cos, Σy·sin
   bool distortion = false;       // the window has a voltage: distortion is computed
@@ -82,10 +83,14 @@ struct CurrentTerms {
   double vre[kMaxVoltages] = {}, vim[kMaxVoltages] = {}, vrms[kMaxVoltages] = {};
   double vmag[kMaxVoltages] = {}, vmean[kMaxVoltages] = {}, vdc[kMaxVoltages] = {};
   double rre[kMaxVoltages] = {}, rim[kMaxVoltages] = {}, ron[kMaxVoltages] = {};
-  alignas(64) double s[kSumCount][kMaxLanes];  // Σy, Σy², Σy·v, Σy·cos, Σy·sin
+  // Σy, Σy², Σy·v, Σy·cos, Σy·sin of current first + j at s[q][j], j < kMaxLanes (readable past
+  // count): the lane sums of a frame-major tile in place, or `copy`.
+  const double* s[kSumCount];
+  alignas(64) double copy[kSumCount][kMaxLanes];
   alignas(64) double phase[kMaxLanes];   // 0, 1, 2 (as a double: lane selection)
   alignas(64) double dc[kMaxLanes];      // 1: the current's DC is removed
   alignas(64) double min_on[kMaxLanes];  // minimum ON current (A)
+  uint32_t clip[kMaxLanes];              // kFlagClipped where a sample of the current clipped
 };
 }  // namespace meterdsp
 #endif  // METERDSP_SIMD_WINDOW_ROWS_H_
@@ -643,8 +648,7 @@ HWY_INLINE hn::Vec<D> Atan2Deg(D d, hn::Vec<D> y, hn::Vec<D> x) {
 // A window's results of currents [c.first, c.first + c.count) from their sums, N currents at a time, each
 // lane with the operations of the scalar FinalizeChannels in their order (a caller that wants
 // its bits forbids fusing multiplies and adds): irms, p, q, s, n, pf, dpf, angle_deg and
-// i_thd_pct of r; quadrant and flags_ch are left to the caller. Returns false (r then partly
-// written) where a current above its minimum ON current leaves the scalar code's fast path:
+// i_thd_pct, quadrant and flags_ch of r. Returns false (r then partly written) where a current above its minimum ON current leaves the scalar code's fast path:
 // P1 and Q1 both NaN (the complex product's special cases) or an angle outside Atan2Deg's
 // domain (zero or non-finite).
 HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
@@ -662,8 +666,8 @@ HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
   auto fit = [&](size_t i) { return hn::Set(d, c.fit_inv[i]); };
   bool ok = true;
   for (size_t k = 0; k < c.count; k += N) {
-    const V s0 = hn::Load(d, c.s[0] + k), s1 = hn::Load(d, c.s[1] + k), s2 = hn::Load(d, c.s[2] + k);
-    const V s3 = hn::Load(d, c.s[3] + k), s4 = hn::Load(d, c.s[4] + k);
+    const V s0 = hn::LoadU(d, c.s[0] + k), s1 = hn::LoadU(d, c.s[1] + k), s2 = hn::LoadU(d, c.s[2] + k);
+    const V s3 = hn::LoadU(d, c.s[3] + k), s4 = hn::LoadU(d, c.s[4] + k);
     const V ph = hn::Load(d, c.phase + k);
     const auto is0 = hn::Eq(ph, zero), is1 = hn::Eq(ph, one);
     auto pick = [&](const double* per_voltage) {  // per lane, the entry of its phase
@@ -708,14 +712,27 @@ HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
     const auto angle_on = hn::And(on, hn::And(hn::Ne(pick(c.ron), zero), hn::Gt(imag, zero)));
     const V extent = hn::Add(hn::Abs(are), hn::Abs(aim));
     const auto in_domain = hn::And(hn::Gt(extent, zero), hn::Lt(extent, inf));
+    const size_t count = c.count - k < N ? c.count - k : N;  // lanes past it: not currents
     const auto special = hn::Or(hn::And(on, hn::And(hn::IsNaN(p1), hn::IsNaN(q1))), hn::AndNot(in_domain, angle_on));
-    if (!hn::AllFalse(d, special)) ok = false;
+    if (!hn::AllFalse(d, hn::And(hn::FirstN(d, count), special))) ok = false;
     const V angle = hn::IfThenElse(angle_on, Atan2Deg(d, aim, are), nan);
     const V out[9] = {hn::IfThenElseZero(on, irms), hn::IfThenElseZero(on, p), hn::IfThenElseZero(on, q1),
                       hn::IfThenElseZero(on, sa),   hn::IfThenElseZero(on, n), hn::IfThenElseZero(on, pf),
                       hn::IfThenElseZero(on, dpf),  angle, hn::IfThenElse(on, thd, nan)};
     double* const dst[9] = {r.irms, r.p, r.q, r.s, r.n, r.pf, r.dpf, r.angle_deg, r.i_thd_pct};
-    const size_t count = c.count - k < N ? c.count - k : N;
+    // Quadrant (IEC: I P ≥ 0 Q ≥ 0, II P < 0 Q ≥ 0, III, IV; 0 below the minimum ON current) and
+    // the current's flags, lane by lane from the selections.
+    const auto pos_q = hn::Ge(q1, zero);
+    const V quadrant = hn::IfThenElseZero(
+        on, hn::IfThenElse(hn::Ge(p, zero), hn::IfThenElse(pos_q, one, hn::Set(d, 4.0)),
+                           hn::IfThenElse(pos_q, hn::Set(d, 2.0), hn::Set(d, 3.0))));
+    HWY_ALIGN double quadrant_lane[kMaxLanes];
+    hn::Store(quadrant, d, quadrant_lane);
+    for (size_t j = 0; j < count; ++j) {
+      const size_t at = c.first + k + j;
+      r.quadrant[at] = static_cast<uint8_t>(quadrant_lane[j]);
+      r.flags_ch[at] = c.flags | c.clip[k + j] | (quadrant_lane[j] == 0.0 ? uint32_t{kFlagBelowMinCurrent} : 0u);
+    }
     for (size_t f = 0; f < 9; ++f) {
       double* to = dst[f] + c.first + k;
       if (count == N) {
