@@ -62,13 +62,19 @@ inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j,
   // floor() of a non-negative quotient: below 2^52 a truncating integer conversion gives it
   // exactly (baseline x86-64 has no rounding instruction; the library floor is slower).
   const double t = total * inv_quantum;
-  if (!(t < static_cast<double>(kMaxEnergyQuanta - acc.quanta))) {  // beyond the register, or NaN
-    if (t == t) acc.quanta = kMaxEnergyQuanta, acc.remainder_j = 0;
-    return;
+  constexpr double kExact = 4503599627370496.0;  // 2^52
+  int64_t whole;
+  if (t < kExact && acc.quanta <= kMaxEnergyQuanta - (int64_t{1} << 52)) {
+    whole = static_cast<int64_t>(t);  // the usual case: t < 2^52 ≤ the room left, one conversion
+  } else {
+    if (!(t < static_cast<double>(kMaxEnergyQuanta - acc.quanta))) {  // beyond the register, or NaN
+      if (t == t) acc.quanta = kMaxEnergyQuanta, acc.remainder_j = 0;
+      return;
+    }
+    whole = t < kExact ? static_cast<int64_t>(t) : static_cast<int64_t>(__builtin_floor(t));
   }
-  const double whole = t < 4503599627370496.0 ? static_cast<double>(static_cast<int64_t>(t)) : __builtin_floor(t);
-  acc.quanta += static_cast<int64_t>(whole);
-  acc.remainder_j = total - whole * quantum_j;
+  acc.quanta += whole;
+  acc.remainder_j = total - static_cast<double>(whole) * quantum_j;
   if (acc.remainder_j < 0) {  // the rounded quotient overshot by one
     acc.remainder_j += quantum_j;
     acc.quanta -= 1;
@@ -77,6 +83,7 @@ inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j,
     acc.quanta += 1;
   }
 }
+
 inline void AddJoules(EnergyAccumulator& acc, double joules, double quantum_j) noexcept {
   AddJoules(acc, joules, quantum_j, 1.0 / quantum_j);
 }
