@@ -151,6 +151,16 @@ TEST(EnergyTest, RegistersSaturateInsteadOfOverflowing) {
   AddJoules(c, 3 * kQ + 0.5, kQ);
   EXPECT_EQ(c.quanta, kMaxEnergyQuanta - 2);
   EXPECT_NEAR(c.remainder_j, 0.5, 1e-12);
+  // Either side of where AddJoules leaves its one-conversion path (2^52 quanta of room): the
+  // same count and remainder.
+  for (int64_t room : {int64_t{1} << 52, (int64_t{1} << 52) - 1}) {
+    EnergyAccumulator d;
+    d.quanta = kMaxEnergyQuanta - room;
+    d.remainder_j = 1.25;
+    AddJoules(d, 1000 * kQ + 3.0, kQ);  // 1.25 + 3 = 4.25 J: one more quantum, 0.65 J left
+    EXPECT_EQ(d.quanta, kMaxEnergyQuanta - room + 1001) << room;
+    EXPECT_NEAR(d.remainder_j, 0.65, 1e-9) << room;
+  }
 }
 
 
