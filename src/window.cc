@@ -308,6 +308,29 @@ void MeasureChunkF64Impl(const double* const* x, const uint8_t* phase, size_t nv
 // (lanes widened to double and added in the target's fixed order, the same for every grouping)
 // and clears them.
 // The reference's pseudo-channels (WindowEngine::gram) go with the voltages (first == 0).
+// lane_window[q][lane] += lane_sums[q][lane] for lane < n, then lane_sums = 0 (FlushCurrentLanes):
+// each float widened exactly and added as the scalar loop adds it, so the same bits.
+void FlushCurrentLanesImpl(WindowEngine& m, size_t n) {
+  size_t lane = 0;
+#if HWY_HAVE_FLOAT64
+  if constexpr (kFrameLanesPossible) {
+    const hn::ScalableTag<double> dd;
+    const hn::Rebind<float, decltype(dd)> df;
+    const size_t N = hn::Lanes(dd);
+    for (; lane + N <= n; lane += N) {
+      for (size_t q = 0; q < kSumCount; ++q) {
+        double* w = &m.lane_window[q][lane];
+        hn::Store(hn::Add(hn::Load(dd, w), hn::PromoteTo(dd, hn::Load(df, &m.lane_sums[q][lane]))), dd, w);
+      }
+    }
+  }
+#endif
+  for (size_t q = 0; q < kSumCount; ++q) {
+    for (size_t k = lane; k < n; ++k) m.lane_window[q][k] += double{m.lane_sums[q][k]};
+  }
+  std::memset(m.lane_sums, 0, sizeof(m.lane_sums));
+}
+
 void FlushLanesImpl(WindowEngine& m, size_t first, size_t nch) {
   const hn::ScalableTag<float> d;
   float* lanes = &m.lanes[first][0][0];  // flat index (ch − first)·kSumCount + q, as the sums
@@ -536,6 +559,7 @@ HWY_EXPORT(SumMinMaxF32Impl);
 HWY_EXPORT(SumMinMaxF64Impl);
 HWY_EXPORT(TargetNameImpl);
 HWY_EXPORT(FlushLanesImpl);
+HWY_EXPORT(FlushCurrentLanesImpl);
 HWY_EXPORT(GramChunkImpl);
 HWY_EXPORT(LanesImpl);
 HWY_EXPORT(FrameLanesImpl);
@@ -1129,13 +1153,7 @@ void AddSample(WindowEngine& m, ptrdiff_t t, double weight) {
 }
 
 // Moves the frame-major lane sums into their double window sums, lane by lane, and clears them.
-void FlushCurrentLanes(WindowEngine& m) {
-  const size_t n = Channels(m);
-  for (size_t q = 0; q < kSumCount; ++q) {
-    for (size_t lane = 0; lane < n; ++lane) m.lane_window[q][lane] += double{m.lane_sums[q][lane]};
-  }
-  std::memset(m.lane_sums, 0, sizeof(m.lane_sums));
-}
+void FlushCurrentLanes(WindowEngine& m) { HWY_DYNAMIC_DISPATCH(FlushCurrentLanesImpl)(m, Channels(m)); }
 
 // The row kernel's lane sums of the channels it accumulates in the tile's layout.
 void FlushRowLanes(WindowEngine& m) {

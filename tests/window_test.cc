@@ -275,7 +275,11 @@ TEST_P(WindowTest, CurrentsInSimdLanesMatchTheScalarLoop) {
       const LaneFinalizeCounts before = LaneFinalizeCountsForTest();
       const auto lanes = run();
       const LaneFinalizeCounts after = LaneFinalizeCountsForTest();
+#if defined(__arm__)  // 32-bit Arm: no float64 vectors, the scalar code (compared with itself)
+      EXPECT_EQ(after.windows - before.windows, 0u);
+#else
       EXPECT_EQ(after.windows - before.windows, lanes.size());  // every window in SIMD lanes
+#endif
       EXPECT_EQ(after.fallbacks, before.fallbacks);
       SetScalarFinalizeForTest(true);
       const auto scalar = run();

@@ -652,7 +652,7 @@ HWY_INLINE hn::Vec<D> Atan2Deg(D d, hn::Vec<D> y, hn::Vec<D> x) {
 // P1 and Q1 both NaN (the complex product's special cases) or an angle outside Atan2Deg's
 // domain (zero or non-finite).
 HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
-  const hn::ScalableTag<double> d;
+  const hn::CappedTag<double, kMaxLanes> d;  // a batch's arrays hold kMaxLanes
   using V = hn::Vec<decltype(d)>;
   const size_t N = hn::Lanes(d);
   const V zero = hn::Zero(d), one = hn::Set(d, 1.0), minus_one = hn::Set(d, -1.0);
@@ -716,10 +716,25 @@ HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
     const auto special = hn::Or(hn::And(on, hn::And(hn::IsNaN(p1), hn::IsNaN(q1))), hn::AndNot(in_domain, angle_on));
     if (!hn::AllFalse(d, hn::And(hn::FirstN(d, count), special))) ok = false;
     const V angle = hn::IfThenElse(angle_on, Atan2Deg(d, aim, are), nan);
-    const V out[9] = {hn::IfThenElseZero(on, irms), hn::IfThenElseZero(on, p), hn::IfThenElseZero(on, q1),
-                      hn::IfThenElseZero(on, sa),   hn::IfThenElseZero(on, n), hn::IfThenElseZero(on, pf),
-                      hn::IfThenElseZero(on, dpf),  angle, hn::IfThenElse(on, thd, nan)};
-    double* const dst[9] = {r.irms, r.p, r.q, r.s, r.n, r.pf, r.dpf, r.angle_deg, r.i_thd_pct};
+    auto put = [&](double* field, V v) {  // lanes [0, count) into field[c.first + k …]
+      double* to = field + c.first + k;
+      if (count == N) {
+        hn::StoreU(v, d, to);
+      } else {  // the last currents, through a whole vector (r's arrays may end here)
+        HWY_ALIGN double tail[kMaxLanes];
+        hn::Store(v, d, tail);
+        for (size_t j = 0; j < count; ++j) to[j] = tail[j];
+      }
+    };
+    put(r.irms, hn::IfThenElseZero(on, irms));
+    put(r.p, hn::IfThenElseZero(on, p));
+    put(r.q, hn::IfThenElseZero(on, q1));
+    put(r.s, hn::IfThenElseZero(on, sa));
+    put(r.n, hn::IfThenElseZero(on, n));
+    put(r.pf, hn::IfThenElseZero(on, pf));
+    put(r.dpf, hn::IfThenElseZero(on, dpf));
+    put(r.angle_deg, angle);
+    put(r.i_thd_pct, hn::IfThenElse(on, thd, nan));
     // Quadrant (IEC: I P ≥ 0 Q ≥ 0, II P < 0 Q ≥ 0, III, IV; 0 below the minimum ON current) and
     // the current's flags, lane by lane from the selections.
     const auto pos_q = hn::Ge(q1, zero);
@@ -732,16 +747,6 @@ HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
       const size_t at = c.first + k + j;
       r.quadrant[at] = static_cast<uint8_t>(quadrant_lane[j]);
       r.flags_ch[at] = c.flags | c.clip[k + j] | (quadrant_lane[j] == 0.0 ? uint32_t{kFlagBelowMinCurrent} : 0u);
-    }
-    for (size_t f = 0; f < 9; ++f) {
-      double* to = dst[f] + c.first + k;
-      if (count == N) {
-        hn::StoreU(out[f], d, to);
-      } else {  // the last currents, through a whole vector (r's arrays may end here)
-        HWY_ALIGN double tail[kMaxLanes];
-        hn::Store(out[f], d, tail);
-        for (size_t j = 0; j < count; ++j) to[j] = tail[j];
-      }
     }
   }
   return ok;
