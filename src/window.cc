@@ -620,9 +620,11 @@ struct FinalizeParams {
 
 // Angles of phasors relative to others, collected and computed kMaxLanes at a time in SIMD
 // (a scalar atan2 per channel was 9 % of the whole chain). Every angle takes the same lane
-// arithmetic, so the values do not depend on the batching; 16 entries keep the stack small.
+// arithmetic, so the values do not depend on the batching; 8 entries keep the stack small (the
+// currents' angles are computed in FinalizeCurrents; this batch takes the voltages' and those of
+// currents left to the scalar code).
 struct AngleBatch {
-  static constexpr size_t kCapacity = kMaxLanes;
+  static constexpr size_t kCapacity = kCurrentBatch;
   size_t count = 0;
   double im[kCapacity], re[kCapacity];
   double* dst[kCapacity];
@@ -720,7 +722,7 @@ double Magnitude(std::complex<double> z) { return std::sqrt(z.real() * z.real() 
 // division and square root in each channel's chain of dependent operations made the 92-channel
 // int16 chain 1.04–1.08× slower).
 struct DistortionBatch {
-  static constexpr size_t kCapacity = kMaxLanes;
+  static constexpr size_t kCapacity = kCurrentBatch;  // as AngleBatch
   size_t count = 0;
   double num[kCapacity], den[kCapacity];
   double* dst[kCapacity];
@@ -820,8 +822,8 @@ __attribute__((noinline)) bool FinalizeCurrentsInLanes(const FinalizeParams& fp,
     c.ron[v] = v_on[ref] ? 1.0 : 0.0;
   }
   bool ok = true;
-  for (c.first = 0; c.first < nc; c.first += kMaxLanes) {
-    c.count = std::min(kMaxLanes, nc - c.first);
+  for (c.first = 0; c.first < nc; c.first += kCurrentBatch) {
+    c.count = std::min(kCurrentBatch, nc - c.first);
     // A frame-major tile's lane sums are read in place where the batch's currents are
     // consecutive lanes with a whole vector batch of lanes after the first (the panels' usual
     // strapping); else copied in channel order.
@@ -829,11 +831,11 @@ __attribute__((noinline)) bool FinalizeCurrentsInLanes(const FinalizeParams& fp,
     bool in_place = fp.lane_window != nullptr;
     if (in_place) {
       lane0 = fp.frame_column[nv + c.first];
-      in_place = lane0 + kMaxLanes <= kLaneWindowLanes;
+      in_place = lane0 + kCurrentBatch <= kLaneWindowLanes;
       for (size_t j = 1; j < c.count && in_place; ++j) in_place = fp.frame_column[nv + c.first + j] == lane0 + j;
     }
     for (size_t q = 0; q < kSumCount; ++q) c.s[q] = in_place ? &fp.lane_window[q][lane0] : c.copy[q];
-    for (size_t j = 0; j < kMaxLanes; ++j) {
+    for (size_t j = 0; j < kCurrentBatch; ++j) {
       const size_t k = c.first + j;
       const bool in = j < c.count;
       if (!in_place) {

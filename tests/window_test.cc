@@ -202,8 +202,8 @@ void FeedFrames(WindowEngine& m, const std::vector<int16_t>& frames, size_t nch,
 // the scalar loop (SetScalarFinalizeForTest) on the same window sums, for frame-major tiles
 // (here on every target) and planar rows: the same bits on x86 where the scalar code is built
 // without FMA (the dynamic-dispatch build); within 1e-12 where the compiler may fuse its
-// multiplies and adds (Arm, static AVX2 firmware builds). The load: 20 currents (two batches of
-// 16 lanes, the second a tail), DC removal on and off, skew, currents below their minimum ON
+// multiplies and adds (Arm, static AVX2 firmware builds). The load: 20 currents (batches of 8,
+// the last a tail), DC removal on and off, skew, currents below their minimum ON
 // current, one with a current table and one without a phase voltage (both left to the scalar
 // code), a clipped one, angles against V1 and against the assigned phase, and a last second
 // without voltage (no distortion, no angles).

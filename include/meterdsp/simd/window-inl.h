@@ -64,12 +64,13 @@ struct AheadBytes {
   const char* end = nullptr;
 };
 
-// Up to kMaxLanes currents of one window as FinalizeCurrentsImpl takes them, one per SIMD lane:
-// currents first .. first + count − 1, their sums and settings (zero past count), and what each
-// takes from its phase voltage through per-voltage tables indexed by phase[j]. Filled by the
+// Up to kCurrentBatch currents of one window as FinalizeCurrentsImpl takes them, one per SIMD
+// lane: currents first .. first + count − 1, their sums and settings (zero past count), and what
+// each takes from its phase voltage through per-voltage tables indexed by phase[j]. Filled by the
 // window engine's and Measure()'s finalisation (FinalizeChannels) from their window sums (rows,
-// or lanes of a frame-major tile); a kMaxLanes batch keeps it to 1 KB of stack (the firmware's
-// budget).
+// or lanes of a frame-major tile). Eight currents keep it to about 700 bytes of stack: with 16,
+// Process on SVE took 8,624 bytes, above the firmware's budget of 8,192 (tests/stack_test.cc).
+inline constexpr size_t kCurrentBatch = 8;  // one AVX-512 vector of doubles
 struct CurrentTerms {
   size_t first = 0, count = 0;
   uint32_t flags = 0;            // the window's flags (each current's flags_ch adds its own)
@@ -83,14 +84,14 @@ struct CurrentTerms {
   double vre[kMaxVoltages] = {}, vim[kMaxVoltages] = {}, vrms[kMaxVoltages] = {};
   double vmag[kMaxVoltages] = {}, vmean[kMaxVoltages] = {}, vdc[kMaxVoltages] = {};
   double rre[kMaxVoltages] = {}, rim[kMaxVoltages] = {}, ron[kMaxVoltages] = {};
-  // Σy, Σy², Σy·v, Σy·cos, Σy·sin of current first + j at s[q][j], j < kMaxLanes (readable past
+  // Σy, Σy², Σy·v, Σy·cos, Σy·sin of current first + j at s[q][j], j < kCurrentBatch (readable past
   // count): the lane sums of a frame-major tile in place, or `copy`.
   const double* s[kSumCount];
-  alignas(64) double copy[kSumCount][kMaxLanes];
-  alignas(64) double phase[kMaxLanes];   // 0, 1, 2 (as a double: lane selection)
-  alignas(64) double dc[kMaxLanes];      // 1: the current's DC is removed
-  alignas(64) double min_on[kMaxLanes];  // minimum ON current (A)
-  uint32_t clip[kMaxLanes];              // kFlagClipped where a sample of the current clipped
+  alignas(64) double copy[kSumCount][kCurrentBatch];
+  alignas(64) double phase[kCurrentBatch];   // 0, 1, 2 (as a double: lane selection)
+  alignas(64) double dc[kCurrentBatch];      // 1: the current's DC is removed
+  alignas(64) double min_on[kCurrentBatch];  // minimum ON current (A)
+  uint32_t clip[kCurrentBatch];              // kFlagClipped where a sample of the current clipped
 };
 }  // namespace meterdsp
 #endif  // METERDSP_SIMD_WINDOW_ROWS_H_
@@ -652,7 +653,7 @@ HWY_INLINE hn::Vec<D> Atan2Deg(D d, hn::Vec<D> y, hn::Vec<D> x) {
 // P1 and Q1 both NaN (the complex product's special cases) or an angle outside Atan2Deg's
 // domain (zero or non-finite).
 HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
-  const hn::CappedTag<double, kMaxLanes> d;  // a batch's arrays hold kMaxLanes
+  const hn::CappedTag<double, kCurrentBatch> d;  // a batch's arrays hold kCurrentBatch
   using V = hn::Vec<decltype(d)>;
   const size_t N = hn::Lanes(d);
   const V zero = hn::Zero(d), one = hn::Set(d, 1.0), minus_one = hn::Set(d, -1.0);
@@ -721,7 +722,7 @@ HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
       if (count == N) {
         hn::StoreU(v, d, to);
       } else {  // the last currents, through a whole vector (r's arrays may end here)
-        HWY_ALIGN double tail[kMaxLanes];
+        HWY_ALIGN double tail[kCurrentBatch];
         hn::Store(v, d, tail);
         for (size_t j = 0; j < count; ++j) to[j] = tail[j];
       }
@@ -741,7 +742,7 @@ HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
     const V quadrant = hn::IfThenElseZero(
         on, hn::IfThenElse(hn::Ge(p, zero), hn::IfThenElse(pos_q, one, hn::Set(d, 4.0)),
                            hn::IfThenElse(pos_q, hn::Set(d, 2.0), hn::Set(d, 3.0))));
-    HWY_ALIGN double quadrant_lane[kMaxLanes];
+    HWY_ALIGN double quadrant_lane[kCurrentBatch];
     hn::Store(quadrant, d, quadrant_lane);
     for (size_t j = 0; j < count; ++j) {
       const size_t at = c.first + k + j;
