@@ -785,8 +785,10 @@ class DistortionFit {
   bool ok_;
 };
 
-// Tests only (SetScalarFinalizeForTest): the currents by the scalar code.
-bool g_scalar_finalize = false;
+// Tests only (SetScalarFinalizeForTest): the currents by the scalar code; whether the windows
+// are counted (after the first call) — not in a meter's hot path otherwise, and no cache line
+// shared between threads.
+bool g_scalar_finalize = false, g_count_finalize = false;
 // Windows whose currents FinalizeCurrents took, and of them those that left its domain
 // (LaneFinalizeCountsForTest).
 std::atomic<size_t> g_lane_finalized{0}, g_lane_finalize_fallbacks{0};
@@ -852,8 +854,10 @@ __attribute__((noinline)) bool FinalizeCurrentsInLanes(const FinalizeParams& fp,
     ok = HWY_DYNAMIC_DISPATCH(FinalizeCurrentsImpl)(c, r) && ok;
   }
   *scalar_count = listed;
-  g_lane_finalized.fetch_add(1, std::memory_order_relaxed);
-  if (!ok) g_lane_finalize_fallbacks.fetch_add(1, std::memory_order_relaxed);
+  if (g_count_finalize) {
+    g_lane_finalized.fetch_add(1, std::memory_order_relaxed);
+    if (!ok) g_lane_finalize_fallbacks.fetch_add(1, std::memory_order_relaxed);
+  }
   return ok;
 }
 
@@ -2434,7 +2438,10 @@ void SetFrameLanesMinColumnsForTest(size_t columns, bool every_target) noexcept 
   g_lanes_everywhere = columns != 0 && every_target;
 }
 
-void SetScalarFinalizeForTest(bool scalar) noexcept { g_scalar_finalize = scalar; }
+void SetScalarFinalizeForTest(bool scalar) noexcept {
+  g_scalar_finalize = scalar;
+  g_count_finalize = true;
+}
 
 LaneFinalizeCounts LaneFinalizeCountsForTest() noexcept {
   return {g_lane_finalized.load(std::memory_order_relaxed), g_lane_finalize_fallbacks.load(std::memory_order_relaxed)};

@@ -272,6 +272,7 @@ TEST_P(WindowTest, CurrentsInSimdLanesMatchTheScalarLoop) {
         FeedFrames(*m, FramesOf(codes, reversed.frame_column, 0, codes[0].size()), nch, &all);
         return all;
       };
+      SetScalarFinalizeForTest(false);  // the default, and the counts on
       const LaneFinalizeCounts before = LaneFinalizeCountsForTest();
       const auto lanes = run();
       const LaneFinalizeCounts after = LaneFinalizeCountsForTest();

@@ -351,8 +351,8 @@ void SetFrameLanesMinColumnsForTest(size_t columns, bool every_target = false) n
 // instead of SIMD lanes, a current per lane (false, the default), which give the same bits where
 // the scalar code is compiled without fused multiply-adds (x86). Process-wide, not thread-safe.
 void SetScalarFinalizeForTest(bool scalar) noexcept;
-// Tests only: windows since the program started whose currents were computed in SIMD lanes,
-// and of them those that then took the scalar code because a current left
+// Tests only: windows since the first call of SetScalarFinalizeForTest (either value) whose
+// currents were computed in SIMD lanes, and of them those that then took the scalar code because a current left
 // the lanes' domain (P1 and Q1 both NaN, or an angle of a zero or non-finite product).
 struct LaneFinalizeCounts {
   size_t windows, fallbacks;

@@ -84,8 +84,8 @@ struct CurrentTerms {
   double vre[kMaxVoltages] = {}, vim[kMaxVoltages] = {}, vrms[kMaxVoltages] = {};
   double vmag[kMaxVoltages] = {}, vmean[kMaxVoltages] = {}, vdc[kMaxVoltages] = {};
   double rre[kMaxVoltages] = {}, rim[kMaxVoltages] = {}, ron[kMaxVoltages] = {};
-  // Σy, Σy², Σy·v, Σy·cos, Σy·sin of current first + j at s[q][j], j < kCurrentBatch (readable past
-  // count): the lane sums of a frame-major tile in place, or `copy`.
+  // Σy, Σy², Σy·v, Σy·cos, Σy·sin of current first + j at s[q][j], j < kCurrentBatch (readable
+  // past count): the lane sums of a frame-major tile in place, or `copy`.
   const double* s[kSumCount];
   alignas(64) double copy[kSumCount][kCurrentBatch];
   alignas(64) double phase[kCurrentBatch];   // 0, 1, 2 (as a double: lane selection)
@@ -646,12 +646,12 @@ HWY_INLINE hn::Vec<D> Atan2Deg(D d, hn::Vec<D> y, hn::Vec<D> x) {
 }
 
 #if HWY_HAVE_FLOAT64
-// A window's results of currents [c.first, c.first + c.count) from their sums, N currents at a time, each
-// lane with the operations of the scalar FinalizeChannels in their order (a caller that wants
-// its bits forbids fusing multiplies and adds): irms, p, q, s, n, pf, dpf, angle_deg and
-// i_thd_pct, quadrant and flags_ch of r. Returns false (r then partly written) where a current above its minimum ON current leaves the scalar code's fast path:
-// P1 and Q1 both NaN (the complex product's special cases) or an angle outside Atan2Deg's
-// domain (zero or non-finite).
+// A window's results of currents [c.first, c.first + c.count) from their sums, N currents at a
+// time, each lane with the operations of the scalar FinalizeChannels in their order (a caller
+// that wants its bits forbids fusing multiplies and adds): irms, p, q, s, n, pf, dpf, angle_deg,
+// i_thd_pct, quadrant and flags_ch of r. Returns false (r then partly written) where a current
+// above its minimum ON current leaves the scalar code's fast path: P1 and Q1 both NaN (the
+// complex product's special cases) or an angle outside Atan2Deg's domain (zero or non-finite).
 HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
   const hn::CappedTag<double, kCurrentBatch> d;  // a batch's arrays hold kCurrentBatch
   using V = hn::Vec<decltype(d)>;
@@ -714,7 +714,8 @@ HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
     const V extent = hn::Add(hn::Abs(are), hn::Abs(aim));
     const auto in_domain = hn::And(hn::Gt(extent, zero), hn::Lt(extent, inf));
     const size_t count = c.count - k < N ? c.count - k : N;  // lanes past it: not currents
-    const auto special = hn::Or(hn::And(on, hn::And(hn::IsNaN(p1), hn::IsNaN(q1))), hn::AndNot(in_domain, angle_on));
+    const auto nan_product = hn::And(on, hn::And(hn::IsNaN(p1), hn::IsNaN(q1)));
+    const auto special = hn::Or(nan_product, hn::AndNot(in_domain, angle_on));
     if (!hn::AllFalse(d, hn::And(hn::FirstN(d, count), special))) ok = false;
     const V angle = hn::IfThenElse(angle_on, Atan2Deg(d, aim, are), nan);
     auto put = [&](double* field, V v) {  // lanes [0, count) into field[c.first + k …]
@@ -747,7 +748,8 @@ HWY_INLINE bool FinalizeCurrents(const CurrentTerms& c, WindowResult& r) {
     for (size_t j = 0; j < count; ++j) {
       const size_t at = c.first + k + j;
       r.quadrant[at] = static_cast<uint8_t>(quadrant_lane[j]);
-      r.flags_ch[at] = c.flags | c.clip[k + j] | (quadrant_lane[j] == 0.0 ? uint32_t{kFlagBelowMinCurrent} : 0u);
+      const uint32_t below = quadrant_lane[j] == 0.0 ? uint32_t{kFlagBelowMinCurrent} : 0u;
+      r.flags_ch[at] = c.flags | c.clip[k + j] | below;
     }
   }
   return ok;
