@@ -14,12 +14,15 @@ import sys
 
 # Symbol substrings → stage, first match wins (the stages of DESIGN.md §1).
 STAGES = [
-    ("front end: frames → tile (rows or frame-major lanes)", ("FramesI16", "FramesI32", "ConvertFrames")),
+    # ProcessFramesT: Process's conversion step around the converter (inlined): the voltages
+    # copied out of a frame-major tile into the tracker's rows, clip marks.
+    ("front end: frames → tile (rows or frame-major lanes)",
+     ("FramesI16", "FramesI32", "ConvertFrames", "ProcessFramesT", "AnyClipped")),
     ("window engine: accumulation kernel", ("AccumulateTileImpl", "DelayVoltagesImpl")),
     ("window engine: per-frame tracker and oscillator", ("ProcessTileRange", "RollTile", "Track")),
     ("window engine: window close and finalisation",
-     ("CloseWindow", "Boundary", "SampleTerms", "ScalarY", "FlushLanes", "FinalizeChannels", "AnglesDeg",
-      "AddSample", "DistortionPct")),
+     ("CloseWindow", "Boundary", "SampleTerms", "ScalarY", "FlushLanes", "FlushCurrentLanes", "FinalizeChannels",
+      "FinalizeCurrents", "AnglesDeg", "AddSample", "DistortionPct")),
     ("energy", ("AccumulateEnergy", "AddJoules")),
     ("demand", ("Demand",)),
     ("events", ("Events",)),
@@ -32,6 +35,13 @@ def stage_of(symbol):
         if any(k in symbol for k in keys):
             return name
     return None
+
+
+def short_name(symbol):
+    """A symbol without its namespaces and arguments: "meterdsp::N_AVX3::(anonymous
+    namespace)::LaneFramesI16" → "LaneFramesI16"."""
+    name = symbol.replace("(anonymous namespace)::", "").split("(")[0]
+    return name.split("::")[-1].split("@")[0] or symbol
 
 
 # The chain's entry for int16 frames, and the engine's, whose calls count the panel-seconds.
@@ -68,7 +78,16 @@ def instructions(build):
                           "--benchmark_filter=^ChainFramesI16_20calls/AVX2/"],
                          capture_output=True, text=True)
     if run.returncode != 0 or not raw_path.exists():
-        return "Instructions not counted: valgrind failed: " + (run.stderr.strip().splitlines() or ["?"])[-1] + "\n"
+        # valgrind stops at an instruction it cannot decode; name it (the function and library).
+        lines = run.stderr.splitlines()
+        for k, line in enumerate(lines):
+            if "Unrecognised instruction" in line:
+                where = next((m.group(1) for m in (re.search(r"at 0x[0-9A-Fa-f]+: (.*)", x) for x in lines[k + 1:k + 3])
+                              if m), "?")
+                return ("Instructions not counted: this valgrind cannot decode an instruction that runs in "
+                        f"{where} on this machine (e.g. rdtscp where the CPU does not report it), so the "
+                        "benchmark stops at start-up.\n")
+        return "Instructions not counted: valgrind failed: " + (lines or ["?"])[-1] + "\n"
     calls = engine_calls(raw_path.read_text(errors="replace"))
     ann = subprocess.run(["callgrind_annotate", "--threshold=100", str(raw_path)],
                          capture_output=True, text=True, check=True).stdout
@@ -113,18 +132,22 @@ def main(build, target):
     rep = subprocess.run([perf, "report", "-i", str(data), "--no-children", "--stdio", "--sort", "symbol"],
                          capture_output=True, text=True, check=True).stdout
     shares = {name: 0.0 for name, _ in STAGES}
-    other = 0.0
+    other, others = 0.0, []
     for line in rep.splitlines():
         m = re.match(r"\s*([0-9.]+)%\s+\[\.\]\s+(.*)", line)
         if not m:
             continue
-        pct, stage = float(m.group(1)), stage_of(m.group(2))
+        sym = re.split(r"\s{2,}", m.group(2).strip())[0]  # perf pads the column, then "-  -"
+        pct, stage = float(m.group(1)), stage_of(sym)
         if stage is None:
             other += pct
+            others.append((pct, sym))
         else:
             shares[stage] += pct
     rows = [f"| {name} | {pct:.1f} % |" for name, pct in shares.items()]
-    rows.append(f"| other (benchmark loop, libc, dispatch) | {other:.1f} % |")
+    # The largest symbols of no stage, so that a function the table misses shows itself.
+    largest = ", ".join(f"`{short_name(sym)}` {pct:.1f} %" for pct, sym in sorted(others, reverse=True)[:4])
+    rows.append(f"| other (benchmark loop, libc, dispatch; largest: {largest or 'none'}) | {other:.1f} % |")
     out.write_text(f"Profile of the full chain on int16 frames ({target}, perf samples):\n\n"
                    "| stage | share of time |\n|---|---|\n" + "\n".join(rows) + "\n\n" + counted)
     print(out.read_text())
