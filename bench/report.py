@@ -36,8 +36,10 @@ def rate(b):
 
 
 def profile_shares(text):
-    """{stage: share 0..1} from profile.txt's table (bench/profile.py)."""
-    return {m.group(1): float(m.group(2)) / 100 for m in re.finditer(r"^\| ([^|]+?) \| ([0-9.]+) % \|$", text, re.M)}
+    """{stage: share 0..1} from profile.txt's table (bench/profile.py); the "other" row without
+    its list of largest symbols (a legend entry)."""
+    return {re.sub(r"; largest: .*\)$", ")", m.group(1)): float(m.group(2)) / 100
+            for m in re.finditer(r"^\| ([^|]+?) \| ([0-9.]+) % \|$", text, re.M)}
 
 
 def roofline_plot(plt, path, best, chain, dram, roof, floor_dram, shares):
