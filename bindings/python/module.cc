@@ -867,17 +867,8 @@ class PyMeter {
   py::dict Results(const std::vector<meterdsp::WindowResult>& out, size_t done) const {
     std::vector<const meterdsp::WindowResult*> rs;
     for (size_t w = 0; w < done; ++w) rs.push_back(&out[w]);
-    meterdsp::WindowResult empty;
     const auto& cfg = m_->window.config;
-    if (rs.empty()) {  // keep column shapes (0, n)
-      py::dict d = ToDict({&empty}, cfg.voltages, cfg.currents, false);
-      for (auto item : d) {
-        py::array a = py::reinterpret_borrow<py::array>(item.second);
-        d[item.first] = a[py::slice(0, 0, 1)];
-      }
-      return d;
-    }
-    return ToDict(rs, cfg.voltages, cfg.currents, false);
+    return ToDict(rs, cfg.voltages, cfg.currents, false);  // no windows: columns of shape (0, n)
   }
 
   static py::array_t<double> Vec(const double* p, size_t n) {

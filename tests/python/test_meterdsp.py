@@ -390,6 +390,11 @@ def test_empty_block_and_reset():
     assert len(w) == 0 and w.p.shape == (0, 1)
     n = 5120
     a = meter.process(sine(230, 0, 50, n)[None], sine(5, 0, 50, n)[None])
+    # No windows: every field as with windows, but no rows (the same columns and dtypes).
+    assert len(a) > 0 and w.as_dict().keys() == a.as_dict().keys()
+    for key, full in a.as_dict().items():
+        empty = getattr(w, key)
+        assert empty.shape == (0,) + full.shape[1:] and empty.dtype == full.dtype, key
     meter.reset()
     b = meter.process(sine(230, 0, 50, n)[None], sine(5, 0, 50, n)[None])
     np.testing.assert_array_equal(a.p, b.p)

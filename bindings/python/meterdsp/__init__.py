@@ -47,8 +47,7 @@ def flag_names(mask: int) -> list[str]:
 
 class _Results:
     def __init__(self, fields: dict):
-        for key, value in fields.items():
-            setattr(self, key, value)
+        self.__dict__.update(fields)  # as setattr per field (no field is a property), faster
         self._fields = tuple(fields)
 
     def as_dict(self) -> dict:
