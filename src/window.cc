@@ -1251,7 +1251,9 @@ void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult*
 
   // The next window: DC estimate for the zero-crossing detector, reference frequency.
   // Only whole cycles give an unbiased mean; a partial window's mean is not a DC offset.
-  if (bd.cycles > 0) m.dc_estimate = m.sums[m.ref_voltage][0] / w;
+  // A window with a non-finite voltage sample leaves the estimate as it was (the tracker's input
+  // would otherwise be NaN from then on).
+  if (bd.cycles > 0 && std::isfinite(m.sums[m.ref_voltage][0] / w)) m.dc_estimate = m.sums[m.ref_voltage][0] / w;
   // Reference voltage: V1, else the first phase with voltage (judged on the window just
   // closed). A change restarts the tracker; the next window ends at the new reference's first
   // crossing, flagged incomplete. Judged only on windows of at least the shortest whole
@@ -1297,8 +1299,15 @@ TrackLimits LimitsOf(const WindowEngine& m) {
 }
 
 // The tracker's input at a frame: the reference voltage less its DC estimate, rounded to float
-// (Track and FastTracker form it alike, so the quiet frames are Track's exactly).
-inline float TrackerInput(float vcal, double dc) { return static_cast<float>(vcal - dc); }
+// (Track and FastTracker form it alike, so the quiet frames are Track's exactly). A value that
+// is not finite — a voltage beyond float's range once calibrated, or the delay filter's
+// inf − inf — counts as 0: no Inf or NaN enters the tracker's envelope, last sample or crossing
+// times (a crossing time from an infinite sample is NaN), which also keeps the state one that a
+// snapshot restores.
+inline float TrackerInput(float vcal, double dc) {
+  const float v = static_cast<float>(vcal - dc);
+  return std::fabs(v) <= std::numeric_limits<float>::max() ? v : 0.0f;
+}
 
 // Runs the tracker on tile frame t; returns true and fills *bd when a window ends there.
 bool Track(WindowEngine& m, size_t t, Boundary* bd) {
