@@ -1253,7 +1253,8 @@ void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult*
   // Only whole cycles give an unbiased mean; a partial window's mean is not a DC offset.
   // A window with a non-finite voltage sample leaves the estimate as it was (the tracker's input
   // would otherwise be NaN from then on).
-  if (bd.cycles > 0 && std::isfinite(m.sums[m.ref_voltage][0] / w)) m.dc_estimate = m.sums[m.ref_voltage][0] / w;
+  const double mean = m.sums[m.ref_voltage][0] / w;
+  if (bd.cycles > 0 && std::isfinite(mean)) m.dc_estimate = mean;
   // Reference voltage: V1, else the first phase with voltage (judged on the window just
   // closed). A change restarts the tracker; the next window ends at the new reference's first
   // crossing, flagged incomplete. Judged only on windows of at least the shortest whole
@@ -1306,7 +1307,7 @@ TrackLimits LimitsOf(const WindowEngine& m) {
 // snapshot restores.
 inline float TrackerInput(float vcal, double dc) {
   const float v = static_cast<float>(vcal - dc);
-  return std::fabs(v) <= std::numeric_limits<float>::max() ? v : 0.0f;
+  return std::isfinite(v) ? v : 0.0f;
 }
 
 // Runs the tracker on tile frame t; returns true and fills *bd when a window ends there.
