@@ -1,5 +1,6 @@
 // Window engine: per-target SIMD accumulation (dispatched once per segment), and the scalar
 // frequency tracker, window tiling and per-window finalisation.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -9,6 +10,7 @@
 #define HWY_TARGET_INCLUDE "src/window.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "meterdsp/simd/frontend-inl.h"
 #include "meterdsp/simd/window-inl.h"
 #include "src/state_bytes.h"
 
@@ -27,12 +29,141 @@ namespace meterdsp {
 namespace HWY_NAMESPACE {
 namespace {
 
+// The rows current k's accumulation reads from the tile (rows layout): r with the current's
+// own row, delay filter and phase voltage.
+KernelRows CurrentTileRow(const WindowEngine& m, const KernelRows& r, size_t k) {
+  const size_t nv = m.config.voltages;
+  KernelRows c = r;
+  c.x = m.crow[k] + kHistoryFrames;
+  c.filter = &m.delay[nv + k];
+  c.ref = m.vcal[ReferenceRow(nv + k, nv, m.config.phase)] + kHistoryFrames;
+  return c;
+}
+
+// The currents' frames [b, e) of an in-place piece (InPlaceRows; rows layout), each current's
+// sums as AccumulateSpan gives them from its tile row: the piece's whole vectors from the
+// caller's rows, scaled in registers, the partial vectors at the piece's edges (frames the
+// tile holds) from the tile. Currents that are not read in place (InPlaceCurrent) from the
+// tile. On AVX-512 two currents at a time, as there.
+void AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& ip, size_t b, size_t e) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d), nv = m.config.voltages, nc = m.config.currents;
+  // [b, lo) and [hi, e) from the tile, [lo, hi) in place: the vectors of [lo, hi) lie within
+  // the piece's whole vectors [first, last).
+  const size_t first = (ip.begin + N - 1) / N * N, last = ip.end / N * N;
+  const size_t lo = std::min(std::max(first, b), e), hi = std::max(lo, std::min(last, e));
+  auto tile_row = [&](size_t k) { return CurrentTileRow(m, r, k); };
+  auto sums = [&](size_t k) { return &m.lanes[nv + k][0][0]; };
+  auto src = [&](size_t k) { return ip.i + k * ip.stride; };
+  // The caller's rows come from memory or L3 (a block is read once): while current k is
+  // accumulated, the span of current k + kAhead is prefetched, a line at a time.
+  constexpr size_t kAhead = 2, kLine = 64 / sizeof(float);
+  auto prefetch = [&](size_t k) {
+    if (k >= nc || lo >= hi) return;
+    const float* p = src(k) + (lo - ip.begin);
+    for (size_t j = 0; j < hi - lo; j += kLine) __builtin_prefetch(p + j, 0, 3);
+    __builtin_prefetch(p + (hi - lo - 1), 0, 3);
+  };
+  using None = std::integral_constant<InPlaceScale, kScaleNone>;
+  using Gain = std::integral_constant<InPlaceScale, kScaleGain>;
+  using OffsetGain = std::integral_constant<InPlaceScale, kScaleOffsetGain>;
+  // f(tag) with the scale variant `scale` as the tag's type.
+  auto with_scale = [](InPlaceScale scale, const auto& f) {
+    if (scale == kScaleNone) return f(None{});
+    if (scale == kScaleGain) return f(Gain{});
+    return f(OffsetGain{});
+  };
+  auto one = [&](size_t k) {
+    const KernelRows c = tile_row(k);
+    const ChannelScale& s = m.scale[nv + k];
+    if (b < lo) AccumulateSpan(c, b, lo, sums(k), /*aligned=*/true);
+    if (lo < hi) {
+      with_scale(ScaleOf(s), [&](auto tag) {
+        constexpr InPlaceScale kScale = decltype(tag)::value;
+        AccumulateSpanWith(d, c, lo, hi, sums(k),
+                           [&](ptrdiff_t t) { return InPlaceAt<kScale>(d, src(k), ip.begin, s, t); });
+      });
+    }
+    if (hi < e) AccumulateSpan(c, hi, e, sums(k), /*aligned=*/true);
+  };
+  size_t k = 0;
+#ifdef METERDSP_PAIRED_KERNEL
+  // Both currents of a pair take the larger of their two scale variants (the same values).
+  auto pair = [&](size_t k0) {
+    const KernelRows ca = tile_row(k0), cb = tile_row(k0 + 1);
+    const ChannelScale &sa = m.scale[nv + k0], &sb = m.scale[nv + k0 + 1];
+    if (b < lo) AccumulatePair(ca, cb, b, lo, sums(k0), sums(k0 + 1));
+    if (lo < hi) {
+      with_scale(std::max(ScaleOf(sa), ScaleOf(sb)), [&](auto tag) {
+        constexpr InPlaceScale kScale = decltype(tag)::value;
+        AccumulatePairWith(
+            d, ca, cb, lo, hi, sums(k0), sums(k0 + 1),
+            [&](ptrdiff_t t) { return InPlaceAt<kScale>(d, src(k0), ip.begin, sa, t); },
+            [&](ptrdiff_t t) { return InPlaceAt<kScale>(d, src(k0 + 1), ip.begin, sb, t); });
+      });
+    }
+    if (hi < e) AccumulatePair(ca, cb, hi, e, sums(k0), sums(k0 + 1));
+  };
+  for (; k + 1 < nc; k += 2) {
+    const bool in_a = InPlaceCurrent(m, k), in_b = InPlaceCurrent(m, k + 1);
+    prefetch(k + kAhead);
+    prefetch(k + kAhead + 1);
+    if (in_a && in_b) {
+      pair(k);
+    } else if (!in_a && !in_b) {
+      AccumulatePair(tile_row(k), tile_row(k + 1), b, e, sums(k), sums(k + 1));
+    } else {
+      break;  // one of each: one at a time from here
+    }
+  }
+#endif
+  for (; k < nc; ++k) {
+    prefetch(k + kAhead);
+    if (InPlaceCurrent(m, k)) {
+      one(k);
+    } else {
+      AccumulateSpan(tile_row(k), b, e, sums(k), /*aligned=*/true);
+    }
+  }
+}
+
+// The in-place currents of a piece (InPlaceRows) into their tile rows where the tile's frames
+// are read later, scaled as ScaleRow scales (the same values): the frames of the piece's
+// partial vectors at both ends (AccumulateInPlace reads them from the tile), the last frame
+// (the next piece's first window boundary may need it), and the tile's last kHistoryFrames
+// frames if the piece ends the tile (the next tile's history). With `test`, each current's
+// samples of the piece tested first as RowFinite tests them: false if one is not finite.
+bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip, bool test) {
+  const hn::ScalableTag<float> d;
+  const size_t N = hn::Lanes(d), nv = m.config.voltages, n = ip.end - ip.begin;
+  const size_t head = std::min((ip.begin + N - 1) / N * N, ip.end) - ip.begin;
+  const size_t tail_from = ip.end == kTileFrames ? ip.end - kHistoryFrames : std::min(ip.end / N * N, ip.end - 1);
+  const size_t tail = ip.end - tail_from;
+  for (size_t k = 0; k < m.config.currents; ++k) {
+    if (!InPlaceCurrent(m, k)) continue;
+    const float* src = ip.i + k * ip.stride;
+    if (test) {
+      // Tested as the piece is converted (ProcessOnePass): the row's next tile of samples is
+      // prefetched meanwhile, as ScaleRow<true> does (the test then reads it from cache).
+      const size_t ahead = std::min(ip.readable, n + kTileFrames);
+      for (size_t j = n; j < ahead; j += 64 / sizeof(float)) __builtin_prefetch(src + j, 0, 2);
+      if (!RowFinite(src, n)) return false;
+    }
+    const ChannelScale& s = m.scale[nv + k];
+    float* row = m.crow[k] + kHistoryFrames;
+    if (head > 0) (void)ScaleRow<false>(src, head, head, s.gain, s.offset, 0.0f, row + ip.begin);
+    (void)ScaleRow<false>(src + (tail_from - ip.begin), tail, tail, s.gain, s.offset, 0.0f, row + tail_from);
+  }
+  return true;
+}
+
 // Accumulates tile frames [b, e) of every channel: the voltages row by row into their lane
 // sums, the currents likewise (rows layout) or frame by frame, all side by side, into their
 // frame-major lane sums (lanes layout). Rows layout: meanwhile the bytes [ahead.begin,
 // ahead.end) are prefetched into L2, a slice after each channel (interleaved frames converted
-// into rows prefetch the next tile this way; in the lanes layout the conversion does).
-void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead) {
+// into rows prefetch the next tile this way; in the lanes layout the conversion does); the
+// currents of an in-place piece (ip.i not null) are read where the caller holds them.
+void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead, const InPlaceRows& ip) {
   const size_t nv = m.config.voltages, nc = m.config.currents;
   const size_t lines = ahead.begin < ahead.end ? static_cast<size_t>(ahead.end - ahead.begin + 63) / 64 : 0;
   size_t fetched = 0;
@@ -69,14 +200,9 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead) {
     AccumulateLanes(t, nv + nc, b, e, m.lane_sums);
     return;
   }
+  if (ip.i != nullptr) return AccumulateInPlace(m, r, ip, b, e);
   prefetch_share(nv);
-  auto current_rows = [&](size_t k) {
-    KernelRows c = r;
-    c.x = m.crow[k] + kHistoryFrames;
-    c.filter = &m.delay[nv + k];
-    c.ref = m.vcal[ReferenceRow(nv + k, nv, m.config.phase)] + kHistoryFrames;
-    return c;
-  };
+  auto current_rows = [&](size_t k) { return CurrentTileRow(m, r, k); };
   size_t k = 0;
 #ifdef METERDSP_PAIRED_KERNEL
   for (; k + 1 < nc; k += 2) {
@@ -551,6 +677,7 @@ namespace meterdsp {
 namespace {
 
 HWY_EXPORT(AccumulateTileImpl);
+HWY_EXPORT(InPlaceEdgesImpl);
 HWY_EXPORT(DelayVoltagesImpl);
 HWY_EXPORT(MeasureChunkImpl);
 HWY_EXPORT(MeasureChunkF64Impl);
@@ -1078,14 +1205,30 @@ struct BoundaryY {
   double prev[kMaxChannels], cur[kMaxChannels];  // y at t−1 and t, per channel
 };
 
-BoundaryY BoundarySamples(const WindowEngine& m, ptrdiff_t t, double w_prev, double w_cur) {
+// ScalarY of channel ch at tile index t, read where the caller holds it if it is a current of
+// an in-place piece (InPlaceRows) and t lies in the piece: the value the tile would hold,
+// (x − offset)·gain in float, through ScalarY's one-tap sum (0 + 1·y).
+double SampleY(const WindowEngine& m, size_t ch, ptrdiff_t t, const InPlaceRows& ip) {
+  const size_t nv = m.config.voltages;
+  if (ip.i == nullptr || ch < nv || t < static_cast<ptrdiff_t>(ip.begin) || t >= static_cast<ptrdiff_t>(ip.end) ||
+      !InPlaceCurrent(m, ch - nv)) {
+    return ScalarY(m, ch, t);
+  }
+  const ChannelScale& s = m.scale[ch];
+  const float x = (ip.i[(ch - nv) * ip.stride + (static_cast<size_t>(t) - ip.begin)] - s.offset) * s.gain;
+  double y = 0;
+  y += double{m.delay[ch].taps[0]} * x;
+  return y;
+}
+
+BoundaryY BoundarySamples(const WindowEngine& m, ptrdiff_t t, double w_prev, double w_cur, const InPlaceRows& ip) {
   BoundaryY b;
   b.t = t;
   b.w_prev = w_prev;
   b.w_cur = w_cur;
   for (size_t ch = 0; ch < RowChannels(m); ++ch) {
-    b.prev[ch] = ScalarY(m, ch, t - 1);
-    b.cur[ch] = ScalarY(m, ch, t);
+    b.prev[ch] = SampleY(m, ch, t - 1, ip);
+    b.cur[ch] = SampleY(m, ch, t, ip);
   }
   return b;
 }
@@ -1218,14 +1361,17 @@ void TakeClips(WindowEngine& m, size_t t) {
 
 // Closes the open window at boundary bd, detected at tile index t (bd ∈ [t−1, t) in tile
 // time). Samples < t are in the lanes/sums; sample t is not yet accumulated.
-void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, WindowResult* out, size_t* count) {
+// ip: the in-place piece that holds frame t, if any (its currents' boundary samples are read
+// where the caller holds them).
+void CloseWindow(WindowEngine& m, ptrdiff_t t, const Boundary& bd, const InPlaceRows& ip, WindowResult* out,
+                 size_t* count) {
   FlushRowLanes(m);  // the currents' frame-major lane sums: in CloseBoundary
   const double t_abs = static_cast<double>(m.tile_start) + static_cast<double>(t);
   // Split samples t−1 (fully in the old window so far) and t (not yet in either) by their
   // linear-interpolation weights; the new window starts with the complements.
   const double w_prev_old = HatCdf(bd.at - (t_abs - 1.0));  // part of sample t−1 before bd
   const double w_cur_old = HatCdf(bd.at - t_abs);
-  const BoundaryY boundary = BoundarySamples(m, t, 1.0 - w_prev_old, w_cur_old);
+  const BoundaryY boundary = BoundarySamples(m, t, 1.0 - w_prev_old, w_cur_old, ip);
   CloseBoundary(m, boundary);
 
   const double w = bd.at - m.window_start;
@@ -1469,14 +1615,33 @@ struct BlockAhead {
   }
 };
 
-// Processes tile frames [b, e) that have just been converted into m.x.
-void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk, WindowResult* out,
-                      size_t* count) {
+// The tile rows of the in-place currents at tile frame t, if t lies in the piece: the value the
+// front end would have written there ((x − offset)·gain in float, as ScaleRow computes it).
+void InPlaceToTile(WindowEngine& m, const InPlaceRows& ip, size_t t) {
+  if (t < ip.begin || t >= ip.end) return;
+  const size_t nv = m.config.voltages;
+  for (size_t k = 0; k < m.config.currents; ++k) {
+    if (!InPlaceCurrent(m, k)) continue;
+    const ChannelScale& s = m.scale[nv + k];
+    m.crow[k][kHistoryFrames + t] = (ip.i[k * ip.stride + (t - ip.begin)] - s.offset) * s.gain;
+  }
+}
+
+// Processes tile frames [b, e) that have just been converted into m.x (the currents of an
+// in-place piece, ip, read where the caller holds them).
+void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk, const InPlaceRows& ip,
+                      WindowResult* out, size_t* count) {
   HWY_DYNAMIC_DISPATCH(DelayVoltagesImpl)(m, b, e);
   // Frames are accumulated when a window closes and when the tile is full, not at the end of
   // every call: blocks of a few frames then cost no per-row kernel call each (the sums are the
-  // same bits however the accumulation is cut, as they are for the stream).
+  // same bits however the accumulation is cut, as they are for the stream). An in-place piece
+  // is accumulated whole before the call returns (the caller's rows are read then), the frames
+  // still pending before it first, from the tile.
   size_t seg = m.pending;
+  if (ip.i != nullptr && seg < b) {
+    HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, b, AheadBytes{}, InPlaceRows{});
+    seg = b;
+  }
   // The oscillator and the tracker run in registers; the state is written back before Track
   // and CloseWindow (which renormalises the oscillator) and at the end.
   double oc = m.osc_cos, os = m.osc_sin;
@@ -1506,16 +1671,17 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
     const bool closes = Track(m, t, &bd);
     if (t_abs == 0) {
       // The stream starts at sample 0's instant: only the half of its weight after 0 counts.
-      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1, AheadBytes{});
+      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1, AheadBytes{}, ip);
       seg = t + 1;
+      if (ip.i != nullptr) InPlaceToTile(m, ip, t);  // AddSample reads the tile
       AddSample(m, 0, -0.5);
     }
     if (closes && bd.at > m.window_start) {
-      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t, blk.Frames(seg, t));
+      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t, blk.Frames(seg, t), ip);
       seg = t;
       m.osc_cos = oc;
       m.osc_sin = os;
-      CloseWindow(m, static_cast<ptrdiff_t>(t), bd, out, count);
+      CloseWindow(m, static_cast<ptrdiff_t>(t), bd, ip, out, count);
       oc = m.osc_cos;
       os = m.osc_sin;
     }
@@ -1526,8 +1692,8 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
   ft.Store(m);
   m.osc_cos = oc;
   m.osc_sin = os;
-  if (e == kTileFrames && seg < e) {
-    HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, blk.Frames(seg, e));
+  if ((e == kTileFrames || ip.i != nullptr) && seg < e) {
+    HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, blk.Frames(seg, e), ip);
     seg = e;
   }
   m.pending = seg;
@@ -1671,9 +1837,10 @@ void MarkClips(WindowEngine& m, const uint8_t* chunk, size_t n, const IsClipped&
   }
 }
 
-// convert(first, n) writes block frames [first, first + n) into the tile at `filled`, in the
-// tile's layout, and returns false if it found a sample it refuses (the run then stops there,
-// part-way: false); a tile takes the layout `layout` of the input that starts it.
+// convert(first, n, &ip) writes block frames [first, first + n) into the tile at `filled`, in
+// the tile's layout (or leaves the currents it sets in ip where they are), and returns false if
+// it found a sample it refuses (the run then stops there, part-way: false); a tile takes the
+// layout `layout` of the input that starts it.
 template <typename Convert>
 bool Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert, WindowResult* out,
          size_t* completed, const char* interleaved = nullptr, size_t frame_bytes = 0) {
@@ -1682,10 +1849,11 @@ bool Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert
   while (done < frames) {
     if (m.filled == 0 && m.tile_layout != layout) SwitchLayout(m, layout);
     const size_t n = std::min(frames - done, kTileFrames - m.filled);
-    if (!convert(done, n)) return false;
+    InPlaceRows ip;
+    if (!convert(done, n, &ip)) return false;
     const bool rows_frames = m.tile_layout == kLayoutRows && interleaved != nullptr;
     const BlockAhead blk{rows_frames ? interleaved : nullptr, frame_bytes, frames, done + kTileFrames - m.filled};
-    ProcessTileRange(m, m.filled, m.filled + n, blk, out, &count);
+    ProcessTileRange(m, m.filled, m.filled + n, blk, ip, out, &count);
     m.filled += n;
     done += n;
     if (m.filled == kTileFrames) RollTile(m);
@@ -1704,7 +1872,7 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
   const int64_t half = int64_t{1} << ((sizeof(Code) == 2 ? 16 : adc_bits) - 1);
   const int64_t lo = -half, hi = half - 1;
   (void)Run(m, block.frames, FramesLayout(block.channels),
-      [&](size_t first, size_t n) {
+      [&](size_t first, size_t n, InPlaceRows*) {
         uint8_t chunk[kClipFlagBytes] = {};
         if (m.tile_layout == kLayoutLanes) {
           float (*lanes)[kLaneStride] = m.lane + kHistoryFrames + m.filled;
@@ -1733,6 +1901,47 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
   return Status::kOk;
 }
 
+bool g_in_place = true;  // SetInPlaceRowsForTest
+std::atomic<size_t> g_in_place_pieces{0};  // pieces read in place since SetInPlaceRowsForTest
+
+// Whether a piece of n frames of a planar float32 block goes in place (InPlaceRows): long
+// enough, and some current is read in place (rows tiles only).
+bool InPlacePiece(const WindowEngine& m, size_t n) {
+  if (!g_in_place || n < kInPlaceMinFrames) return false;
+  for (size_t k = 0; k < m.config.currents; ++k) {
+    if (InPlaceCurrent(m, k)) return true;
+  }
+  return false;
+}
+
+// Converts block frames [first, first + n) of an in-place piece into the tile rows at `filled`:
+// the voltages and the currents not read in place whole, of the in-place currents the frames
+// InPlaceEdgesImpl names (`test`: each tested whole); fills *ip. Returns false as ConvertPlanar.
+// No clip flags: an in-place current has no clip level.
+bool ConvertInPlace(WindowEngine& m, const PlanarBlock<float>& block, size_t first, size_t n, float* const* rows,
+                    bool test, InPlaceRows* ip) {
+  const size_t nv = m.config.voltages;
+  uint8_t chunk[kClipFlagBytes] = {};
+  const PlanarBlock<float> voltages{block.v, block.v_stride, nullptr, 0, block.frames};
+  if (!ConvertPlanar(voltages, nv, 0, first, n, m.scale, rows, chunk, test)) return false;
+  for (size_t k = 0; k < m.config.currents; ++k) {
+    if (InPlaceCurrent(m, k)) continue;
+    const PlanarBlock<float> row{block.i + k * block.i_stride, 0, nullptr, 0, block.frames};
+    if (!ConvertPlanar(row, 1, 0, first, n, &m.scale[nv + k], &rows[nv + k], &chunk[nv + k], test)) return false;
+  }
+  ip->i = block.i + first;
+  ip->stride = block.i_stride;
+  ip->begin = m.filled;
+  ip->end = m.filled + n;
+  ip->readable = block.frames - first;
+  if (!HWY_DYNAMIC_DISPATCH(InPlaceEdgesImpl)(m, *ip, test)) return false;
+  g_in_place_pieces.fetch_add(1, std::memory_order_relaxed);
+  MarkClips(m, chunk, n, [&](size_t k, size_t j) {  // the voltages and the tile's currents
+    return std::fabs(rows[k][j]) >= static_cast<float>(m.scale[k].clip_level);
+  });
+  return true;
+}
+
 // one_pass: the samples are tested as they are converted, not in a pass over the whole block
 // first; a non-finite one then stops the run part-way (kNonFiniteInput, the state changed).
 template <typename Sample>
@@ -1747,11 +1956,14 @@ Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowR
     }
     if (!one_pass && !AllFinite(block, nv, nc)) return Status::kNonFiniteInput;
   }
-  const bool ran = Run(m, block.frames, kLayoutRows, [&](size_t first, size_t n) {
+  const bool ran = Run(m, block.frames, kLayoutRows, [&](size_t first, size_t n, InPlaceRows* ip) {
     uint8_t chunk[kClipFlagBytes] = {};
     float* rows[kMaxChannels];
     TileRows(m, rows);
     if (m.tile_layout == kLayoutRows) {
+      if constexpr (std::is_same_v<Sample, float>) {
+        if (InPlacePiece(m, n)) return ConvertInPlace(m, block, first, n, rows, one_pass, ip);
+      }
       if (!ConvertPlanar(block, nv, nc, first, n, m.scale, rows, chunk, /*test=*/one_pass)) return false;
     } else {  // a tile that interleaved frames started
       if (one_pass) {  // the rest of that tile at most: tested apart
@@ -2032,7 +2244,7 @@ Status SetTopology(WindowEngine& m, const uint8_t* phase, const uint8_t* frame_c
   if (!ValidColumns(frame_column, nch)) return Status::kBadBlock;
   // The frames received so far are accumulated with the topology they arrived under.
   if (m.pending < m.filled) {
-    HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, m.pending, m.filled, AheadBytes{});
+    HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, m.pending, m.filled, AheadBytes{}, InPlaceRows{});
     m.pending = m.filled;
   }
   if (m.tile_layout == kLayoutLanes) {
@@ -2446,6 +2658,11 @@ size_t WindowLanes() noexcept { return HWY_DYNAMIC_DISPATCH(LanesImpl)(); }
 void SetFrameLanesMinColumnsForTest(size_t columns, bool every_target) noexcept {
   g_lanes_min_columns = columns == 0 ? kFrameLanesMinColumns : columns;
   g_lanes_everywhere = columns != 0 && every_target;
+}
+
+size_t SetInPlaceRowsForTest(bool in_place) noexcept {
+  g_in_place = in_place;
+  return g_in_place_pieces.exchange(0);
 }
 
 void SetScalarFinalizeForTest(bool scalar) noexcept {

@@ -1638,6 +1638,82 @@ TEST_P(WindowTest, OnePassGivesProcessBitsAndUndoesARefusal) {
   EXPECT_EQ(std::memcmp(plain.get(), one.get(), sizeof(WindowEngine)), 0);
 }
 
+// Planar float32 currents read where the caller holds them (InPlaceRows: pieces of at least 64
+// frames, currents without a clip level or delay filter) give the bits of the same stream
+// converted into the tile first, however it is cut — pieces that start anywhere in a vector,
+// short pieces in between (converted), window ends near a piece's edges — with gains, offsets
+// (zero and not), a current that keeps its tile row (clip level) between in-place ones on both
+// sides of a pair, a DC offset, and ProcessOnePass (which tests the in-place rows too). Without
+// a delay filter on any channel: one skew correction gives every channel a filter, and nothing
+// is then read in place (the mixed load of the cut test above).
+TEST_P(WindowTest, PlanarCurrentsReadInPlaceGiveTheTileBits) {
+  MixedLoad load = MakeMixedLoad(49.93, static_cast<size_t>(3 * kFs) + 77);
+  WindowConfig& c = load.config;
+  for (size_t k = 0; k < c.currents; ++k) {
+    c.current_cal[k].skew_us = 0;
+    c.current_cal[k].phase_deg = 0;
+    c.current_cal[k].gain = 1.0 + 0.125 * static_cast<double>(k);
+  }
+  c.current_cal[1].offset = 0.015;  // a pair with one offset, one without
+  c.current_cal[6].offset = -0.25;
+  c.current_cal[4].clip_level = 1e6;  // never reached: the current keeps its tile row
+  const size_t nv = c.voltages, nc = c.currents, len = load.rows[0].size();
+  std::vector<float> v(nv * len), i(nc * len);
+  for (size_t k = 0; k < nv + nc; ++k) {
+    for (size_t t = 0; t < len; ++t) {
+      // Currents in input units: the calibration's offset and gain undo this.
+      const double x = k < nv ? load.rows[k][t]
+                              : load.rows[k][t] / c.current_cal[k - nv].gain + c.current_cal[k - nv].offset;
+      (k < nv ? v[k * len + t] : i[(k - nv) * len + t]) = static_cast<float>(x);
+    }
+  }
+  auto run = [&](bool in_place, const std::vector<size_t>& cuts, bool one_pass, size_t* pieces) {
+    SetInPlaceRowsForTest(in_place);
+    auto m = std::make_unique<WindowEngine>(), before = std::make_unique<WindowEngine>();
+    EXPECT_EQ(Init(c, *m), Status::kOk);
+    std::vector<WindowResult> all, out(MaxWindowsPerBlock(*m, len));
+    for (size_t pos = 0, j = 0; pos < len; ++j) {
+      const size_t n = std::min(cuts[j % cuts.size()], len - pos);
+      const PlanarBlock<float> b{&v[pos], len, &i[pos], len, n};
+      size_t done = 0;
+      if (one_pass) {
+        *before = *m;
+        EXPECT_EQ(ProcessOnePass(*m, b, out.data(), out.size(), &done, *before), Status::kOk);
+      } else {
+        EXPECT_EQ(Process(*m, b, out.data(), out.size(), &done), Status::kOk);
+      }
+      all.insert(all.end(), out.begin(), out.begin() + static_cast<ptrdiff_t>(done));
+      pos += n;
+    }
+    *pieces = SetInPlaceRowsForTest(true);
+    return all;
+  };
+  size_t pieces = 0;
+  (void)SetInPlaceRowsForTest(true);  // the count from here
+  const auto tile = run(false, {4096}, false, &pieces);
+  EXPECT_EQ(pieces, 0u);
+  ASSERT_GE(tile.size(), 14u);
+  const std::vector<std::vector<size_t>> cutss = {
+      {4096}, {300, 1517, 999, 45, 2, 256, 700, 1}, {65, 63, 129, 17}, {64}, {97}, {1, 255}};
+  for (bool one_pass : {false, true}) {
+    for (const auto& cuts : cutss) {
+      const auto got = run(true, cuts, one_pass, &pieces);
+      EXPECT_GT(pieces, 0u) << "cuts " << cuts[0] << ": nothing was read in place";
+      ASSERT_EQ(got.size(), tile.size()) << "cuts " << cuts[0];
+      for (size_t w = 0; w < tile.size(); ++w) {
+        EXPECT_TRUE(SameBits(got[w], tile[w])) << "cuts " << cuts[0] << (one_pass ? " one pass" : "") << " window " << w;
+      }
+    }
+  }
+  // A current with a delay filter: then no channel is read in place, and the bits are the same.
+  c.current_cal[2].skew_us = 150;
+  const auto filtered = run(false, {4096}, false, &pieces);
+  const auto filtered_in_place = run(true, {300, 1517, 999}, false, &pieces);
+  EXPECT_EQ(pieces, 0u);
+  ASSERT_EQ(filtered_in_place.size(), filtered.size());
+  for (size_t w = 0; w < filtered.size(); ++w) EXPECT_TRUE(SameBits(filtered_in_place[w], filtered[w])) << w;
+}
+
 // The default layout choice: frames narrower than kFrameLanesMinColumns take row tiles on every
 // target — so the 12-column panel's frames give exactly the planar run's windows even on
 // AVX-512 — and frames of 16 or more columns take frame-major tiles on AVX-512 (only there).

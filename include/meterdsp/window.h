@@ -341,6 +341,13 @@ void FoldAllLanes(WindowEngine& engine) noexcept;
 // Name of the SIMD target the dispatcher selects on this CPU, e.g. "AVX3".
 const char* SimdTarget() noexcept;
 
+// Tests only: whether the currents of planar float32 blocks are read where the caller holds them
+// (true, the default: pieces of at least 64 frames, currents without a clip level or a delay
+// filter) or always converted into the engine's tile first (false). The same results either way.
+// Returns the number of pieces read in place since the previous call. Process-wide, not
+// thread-safe.
+size_t SetInPlaceRowsForTest(bool in_place) noexcept;
+
 // Tests only: the column count from which frames take frame-major tiles on AVX-512 (0 restores
 // kFrameLanesMinColumns; 1 makes every frame block take them, so that small test panels run the
 // frame-major path); every_target: on the targets that take row tiles by default as well.

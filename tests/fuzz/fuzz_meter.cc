@@ -1,6 +1,8 @@
 // libFuzzer target: the whole metering chain (Init → Process → energy, demand, events) driven by
 // arbitrary bytes. The input picks a SIMD target, a configuration (valid or not: every field
-// from its usual values, the edges of its range, and beyond), an input type, and a stream of
+// from its usual values, the edges of its range, and beyond; a third of the calibrated ones without
+// a delay filter and some float currents with a clip level, so that planar float32 currents are
+// read in place and from the tile side by side), an input type, and a stream of
 // segments (a three-phase signal at some frequency, amplitude, harmonics, noise, DC offset and
 // clipping; raw bytes as samples; silence; frequency steps), cut into blocks of fuzzed lengths.
 //
@@ -122,6 +124,11 @@ void FuzzConfig(Bytes& in, MeterConfig& c) {
     cal.skew_us = raw ? in.Pick({0.0, 1e4, -1e4, kNaN}) : (static_cast<int8_t>(in.U8()) * 4.0);
     cal.phase_deg = raw ? in.Pick({0.0, 5.0, -90.0, kInf}) : static_cast<int8_t>(in.U8()) / 40.0;
     cal.dc_removal = in.Bit();
+    if (cal_style < 128) {  // gains and offsets without a delay filter: planar currents read in place
+      cal.skew_us = 0;
+      cal.phase_deg = 0;
+    }
+    if ((cal_style & 1) && ch % 4 == 2) cal.clip_level = 50.0;  // float inputs: some currents clip
   }
   if (cal_style >= 200 && nc > 0) {  // a current table on one channel
     CurrentTable& t = w.current_table[in.U8() % nc];

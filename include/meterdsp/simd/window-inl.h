@@ -64,6 +64,34 @@ struct AheadBytes {
   const char* end = nullptr;
 };
 
+// A piece of a caller's planar float32 block whose currents the row kernel reads where the
+// caller holds them ("in place"), scaled in registers as the front end scales a row into the
+// tile, (x − offset)·gain: the same values, so the same sums, without writing the piece's rows
+// into the tile and reading them back. Current k's sample at tile frame t is
+// i[k·stride + (t − begin)], t in [begin, end). The tile rows receive only the frames read from
+// the tile later: the partial vectors at the piece's ends, its last frame, and the next tile's
+// history (InPlaceEdgesImpl); a window boundary's samples are read in place too.
+// i == nullptr: no piece, every row from the tile.
+struct InPlaceRows {
+  const float* i = nullptr;
+  size_t stride = 0;
+  size_t begin = 0, end = 0;
+  size_t readable = 0;  // samples of each current's row readable from i[k·stride] on (≥ end − begin)
+};
+// Pieces shorter than this are converted into the tile and accumulated later, as blocks of a
+// few frames are (an in-place piece is accumulated before the call returns).
+inline constexpr size_t kInPlaceMinFrames = 64;
+static_assert(kInPlaceMinFrames >= kHistoryFrames && kInPlaceMinFrames >= 2 * kMaxLanes,
+              "a piece holds the next tile's history, and whole vectors between its ends");
+
+// Whether current k of an engine with rows tiles is read in place in such a piece: no clip
+// level (no sample to test) and no delay filter (y = x: no sample before the piece is read).
+inline bool InPlaceCurrent(const WindowEngine& m, size_t k) {
+  const size_t ch = m.config.voltages + k;
+  const DelayFilter& f = m.delay[ch];
+  return m.scale[ch].clip_level == 0 && f.ntaps == 1 && f.tap0 == 0;
+}
+
 // Up to kCurrentBatch currents of one window as FinalizeCurrentsImpl takes them, one per SIMD
 // lane: currents first .. first + count − 1, their sums and settings (zero past count), and what
 // each takes from its phase voltage through per-voltage tables indexed by phase[j]. Filled by the
@@ -215,6 +243,26 @@ HWY_INLINE void AccumulateSpan(const KernelRows& r, size_t b, size_t e, float* H
   (void)aligned;
 #endif
   AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAt(d, r.x, r.filter, t); });
+}
+
+// A current's samples read in place (InPlaceRows): src[t − begin] scaled as the front end
+// scales them into the tile, (x − offset)·gain, with the operations that change nothing left out
+// (the same values for every finite x, −0 included: x − 0 = x, x·1 = x).
+enum InPlaceScale { kScaleNone, kScaleGain, kScaleOffsetGain };
+inline InPlaceScale ScaleOf(const ChannelScale& s) {
+  return s.offset != 0.0f ? kScaleOffsetGain : s.gain != 1.0f ? kScaleGain : kScaleNone;
+}
+template <InPlaceScale kScale, class D>
+HWY_INLINE hn::Vec<D> InPlaceAt(D d, const float* HWY_RESTRICT src, size_t begin, const ChannelScale& s,
+                                ptrdiff_t t) {
+  const auto x = hn::LoadU(d, src + (static_cast<size_t>(t) - begin));
+  if constexpr (kScale == kScaleOffsetGain) {
+    return hn::Mul(hn::Sub(x, hn::Set(d, s.offset)), hn::Set(d, s.gain));
+  } else if constexpr (kScale == kScaleGain) {
+    return hn::Mul(x, hn::Set(d, s.gain));
+  } else {
+    return x;
+  }
 }
 
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
