@@ -44,8 +44,10 @@ KernelRows CurrentTileRow(const WindowEngine& m, const KernelRows& r, size_t k) 
 // sums as AccumulateSpan gives them from its tile row: the piece's whole vectors from the
 // caller's rows, scaled in registers, the partial vectors at the piece's edges (frames the
 // tile holds) from the tile. Currents that are not read in place (InPlaceCurrent) from the
-// tile. On AVX-512 two currents at a time, as there.
-void AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& ip, size_t b, size_t e) {
+// tile. On AVX-512 two currents at a time, as there. With ip.test (ProcessOnePass) the samples
+// read in place are tested as the front end tests them (the tile's were tested when written):
+// returns false if one is not finite (true otherwise; the sums then hold whatever it gave).
+bool AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& ip, size_t b, size_t e) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d), nv = m.config.voltages, nc = m.config.currents;
   // [b, lo) and [hi, e) from the tile, [lo, hi) in place: the vectors of [lo, hi) lie within
@@ -73,6 +75,7 @@ void AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& 
     if (scale == kScaleGain) return f(Gain{});
     return f(OffsetGain{});
   };
+  bool finite = true;  // ip.test: no sample read in place was NaN/Inf
   auto one = [&](size_t k) {
     const KernelRows c = tile_row(k);
     const ChannelScale& s = m.scale[nv + k];
@@ -80,8 +83,13 @@ void AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& 
     if (lo < hi) {
       with_scale(ScaleOf(s), [&](auto tag) {
         constexpr InPlaceScale kScale = decltype(tag)::value;
-        AccumulateSpanWith(d, c, lo, hi, sums(k),
-                           [&](ptrdiff_t t) { return InPlaceAt<kScale>(d, src(k), ip.begin, s, t); });
+        auto y = [&](ptrdiff_t t) { return InPlaceAt<kScale>(d, src(k), ip.begin, s, t); };
+        if (ip.test) {
+          finite &= AccumulateSpanWith(d, c, lo, hi, sums(k), y,
+                                       [&](ptrdiff_t t) { return RawAt(d, src(k), ip.begin, t); });
+        } else {
+          (void)AccumulateSpanWith(d, c, lo, hi, sums(k), y);
+        }
       });
     }
     if (hi < e) AccumulateSpan(c, hi, e, sums(k), /*aligned=*/true);
@@ -96,10 +104,15 @@ void AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& 
     if (lo < hi) {
       with_scale(std::max(ScaleOf(sa), ScaleOf(sb)), [&](auto tag) {
         constexpr InPlaceScale kScale = decltype(tag)::value;
-        AccumulatePairWith(
-            d, ca, cb, lo, hi, sums(k0), sums(k0 + 1),
-            [&](ptrdiff_t t) { return InPlaceAt<kScale>(d, src(k0), ip.begin, sa, t); },
-            [&](ptrdiff_t t) { return InPlaceAt<kScale>(d, src(k0 + 1), ip.begin, sb, t); });
+        auto ya = [&](ptrdiff_t t) { return InPlaceAt<kScale>(d, src(k0), ip.begin, sa, t); };
+        auto yb = [&](ptrdiff_t t) { return InPlaceAt<kScale>(d, src(k0 + 1), ip.begin, sb, t); };
+        if (ip.test) {
+          finite &= AccumulatePairWith(d, ca, cb, lo, hi, sums(k0), sums(k0 + 1), ya, yb,
+                                       [&](ptrdiff_t t) { return RawAt(d, src(k0), ip.begin, t); },
+                                       [&](ptrdiff_t t) { return RawAt(d, src(k0 + 1), ip.begin, t); });
+        } else {
+          (void)AccumulatePairWith(d, ca, cb, lo, hi, sums(k0), sums(k0 + 1), ya, yb);
+        }
       });
     }
     if (hi < e) AccumulatePair(ca, cb, hi, e, sums(k0), sums(k0 + 1));
@@ -125,15 +138,16 @@ void AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& 
       AccumulateSpan(tile_row(k), b, e, sums(k), /*aligned=*/true);
     }
   }
+  return finite;
 }
 
 // The in-place currents of a piece (InPlaceRows) into their tile rows where the tile's frames
 // are read later, scaled as ScaleRow scales (the same values): the frames of the piece's
 // partial vectors at both ends (AccumulateInPlace reads them from the tile), the last frame
 // (the next piece's first window boundary may need it), and the tile's last kHistoryFrames
-// frames if the piece ends the tile (the next tile's history). With `test`, each current's
-// samples of the piece tested first as RowFinite tests them: false if one is not finite.
-bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip, bool test) {
+// frames if the piece ends the tile (the next tile's history). With ip.test the frames written
+// are tested as ScaleRow<true> tests them: false if one is not finite.
+bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d), nv = m.config.voltages, n = ip.end - ip.begin;
   const size_t head = std::min((ip.begin + N - 1) / N * N, ip.end) - ip.begin;
@@ -142,17 +156,21 @@ bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip, bool test) {
   for (size_t k = 0; k < m.config.currents; ++k) {
     if (!InPlaceCurrent(m, k)) continue;
     const float* src = ip.i + k * ip.stride;
-    if (test) {
-      // Tested as the piece is converted (ProcessOnePass): the row's next tile of samples is
-      // prefetched meanwhile, as ScaleRow<true> does (the test then reads it from cache).
-      const size_t ahead = std::min(ip.readable, n + kTileFrames);
-      for (size_t j = n; j < ahead; j += 64 / sizeof(float)) __builtin_prefetch(src + j, 0, 2);
-      if (!RowFinite(src, n)) return false;
-    }
     const ChannelScale& s = m.scale[nv + k];
     float* row = m.crow[k] + kHistoryFrames;
-    if (head > 0) (void)ScaleRow<false>(src, head, head, s.gain, s.offset, 0.0f, row + ip.begin);
-    (void)ScaleRow<false>(src + (tail_from - ip.begin), tail, tail, s.gain, s.offset, 0.0f, row + tail_from);
+    uint32_t found = 0;
+    if (ip.test) {
+      // ProcessOnePass: the edges are tested here, the rest as the kernel reads it; the row's
+      // next tile of samples is prefetched into L2 meanwhile, as ScaleRow<true> does.
+      const size_t ahead = std::min(ip.readable, n + kTileFrames);
+      for (size_t j = n; j < ahead; j += 64 / sizeof(float)) __builtin_prefetch(src + j, 0, 2);
+      if (head > 0) found |= ScaleRow<true>(src, head, head, s.gain, s.offset, 0.0f, row + ip.begin);
+      found |= ScaleRow<true>(src + (tail_from - ip.begin), tail, tail, s.gain, s.offset, 0.0f, row + tail_from);
+    } else {
+      if (head > 0) found |= ScaleRow<false>(src, head, head, s.gain, s.offset, 0.0f, row + ip.begin);
+      found |= ScaleRow<false>(src + (tail_from - ip.begin), tail, tail, s.gain, s.offset, 0.0f, row + tail_from);
+    }
+    if (found & kRowNonFinite) return false;
   }
   return true;
 }
@@ -162,8 +180,9 @@ bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip, bool test) {
 // frame-major lane sums (lanes layout). Rows layout: meanwhile the bytes [ahead.begin,
 // ahead.end) are prefetched into L2, a slice after each channel (interleaved frames converted
 // into rows prefetch the next tile this way; in the lanes layout the conversion does); the
-// currents of an in-place piece (ip.i not null) are read where the caller holds them.
-void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead, const InPlaceRows& ip) {
+// currents of an in-place piece (ip.i not null) are read where the caller holds them. Returns
+// false only where AccumulateInPlace does (ip.test: a sample read in place not finite).
+bool AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead, const InPlaceRows& ip) {
   const size_t nv = m.config.voltages, nc = m.config.currents;
   const size_t lines = ahead.begin < ahead.end ? static_cast<size_t>(ahead.end - ahead.begin + 63) / 64 : 0;
   size_t fetched = 0;
@@ -186,7 +205,7 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead, c
     g.ref = j == 0 ? r.sinr : r.cosr;
     AccumulateSpan(g, b, e, &m.gram_lanes[j][0][0]);
   }
-  if (nc == 0) return;
+  if (nc == 0) return true;
   if (m.tile_layout == kLayoutLanes) {
     LaneTile t;
     t.x = m.lane + kHistoryFrames;
@@ -198,7 +217,7 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead, c
     t.lag_lo = m.lag_lo;
     t.lag_hi = m.lag_hi;
     AccumulateLanes(t, nv + nc, b, e, m.lane_sums);
-    return;
+    return true;
   }
   if (ip.i != nullptr) return AccumulateInPlace(m, r, ip, b, e);
   prefetch_share(nv);
@@ -214,6 +233,7 @@ void AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead, c
     AccumulateSpan(current_rows(k), b, e, &m.lanes[nv + k][0][0], /*aligned=*/true);
     prefetch_share(nv + k + 1);
   }
+  return true;
 }
 
 // Writes the delay-corrected voltages of tile frames [b, e), referred to the virtual
@@ -1628,8 +1648,10 @@ void InPlaceToTile(WindowEngine& m, const InPlaceRows& ip, size_t t) {
 }
 
 // Processes tile frames [b, e) that have just been converted into m.x (the currents of an
-// in-place piece, ip, read where the caller holds them).
-void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk, const InPlaceRows& ip,
+// in-place piece, ip, read where the caller holds them). Returns false, part-way, where the
+// in-place kernel finds a sample that is not finite (ip.test only: ProcessOnePass, whose caller
+// puts the state back).
+bool ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk, const InPlaceRows& ip,
                       WindowResult* out, size_t* count) {
   HWY_DYNAMIC_DISPATCH(DelayVoltagesImpl)(m, b, e);
   // Frames are accumulated when a window closes and when the tile is full, not at the end of
@@ -1671,13 +1693,13 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
     const bool closes = Track(m, t, &bd);
     if (t_abs == 0) {
       // The stream starts at sample 0's instant: only the half of its weight after 0 counts.
-      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1, AheadBytes{}, ip);
+      if (!HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1, AheadBytes{}, ip)) return false;
       seg = t + 1;
       if (ip.i != nullptr) InPlaceToTile(m, ip, t);  // AddSample reads the tile
       AddSample(m, 0, -0.5);
     }
     if (closes && bd.at > m.window_start) {
-      HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t, blk.Frames(seg, t), ip);
+      if (!HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t, blk.Frames(seg, t), ip)) return false;
       seg = t;
       m.osc_cos = oc;
       m.osc_sin = os;
@@ -1693,10 +1715,11 @@ void ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
   m.osc_cos = oc;
   m.osc_sin = os;
   if ((e == kTileFrames || ip.i != nullptr) && seg < e) {
-    HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, blk.Frames(seg, e), ip);
+    if (!HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, blk.Frames(seg, e), ip)) return false;
     seg = e;
   }
   m.pending = seg;
+  return true;
 }
 
 // Ends a full tile: carry the history rows into the next tile. The voltages' lanes are flushed
@@ -1839,8 +1862,8 @@ void MarkClips(WindowEngine& m, const uint8_t* chunk, size_t n, const IsClipped&
 
 // convert(first, n, &ip) writes block frames [first, first + n) into the tile at `filled`, in
 // the tile's layout (or leaves the currents it sets in ip where they are), and returns false if
-// it found a sample it refuses (the run then stops there, part-way: false); a tile takes the
-// layout `layout` of the input that starts it.
+// it found a sample it refuses (the run then stops there, part-way: false; so does a sample
+// the in-place kernel refuses); a tile takes the layout `layout` of the input that starts it.
 template <typename Convert>
 bool Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert, WindowResult* out,
          size_t* completed, const char* interleaved = nullptr, size_t frame_bytes = 0) {
@@ -1853,7 +1876,7 @@ bool Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert
     if (!convert(done, n, &ip)) return false;
     const bool rows_frames = m.tile_layout == kLayoutRows && interleaved != nullptr;
     const BlockAhead blk{rows_frames ? interleaved : nullptr, frame_bytes, frames, done + kTileFrames - m.filled};
-    ProcessTileRange(m, m.filled, m.filled + n, blk, ip, out, &count);
+    if (!ProcessTileRange(m, m.filled, m.filled + n, blk, ip, out, &count)) return false;
     m.filled += n;
     done += n;
     if (m.filled == kTileFrames) RollTile(m);
@@ -1916,8 +1939,10 @@ bool InPlacePiece(const WindowEngine& m, size_t n) {
 
 // Converts block frames [first, first + n) of an in-place piece into the tile rows at `filled`:
 // the voltages and the currents not read in place whole, of the in-place currents the frames
-// InPlaceEdgesImpl names (`test`: each tested whole); fills *ip. Returns false as ConvertPlanar.
-// No clip flags: an in-place current has no clip level.
+// InPlaceEdgesImpl names; fills *ip. `test` (ProcessOnePass): the samples converted here are
+// tested as ConvertPlanar tests them (false if one is not finite), the in-place currents' other
+// samples later, as the kernel reads them (ProcessTileRange). No clip flags: an in-place
+// current has no clip level.
 bool ConvertInPlace(WindowEngine& m, const PlanarBlock<float>& block, size_t first, size_t n, float* const* rows,
                     bool test, InPlaceRows* ip) {
   const size_t nv = m.config.voltages;
@@ -1934,7 +1959,8 @@ bool ConvertInPlace(WindowEngine& m, const PlanarBlock<float>& block, size_t fir
   ip->begin = m.filled;
   ip->end = m.filled + n;
   ip->readable = block.frames - first;
-  if (!HWY_DYNAMIC_DISPATCH(InPlaceEdgesImpl)(m, *ip, test)) return false;
+  ip->test = test;
+  if (!HWY_DYNAMIC_DISPATCH(InPlaceEdgesImpl)(m, *ip)) return false;
   g_in_place_pieces.fetch_add(1, std::memory_order_relaxed);
   MarkClips(m, chunk, n, [&](size_t k, size_t j) {  // the voltages and the tile's currents
     return std::fabs(rows[k][j]) >= static_cast<float>(m.scale[k].clip_level);

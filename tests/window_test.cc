@@ -1643,7 +1643,8 @@ TEST_P(WindowTest, OnePassGivesProcessBitsAndUndoesARefusal) {
 // converted into the tile first, however it is cut — pieces that start anywhere in a vector,
 // short pieces in between (converted), window ends near a piece's edges — with gains, offsets
 // (zero and not), a current that keeps its tile row (clip level) between in-place ones on both
-// sides of a pair, a DC offset, and ProcessOnePass (which tests the in-place rows too). Without
+// sides of a pair, a DC offset, and ProcessOnePass (which tests the samples read in place as it
+// reads them, and refuses a NaN/Inf anywhere with the engine unchanged). Without
 // a delay filter on any channel: one skew correction gives every channel a filter, and nothing
 // is then read in place (the mixed load of the cut test above).
 TEST_P(WindowTest, PlanarCurrentsReadInPlaceGiveTheTileBits) {
@@ -1704,6 +1705,51 @@ TEST_P(WindowTest, PlanarCurrentsReadInPlaceGiveTheTileBits) {
         EXPECT_TRUE(SameBits(got[w], tile[w])) << "cuts " << cuts[0] << (one_pass ? " one pass" : "") << " window " << w;
       }
     }
+  }
+  // ProcessOnePass refuses a NaN/Inf wherever it lies — read in place by the kernel (the middle
+  // of a piece), converted at a piece's edges, in the clip-level current, in a voltage — with
+  // the engine as it was before the call; the stream then goes on to the tile path's bits.
+  {
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    struct Bad {
+      size_t block, row, at;  // block index of the cuts below, row (voltages first), frame in the block
+      double value;
+    };
+    const size_t cuts[] = {300, 1517, 999, 45, 256, 700, 130};
+    const Bad bads[] = {{0, nv + 0, 150, nan},   {1, nv + 3, 1000, inf}, {1, nv + 8, 0, -inf},
+                        {1, nv + 5, 1516, nan},  {2, nv + 4, 500, nan},  {2, 1, 998, inf},
+                        {4, nv + 1, 255, nan},   {5, nv + 7, 17, -nan},  {6, nv + 6, 129, inf}};
+    SetInPlaceRowsForTest(true);
+    auto m = std::make_unique<WindowEngine>(), before = std::make_unique<WindowEngine>();
+    ASSERT_EQ(Init(c, *m), Status::kOk);
+    std::vector<WindowResult> all, out(MaxWindowsPerBlock(*m, len));
+    for (size_t pos = 0, j = 0; pos < len; ++j) {
+      const size_t n = std::min(cuts[j % 7], len - pos);
+      for (const Bad& bad : bads) {
+        if (bad.block != j || bad.at >= n) continue;
+        std::vector<float> bv(v), bi(i);
+        (bad.row < nv ? bv[bad.row * len + pos + bad.at] : bi[(bad.row - nv) * len + pos + bad.at]) =
+            static_cast<float>(bad.value);
+        *before = *m;
+        size_t done = 7;
+        EXPECT_EQ(ProcessOnePass(*m, PlanarBlock<float>{&bv[pos], len, &bi[pos], len, n}, out.data(), out.size(),
+                                 &done, *before),
+                  Status::kNonFiniteInput)
+            << "row " << bad.row << " at " << pos << " + " << bad.at;
+        EXPECT_EQ(done, 0u);
+        EXPECT_EQ(std::memcmp(before.get(), m.get(), sizeof(WindowEngine)), 0) << "row " << bad.row << " at " << pos;
+      }
+      *before = *m;
+      size_t done = 0;
+      ASSERT_EQ(ProcessOnePass(*m, PlanarBlock<float>{&v[pos], len, &i[pos], len, n}, out.data(), out.size(), &done,
+                               *before),
+                Status::kOk);
+      all.insert(all.end(), out.begin(), out.begin() + static_cast<ptrdiff_t>(done));
+      pos += n;
+    }
+    EXPECT_GT(SetInPlaceRowsForTest(true), 0u);
+    ASSERT_EQ(all.size(), tile.size());
+    for (size_t w = 0; w < tile.size(); ++w) EXPECT_TRUE(SameBits(all[w], tile[w])) << "after refusals, window " << w;
   }
   // A current with a delay filter: then no channel is read in place, and the bits are the same.
   c.current_cal[2].skew_us = 150;

@@ -277,7 +277,8 @@ Status Process(WindowEngine& meter, const PlanarBlock<double>& block, WindowResu
                size_t out_capacity, size_t* completed) noexcept;
 
 // Process for planar input in one pass over the samples: each tile's samples are tested for
-// NaN/Inf (float64 rows: beyond the float32 range too) as they are converted, instead of in a
+// NaN/Inf (float64 rows: beyond the float32 range too) as they are converted (float32 currents
+// read where they lie, see SetInPlaceRowsForTest: as the accumulation reads them), instead of in a
 // pass over the whole block before any is consumed — a block larger than the caches is then
 // read from memory once instead of twice (the Python binding's Meter.process). `before` is a
 // copy of `meter` that the caller took before the call (not compared): a non-finite sample is

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <limits>
+#include <type_traits>
 
 #include "meterdsp/frontend.h"
 #include "meterdsp/window.h"
@@ -77,6 +78,7 @@ struct InPlaceRows {
   size_t stride = 0;
   size_t begin = 0, end = 0;
   size_t readable = 0;  // samples of each current's row readable from i[k·stride] on (≥ end − begin)
+  bool test = false;    // ProcessOnePass: the samples are tested for NaN/Inf as they are read
 };
 // Pieces shorter than this are converted into the tile and accumulated later, as blocks of a
 // few frames are (an in-place piece is accumulated before the call returns).
@@ -187,20 +189,28 @@ HWY_INLINE hn::Vec512<float> FilteredAligned(hn::Full512<float> d, const float* 
 }
 #endif
 
+// AccumulateSpanWith's and AccumulatePairWith's `tested` when nothing is tested.
+struct NoTest {};
+
 // Adds samples [b, e) of one channel into its lane partial sums acc[kSumCount][kMaxLanes]
 // (64-byte aligned): Σy, Σy², Σy·ref, Σy·cos, Σy·sin, with y = filtered(t) for the vector
 // at t. Sample t goes to lane t mod N, so the sums do not depend on how [b, e) was split
-// into calls.
-template <class D, class Filtered>
-HWY_INLINE void AccumulateSpanWith(D d, const KernelRows& r, size_t b, size_t e,
-                                   float* HWY_RESTRICT acc, const Filtered& filtered) {
+// into calls. `tested` (unless NoTest): tested(t) gives the raw vector at t, whose every lane
+// is tested as the front end tests a sample (x·0 summed: 0 exactly when all are finite);
+// returns false if one is not finite (true without a test).
+template <class D, class Filtered, class Tested = NoTest>
+HWY_INLINE bool AccumulateSpanWith(D d, const KernelRows& r, size_t b, size_t e, float* HWY_RESTRICT acc,
+                                   const Filtered& filtered, const Tested& tested = Tested()) {
+  constexpr bool kTest = !std::is_same_v<Tested, NoTest>;
   const size_t N = hn::Lanes(d);
+  auto probe = hn::Zero(d);
   auto s0 = hn::Load(d, acc + 0 * kMaxLanes);
   auto s1 = hn::Load(d, acc + 1 * kMaxLanes);
   auto s2 = hn::Load(d, acc + 2 * kMaxLanes);
   auto s3 = hn::Load(d, acc + 3 * kMaxLanes);
   auto s4 = hn::Load(d, acc + 4 * kMaxLanes);
   for (size_t t = b / N * N; t < e; t += N) {
+    if constexpr (kTest) probe = hn::MulAdd(tested(static_cast<ptrdiff_t>(t)), hn::Zero(d), probe);
     auto y = filtered(static_cast<ptrdiff_t>(t));
     if (t < b || t + N > e) {  // partial vector: zero the lanes outside [b, e)
       const size_t lo = b > t ? b - t : 0;
@@ -218,6 +228,8 @@ HWY_INLINE void AccumulateSpanWith(D d, const KernelRows& r, size_t b, size_t e,
   hn::Store(s2, d, acc + 2 * kMaxLanes);
   hn::Store(s3, d, acc + 3 * kMaxLanes);
   hn::Store(s4, d, acc + 4 * kMaxLanes);
+  if constexpr (kTest) return hn::AllTrue(d, hn::Eq(probe, hn::Zero(d)));
+  return true;
 }
 
 // AccumulateSpan: as AccumulateSpanWith for the channel's own filter.
@@ -231,18 +243,18 @@ HWY_INLINE void AccumulateSpan(const KernelRows& r, size_t b, size_t e, float* H
   if (aligned && r.filter != nullptr && r.filter->ntaps == 4) {
     const DelayFilter* f = r.filter;
     switch (f->tap0) {  // tap0 ∈ [0, 4] for corrections within ±kMaxCorrectionSamples
-      case 0: return AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<0>(d, r.x, f, t); });
-      case 1: return AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<1>(d, r.x, f, t); });
-      case 2: return AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<2>(d, r.x, f, t); });
-      case 3: return AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<3>(d, r.x, f, t); });
-      case 4: return AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<4>(d, r.x, f, t); });
+      case 0: (void)AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<0>(d, r.x, f, t); }); return;
+      case 1: (void)AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<1>(d, r.x, f, t); }); return;
+      case 2: (void)AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<2>(d, r.x, f, t); }); return;
+      case 3: (void)AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<3>(d, r.x, f, t); }); return;
+      case 4: (void)AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAligned<4>(d, r.x, f, t); }); return;
       default: break;
     }
   }
 #else
   (void)aligned;
 #endif
-  AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAt(d, r.x, r.filter, t); });
+  (void)AccumulateSpanWith(d, r, b, e, acc, [&](ptrdiff_t t) { return FilteredAt(d, r.x, r.filter, t); });
 }
 
 // A current's samples read in place (InPlaceRows): src[t − begin] scaled as the front end
@@ -251,6 +263,11 @@ HWY_INLINE void AccumulateSpan(const KernelRows& r, size_t b, size_t e, float* H
 enum InPlaceScale { kScaleNone, kScaleGain, kScaleOffsetGain };
 inline InPlaceScale ScaleOf(const ChannelScale& s) {
   return s.offset != 0.0f ? kScaleOffsetGain : s.gain != 1.0f ? kScaleGain : kScaleNone;
+}
+// The raw samples src[t − begin ..] (the in-place kernel's test reads them).
+template <class D>
+HWY_INLINE hn::Vec<D> RawAt(D d, const float* HWY_RESTRICT src, size_t begin, ptrdiff_t t) {
+  return hn::LoadU(d, src + (static_cast<size_t>(t) - begin));
 }
 template <InPlaceScale kScale, class D>
 HWY_INLINE hn::Vec<D> InPlaceAt(D d, const float* HWY_RESTRICT src, size_t begin, const ChannelScale& s,
@@ -272,17 +289,26 @@ HWY_INLINE hn::Vec<D> InPlaceAt(D d, const float* HWY_RESTRICT src, size_t begin
 // fills them. Each channel's lanes take exactly the operations of AccumulateSpanWith, in the
 // same order, so the sums are bit-identical. Only on AVX-512 (32 registers hold both
 // channels' ten sums, rows and filter operands).
-template <class D, class FilteredA, class FilteredB>
-HWY_INLINE void AccumulatePairWith(D d, const KernelRows& ra, const KernelRows& rb, size_t b, size_t e,
+// `tested_a`, `tested_b`: as AccumulateSpanWith's `tested` (both NoTest or neither).
+template <class D, class FilteredA, class FilteredB, class TestedA = NoTest, class TestedB = NoTest>
+HWY_INLINE bool AccumulatePairWith(D d, const KernelRows& ra, const KernelRows& rb, size_t b, size_t e,
                                    float* HWY_RESTRICT acc_a, float* HWY_RESTRICT acc_b,
-                                   const FilteredA& filtered_a, const FilteredB& filtered_b) {
+                                   const FilteredA& filtered_a, const FilteredB& filtered_b,
+                                   const TestedA& tested_a = TestedA(), const TestedB& tested_b = TestedB()) {
+  constexpr bool kTest = !std::is_same_v<TestedA, NoTest>;
+  static_assert(kTest == !std::is_same_v<TestedB, NoTest>, "both channels tested or neither");
   const size_t N = hn::Lanes(d);
+  auto probe = hn::Zero(d);
   auto a0 = hn::Load(d, acc_a + 0 * kMaxLanes), b0 = hn::Load(d, acc_b + 0 * kMaxLanes);
   auto a1 = hn::Load(d, acc_a + 1 * kMaxLanes), b1 = hn::Load(d, acc_b + 1 * kMaxLanes);
   auto a2 = hn::Load(d, acc_a + 2 * kMaxLanes), b2 = hn::Load(d, acc_b + 2 * kMaxLanes);
   auto a3 = hn::Load(d, acc_a + 3 * kMaxLanes), b3 = hn::Load(d, acc_b + 3 * kMaxLanes);
   auto a4 = hn::Load(d, acc_a + 4 * kMaxLanes), b4 = hn::Load(d, acc_b + 4 * kMaxLanes);
   for (size_t t = b / N * N; t < e; t += N) {
+    if constexpr (kTest) {
+      probe = hn::MulAdd(tested_a(static_cast<ptrdiff_t>(t)), hn::Zero(d), probe);
+      probe = hn::MulAdd(tested_b(static_cast<ptrdiff_t>(t)), hn::Zero(d), probe);
+    }
     auto ya = filtered_a(static_cast<ptrdiff_t>(t));
     auto yb = filtered_b(static_cast<ptrdiff_t>(t));
     if (t < b || t + N > e) {  // partial vector: zero the lanes outside [b, e)
@@ -314,6 +340,8 @@ HWY_INLINE void AccumulatePairWith(D d, const KernelRows& ra, const KernelRows& 
   hn::Store(b2, d, acc_b + 2 * kMaxLanes);
   hn::Store(b3, d, acc_b + 3 * kMaxLanes);
   hn::Store(b4, d, acc_b + 4 * kMaxLanes);
+  if constexpr (kTest) return hn::AllTrue(d, hn::Eq(probe, hn::Zero(d)));
+  return true;
 }
 
 // AccumulateSpan for two channels sharing the cos/sin rows (the engine's tile rows, 64-byte
@@ -327,9 +355,10 @@ HWY_INLINE void AccumulatePair(const KernelRows& ra, const KernelRows& rb, size_
     switch (fa->tap0) {
 #define METERDSP_PAIR_CASE(k)                                                                        \
   case k:                                                                                            \
-    return AccumulatePairWith(                                                                       \
+    (void)AccumulatePairWith(                                                                        \
         d, ra, rb, b, e, acc_a, acc_b, [&](ptrdiff_t t) { return FilteredAligned<k>(d, ra.x, fa, t); }, \
-        [&](ptrdiff_t t) { return FilteredAligned<k>(d, rb.x, fb, t); });
+        [&](ptrdiff_t t) { return FilteredAligned<k>(d, rb.x, fb, t); });                           \
+    return;
       METERDSP_PAIR_CASE(0)
       METERDSP_PAIR_CASE(1)
       METERDSP_PAIR_CASE(2)
@@ -340,8 +369,8 @@ HWY_INLINE void AccumulatePair(const KernelRows& ra, const KernelRows& rb, size_
         break;
     }
   }
-  AccumulatePairWith(d, ra, rb, b, e, acc_a, acc_b, [&](ptrdiff_t t) { return FilteredAt(d, ra.x, fa, t); },
-                     [&](ptrdiff_t t) { return FilteredAt(d, rb.x, fb, t); });
+  (void)AccumulatePairWith(d, ra, rb, b, e, acc_a, acc_b, [&](ptrdiff_t t) { return FilteredAt(d, ra.x, fa, t); },
+                           [&](ptrdiff_t t) { return FilteredAt(d, rb.x, fb, t); });
 }
 #endif
 
@@ -607,7 +636,7 @@ HWY_INLINE void MeasureRowsFrom(const KernelRows* HWY_RESTRICT r, size_t e, doub
 #ifdef METERDSP_MEASURE_ONE_ROW
   static_assert(G == 1, "this target measures one row at a time");
   for (float& x : lanes[0]) x = 0.0f;
-  AccumulateSpanWith(d, r[0], 0, ve, lanes[0], [&](ptrdiff_t t) { return src.Load(d, 0, static_cast<size_t>(t)); });
+  (void)AccumulateSpanWith(d, r[0], 0, ve, lanes[0], [&](ptrdiff_t t) { return src.Load(d, 0, static_cast<size_t>(t)); });
 #else
   using V = hn::Vec<decltype(d)>;
   V s[G][kSumCount];
