@@ -40,6 +40,44 @@ KernelRows CurrentTileRow(const WindowEngine& m, const KernelRows& r, size_t k) 
   return c;
 }
 
+// Float64 rows read in place, where the target has float64 vectors and a fixed vector length
+// (not SCALAR, 32-bit Arm or SVE: there a float64 piece is converted into the tile).
+#undef METERDSP_IN_PLACE_F64  // per target
+#if HWY_HAVE_FLOAT64 && HWY_TARGET != HWY_SCALAR && !(HWY_TARGET & (HWY_SVE | HWY_SVE2 | HWY_SVE_256 | HWY_SVE2_128))
+#define METERDSP_IN_PLACE_F64 1
+using ::meterdsp::HWY_NAMESPACE::InPlaceAt;  // the float32 overloads, beside these
+using ::meterdsp::HWY_NAMESPACE::RawAt;
+// A float vector of float64 samples src[t − begin ..], demoted as ScaleRow demotes them (two
+// float64 vectors, each to half a float vector), then scaled.
+template <InPlaceScale kScale, class D>
+HWY_INLINE hn::Vec<D> InPlaceAt(D d, const double* HWY_RESTRICT src, size_t begin, const ChannelScale& s,
+                                ptrdiff_t t) {
+  const hn::Repartition<double, D> dd;
+  const hn::Rebind<float, decltype(dd)> dh;
+  const double* p = src + (static_cast<size_t>(t) - begin);
+  const auto x = hn::Combine(d, hn::DemoteTo(dh, hn::LoadU(dd, p + hn::Lanes(dd))), hn::DemoteTo(dh, hn::LoadU(dd, p)));
+  return ScaledInPlace<kScale>(d, x, s);
+}
+// The test of float64 samples src[t − begin ..] as AddFiniteProbe makes it (x·stretch·0 in
+// float64: 0 for a sample within float32's range, NaN otherwise), demoted to a float vector.
+template <class D>
+HWY_INLINE hn::Vec<D> RawAt(D d, const double* HWY_RESTRICT src, size_t begin, ptrdiff_t t) {
+  const hn::Repartition<double, D> dd;
+  const hn::Rebind<float, decltype(dd)> dh;
+  const double* p = src + (static_cast<size_t>(t) - begin);
+  const auto lo = AddFiniteProbe(dd, hn::LoadU(dd, p), hn::Zero(dd));
+  const auto hi = AddFiniteProbe(dd, hn::LoadU(dd, p + hn::Lanes(dd)), hn::Zero(dd));
+  return hn::Combine(d, hn::DemoteTo(dh, hi), hn::DemoteTo(dh, lo));
+}
+#endif
+bool InPlaceF64Impl() {
+#ifdef METERDSP_IN_PLACE_F64
+  return true;
+#else
+  return false;
+#endif
+}
+
 // The currents' frames [b, e) of an in-place piece (InPlaceRows; rows layout), each current's
 // sums as AccumulateSpan gives them from its tile row: the piece's whole vectors from the
 // caller's rows, scaled in registers, the partial vectors at the piece's edges (frames the
@@ -47,7 +85,9 @@ KernelRows CurrentTileRow(const WindowEngine& m, const KernelRows& r, size_t k) 
 // tile. On AVX-512 two currents at a time, as there. With ip.test (ProcessOnePass) the samples
 // read in place are tested as the front end tests them (the tile's were tested when written):
 // returns false if one is not finite (true otherwise; the sums then hold whatever it gave).
-bool AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& ip, size_t b, size_t e) {
+template <typename Sample>
+bool AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& ip, const Sample* rows, size_t b,
+                       size_t e) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d), nv = m.config.voltages, nc = m.config.currents;
   // [b, lo) and [hi, e) from the tile, [lo, hi) in place: the vectors of [lo, hi) lie within
@@ -56,13 +96,13 @@ bool AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& 
   const size_t lo = std::min(std::max(first, b), e), hi = std::max(lo, std::min(last, e));
   auto tile_row = [&](size_t k) { return CurrentTileRow(m, r, k); };
   auto sums = [&](size_t k) { return &m.lanes[nv + k][0][0]; };
-  auto src = [&](size_t k) { return ip.i + k * ip.stride; };
+  auto src = [&](size_t k) { return rows + k * ip.stride; };
   // The caller's rows come from memory or L3 (a block is read once): while current k is
   // accumulated, the span of current k + kAhead is prefetched, a line at a time.
-  constexpr size_t kAhead = 2, kLine = 64 / sizeof(float);
+  constexpr size_t kAhead = 2, kLine = 64 / sizeof(Sample);
   auto prefetch = [&](size_t k) {
     if (k >= nc || lo >= hi) return;
-    const float* p = src(k) + (lo - ip.begin);
+    const Sample* p = src(k) + (lo - ip.begin);
     for (size_t j = 0; j < hi - lo; j += kLine) __builtin_prefetch(p + j, 0, 3);
     __builtin_prefetch(p + (hi - lo - 1), 0, 3);
   };
@@ -147,7 +187,8 @@ bool AccumulateInPlace(WindowEngine& m, const KernelRows& r, const InPlaceRows& 
 // (the next piece's first window boundary may need it), and the tile's last kHistoryFrames
 // frames if the piece ends the tile (the next tile's history). With ip.test the frames written
 // are tested as ScaleRow<true> tests them: false if one is not finite.
-bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip) {
+template <typename Sample>
+bool InPlaceEdges(WindowEngine& m, const InPlaceRows& ip, const Sample* rows) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d), nv = m.config.voltages, n = ip.end - ip.begin;
   const size_t head = std::min((ip.begin + N - 1) / N * N, ip.end) - ip.begin;
@@ -155,7 +196,7 @@ bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip) {
   const size_t tail = ip.end - tail_from;
   for (size_t k = 0; k < m.config.currents; ++k) {
     if (!InPlaceCurrent(m, k)) continue;
-    const float* src = ip.i + k * ip.stride;
+    const Sample* src = rows + k * ip.stride;
     const ChannelScale& s = m.scale[nv + k];
     float* row = m.crow[k] + kHistoryFrames;
     uint32_t found = 0;
@@ -163,7 +204,7 @@ bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip) {
       // ProcessOnePass: the edges are tested here, the rest as the kernel reads it; the row's
       // next tile of samples is prefetched into L2 meanwhile, as ScaleRow<true> does.
       const size_t ahead = std::min(ip.readable, n + kTileFrames);
-      for (size_t j = n; j < ahead; j += 64 / sizeof(float)) __builtin_prefetch(src + j, 0, 2);
+      for (size_t j = n; j < ahead; j += 64 / sizeof(Sample)) __builtin_prefetch(src + j, 0, 2);
       if (head > 0) found |= ScaleRow<true>(src, head, head, s.gain, s.offset, 0.0f, row + ip.begin);
       found |= ScaleRow<true>(src + (tail_from - ip.begin), tail, tail, s.gain, s.offset, 0.0f, row + tail_from);
     } else {
@@ -174,13 +215,19 @@ bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip) {
   }
   return true;
 }
+bool InPlaceEdgesImpl(WindowEngine& m, const InPlaceRows& ip) {
+#ifdef METERDSP_IN_PLACE_F64
+  if (ip.i64 != nullptr) return InPlaceEdges(m, ip, ip.i64);
+#endif
+  return InPlaceEdges(m, ip, ip.i);
+}
 
 // Accumulates tile frames [b, e) of every channel: the voltages row by row into their lane
 // sums, the currents likewise (rows layout) or frame by frame, all side by side, into their
 // frame-major lane sums (lanes layout). Rows layout: meanwhile the bytes [ahead.begin,
 // ahead.end) are prefetched into L2, a slice after each channel (interleaved frames converted
 // into rows prefetch the next tile this way; in the lanes layout the conversion does); the
-// currents of an in-place piece (ip.i not null) are read where the caller holds them. Returns
+// currents of an in-place piece (ip.active()) are read where the caller holds them. Returns
 // false only where AccumulateInPlace does (ip.test: a sample read in place not finite).
 bool AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead, const InPlaceRows& ip) {
   const size_t nv = m.config.voltages, nc = m.config.currents;
@@ -219,7 +266,10 @@ bool AccumulateTileImpl(WindowEngine& m, size_t b, size_t e, AheadBytes ahead, c
     AccumulateLanes(t, nv + nc, b, e, m.lane_sums);
     return true;
   }
-  if (ip.i != nullptr) return AccumulateInPlace(m, r, ip, b, e);
+  if (ip.i != nullptr) return AccumulateInPlace(m, r, ip, ip.i, b, e);
+#ifdef METERDSP_IN_PLACE_F64
+  if (ip.i64 != nullptr) return AccumulateInPlace(m, r, ip, ip.i64, b, e);
+#endif
   prefetch_share(nv);
   auto current_rows = [&](size_t k) { return CurrentTileRow(m, r, k); };
   size_t k = 0;
@@ -698,6 +748,7 @@ namespace {
 
 HWY_EXPORT(AccumulateTileImpl);
 HWY_EXPORT(InPlaceEdgesImpl);
+HWY_EXPORT(InPlaceF64Impl);
 HWY_EXPORT(DelayVoltagesImpl);
 HWY_EXPORT(MeasureChunkImpl);
 HWY_EXPORT(MeasureChunkF64Impl);
@@ -1230,12 +1281,12 @@ struct BoundaryY {
 // (x − offset)·gain in float, through ScalarY's one-tap sum (0 + 1·y).
 double SampleY(const WindowEngine& m, size_t ch, ptrdiff_t t, const InPlaceRows& ip) {
   const size_t nv = m.config.voltages;
-  if (ip.i == nullptr || ch < nv || t < static_cast<ptrdiff_t>(ip.begin) || t >= static_cast<ptrdiff_t>(ip.end) ||
+  if (!ip.active() || ch < nv || t < static_cast<ptrdiff_t>(ip.begin) || t >= static_cast<ptrdiff_t>(ip.end) ||
       !InPlaceCurrent(m, ch - nv)) {
     return ScalarY(m, ch, t);
   }
   const ChannelScale& s = m.scale[ch];
-  const float x = (ip.i[(ch - nv) * ip.stride + (static_cast<size_t>(t) - ip.begin)] - s.offset) * s.gain;
+  const float x = (ip.At(ch - nv, static_cast<size_t>(t)) - s.offset) * s.gain;
   double y = 0;
   y += double{m.delay[ch].taps[0]} * x;
   return y;
@@ -1643,7 +1694,7 @@ void InPlaceToTile(WindowEngine& m, const InPlaceRows& ip, size_t t) {
   for (size_t k = 0; k < m.config.currents; ++k) {
     if (!InPlaceCurrent(m, k)) continue;
     const ChannelScale& s = m.scale[nv + k];
-    m.crow[k][kHistoryFrames + t] = (ip.i[k * ip.stride + (t - ip.begin)] - s.offset) * s.gain;
+    m.crow[k][kHistoryFrames + t] = (ip.At(k, t) - s.offset) * s.gain;
   }
 }
 
@@ -1660,7 +1711,7 @@ bool ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
   // is accumulated whole before the call returns (the caller's rows are read then), the frames
   // still pending before it first, from the tile.
   size_t seg = m.pending;
-  if (ip.i != nullptr && seg < b) {
+  if (ip.active() && seg < b) {
     HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, b, AheadBytes{}, InPlaceRows{});
     seg = b;
   }
@@ -1695,7 +1746,7 @@ bool ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
       // The stream starts at sample 0's instant: only the half of its weight after 0 counts.
       if (!HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1, AheadBytes{}, ip)) return false;
       seg = t + 1;
-      if (ip.i != nullptr) InPlaceToTile(m, ip, t);  // AddSample reads the tile
+      if (ip.active()) InPlaceToTile(m, ip, t);  // AddSample reads the tile
       AddSample(m, 0, -0.5);
     }
     if (closes && bd.at > m.window_start) {
@@ -1714,7 +1765,7 @@ bool ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
   ft.Store(m);
   m.osc_cos = oc;
   m.osc_sin = os;
-  if ((e == kTileFrames || ip.i != nullptr) && seg < e) {
+  if ((e == kTileFrames || ip.active()) && seg < e) {
     if (!HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, e, blk.Frames(seg, e), ip)) return false;
     seg = e;
   }
@@ -1864,6 +1915,15 @@ void MarkClips(WindowEngine& m, const uint8_t* chunk, size_t n, const IsClipped&
 // the tile's layout (or leaves the currents it sets in ip where they are), and returns false if
 // it found a sample it refuses (the run then stops there, part-way: false; so does a sample
 // the in-place kernel refuses); a tile takes the layout `layout` of the input that starts it.
+// convert(first, n, ip), in a frame of its own: the conversion's locals (the rows' addresses,
+// clip flags: about 0.9 KB) are not in Run's frame, which stays on the stack while the tile is
+// tracked, accumulated and its windows finalised — the deepest point of Process, within the
+// firmware's 8-KB budget on SVE only so (tests/stack_test.cc).
+template <typename Convert>
+HWY_NOINLINE bool ConvertPiece(const Convert& convert, size_t first, size_t n, InPlaceRows* ip) {
+  return convert(first, n, ip);
+}
+
 template <typename Convert>
 bool Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert, WindowResult* out,
          size_t* completed, const char* interleaved = nullptr, size_t frame_bytes = 0) {
@@ -1873,7 +1933,7 @@ bool Run(WindowEngine& m, size_t frames, uint32_t layout, const Convert& convert
     if (m.filled == 0 && m.tile_layout != layout) SwitchLayout(m, layout);
     const size_t n = std::min(frames - done, kTileFrames - m.filled);
     InPlaceRows ip;
-    if (!convert(done, n, &ip)) return false;
+    if (!ConvertPiece(convert, done, n, &ip)) return false;
     const bool rows_frames = m.tile_layout == kLayoutRows && interleaved != nullptr;
     const BlockAhead blk{rows_frames ? interleaved : nullptr, frame_bytes, frames, done + kTileFrames - m.filled};
     if (!ProcessTileRange(m, m.filled, m.filled + n, blk, ip, out, &count)) return false;
@@ -1927,10 +1987,11 @@ Status ProcessFramesT(WindowEngine& m, const FrameBlock<Code>& block, WindowResu
 bool g_in_place = true;  // SetInPlaceRowsForTest
 std::atomic<size_t> g_in_place_pieces{0};  // pieces read in place since SetInPlaceRowsForTest
 
-// Whether a piece of n frames of a planar float32 block goes in place (InPlaceRows): long
-// enough, and some current is read in place (rows tiles only).
-bool InPlacePiece(const WindowEngine& m, size_t n) {
-  if (!g_in_place || n < kInPlaceMinFrames) return false;
+// Whether a piece of n frames of a planar block (f64: of float64 rows, where the target reads
+// them in place) goes in place (InPlaceRows): long enough, and some current is read in place
+// (rows tiles only).
+bool InPlacePiece(const WindowEngine& m, size_t n, bool f64) {
+  if (!g_in_place || n < kInPlaceMinFrames || (f64 && !HWY_DYNAMIC_DISPATCH(InPlaceF64Impl)())) return false;
   for (size_t k = 0; k < m.config.currents; ++k) {
     if (InPlaceCurrent(m, k)) return true;
   }
@@ -1943,18 +2004,23 @@ bool InPlacePiece(const WindowEngine& m, size_t n) {
 // tested as ConvertPlanar tests them (false if one is not finite), the in-place currents' other
 // samples later, as the kernel reads them (ProcessTileRange). No clip flags: an in-place
 // current has no clip level.
-bool ConvertInPlace(WindowEngine& m, const PlanarBlock<float>& block, size_t first, size_t n, float* const* rows,
+template <typename Sample>
+bool ConvertInPlace(WindowEngine& m, const PlanarBlock<Sample>& block, size_t first, size_t n, float* const* rows,
                     bool test, InPlaceRows* ip) {
   const size_t nv = m.config.voltages;
   uint8_t chunk[kClipFlagBytes] = {};
-  const PlanarBlock<float> voltages{block.v, block.v_stride, nullptr, 0, block.frames};
+  const PlanarBlock<Sample> voltages{block.v, block.v_stride, nullptr, 0, block.frames};
   if (!ConvertPlanar(voltages, nv, 0, first, n, m.scale, rows, chunk, test)) return false;
   for (size_t k = 0; k < m.config.currents; ++k) {
     if (InPlaceCurrent(m, k)) continue;
-    const PlanarBlock<float> row{block.i + k * block.i_stride, 0, nullptr, 0, block.frames};
+    const PlanarBlock<Sample> row{block.i + k * block.i_stride, 0, nullptr, 0, block.frames};
     if (!ConvertPlanar(row, 1, 0, first, n, &m.scale[nv + k], &rows[nv + k], &chunk[nv + k], test)) return false;
   }
-  ip->i = block.i + first;
+  if constexpr (std::is_same_v<Sample, float>) {
+    ip->i = block.i + first;
+  } else {
+    ip->i64 = block.i + first;
+  }
   ip->stride = block.i_stride;
   ip->begin = m.filled;
   ip->end = m.filled + n;
@@ -1987,9 +2053,7 @@ Status ProcessPlanarT(WindowEngine& m, const PlanarBlock<Sample>& block, WindowR
     float* rows[kMaxChannels];
     TileRows(m, rows);
     if (m.tile_layout == kLayoutRows) {
-      if constexpr (std::is_same_v<Sample, float>) {
-        if (InPlacePiece(m, n)) return ConvertInPlace(m, block, first, n, rows, one_pass, ip);
-      }
+      if (InPlacePiece(m, n, sizeof(Sample) == 8)) return ConvertInPlace(m, block, first, n, rows, one_pass, ip);
       if (!ConvertPlanar(block, nv, nc, first, n, m.scale, rows, chunk, /*test=*/one_pass)) return false;
     } else {  // a tile that interleaved frames started
       if (one_pass) {  // the rest of that tile at most: tested apart

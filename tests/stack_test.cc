@@ -1,6 +1,7 @@
 // Stack high-water marks of the calls firmware makes, measured on a painted thread stack, on
 // every compiled SIMD target: the streaming Meter::Process (frames → windows → energy →
-// demand → events), the register-map reads a Modbus request makes, Measure and Init.
+// demand → events; planar rows through the tile and read in place), the register-map reads a
+// Modbus request makes, Measure and Init.
 // Optimised builds assert the firmware budgets (README, firmware section); debug and sanitizer
 // builds only report (their frames are several times larger).
 #include <gtest/gtest.h>
@@ -156,13 +157,27 @@ TEST(StackTest, StreamingAndRegisterReadsStayWithinTheFirmwareBudget) {
     auto init = [&] { f.status = Init(*f.config, *fresh); };
     const size_t s_init = StackOf(init);
     ASSERT_EQ(f.status, Status::kOk);
+    // The same planar rows without skew corrections: the currents are read in place.
+    for (size_t k = 0; k < Fixture::kNc; ++k) f.config->window.current_cal[k].skew_us = 0;
+    ASSERT_EQ(Init(*f.config, *fresh), Status::kOk);
+    (void)SetInPlaceRowsForTest(true);
+    auto in_place = [&] {
+      f.status = Process(*fresh, PlanarBlock<float>{f.v.data(), Fixture::kFrames, f.i.data(), Fixture::kFrames,
+                                                    Fixture::kFrames},
+                         f.out.get(), 64, &completed);
+    };
+    const size_t s_in_place = StackOf(in_place);
+    ASSERT_EQ(f.status, Status::kOk);
+    EXPECT_GE(completed, 4u);
+    EXPECT_GT(SetInPlaceRowsForTest(true), 0u);  // the call read its currents in place
 
-    std::printf("[ %-7s ] stack bytes: Process int16 frames %zu, float32 planar %zu; register reads %zu; "
-                "Measure %zu; Init %zu\n",
-                hwy::TargetName(target), s_frames, s_planar, s_registers, s_measure, s_init);
+    std::printf("[ %-7s ] stack bytes: Process int16 frames %zu, float32 planar %zu (in place %zu); register "
+                "reads %zu; Measure %zu; Init %zu\n",
+                hwy::TargetName(target), s_frames, s_planar, s_in_place, s_registers, s_measure, s_init);
     if (kAssertBudgets) {
       EXPECT_LE(s_frames, kProcessBudget) << hwy::TargetName(target);
       EXPECT_LE(s_planar, kProcessBudget) << hwy::TargetName(target);
+      EXPECT_LE(s_in_place, kProcessBudget) << hwy::TargetName(target);
       EXPECT_LE(s_registers, kRegisterReadBudget) << hwy::TargetName(target);
     }
     EXPECT_GT(s_frames, 256u);  // the measurement sees the call at all

@@ -277,8 +277,8 @@ Status Process(WindowEngine& meter, const PlanarBlock<double>& block, WindowResu
                size_t out_capacity, size_t* completed) noexcept;
 
 // Process for planar input in one pass over the samples: each tile's samples are tested for
-// NaN/Inf (float64 rows: beyond the float32 range too) as they are converted (float32 currents
-// read where they lie, see SetInPlaceRowsForTest: as the accumulation reads them), instead of in a
+// NaN/Inf (float64 rows: beyond the float32 range too) as they are converted (currents read
+// where they lie, see SetInPlaceRowsForTest: as the accumulation reads them), instead of in a
 // pass over the whole block before any is consumed — a block larger than the caches is then
 // read from memory once instead of twice (the Python binding's Meter.process). `before` is a
 // copy of `meter` that the caller took before the call (not compared): a non-finite sample is
@@ -342,9 +342,10 @@ void FoldAllLanes(WindowEngine& engine) noexcept;
 // Name of the SIMD target the dispatcher selects on this CPU, e.g. "AVX3".
 const char* SimdTarget() noexcept;
 
-// Tests only: whether the currents of planar float32 blocks are read where the caller holds them
-// (true, the default: pieces of at least 64 frames, currents without a clip level or a delay
-// filter) or always converted into the engine's tile first (false). The same results either way.
+// Tests only: whether the currents of planar blocks are read where the caller holds them (true,
+// the default: pieces of at least 64 frames, currents without a clip level or a delay filter;
+// float64 rows on targets with float64 vectors of a fixed length, not SCALAR, SVE or 32-bit Arm)
+// or always converted into the engine's tile first (false). The same results either way.
 // Returns the number of pieces read in place since the previous call. Process-wide, not
 // thread-safe.
 size_t SetInPlaceRowsForTest(bool in_place) noexcept;

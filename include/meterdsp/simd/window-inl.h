@@ -65,20 +65,28 @@ struct AheadBytes {
   const char* end = nullptr;
 };
 
-// A piece of a caller's planar float32 block whose currents the row kernel reads where the
-// caller holds them ("in place"), scaled in registers as the front end scales a row into the
-// tile, (x − offset)·gain: the same values, so the same sums, without writing the piece's rows
-// into the tile and reading them back. Current k's sample at tile frame t is
-// i[k·stride + (t − begin)], t in [begin, end). The tile rows receive only the frames read from
-// the tile later: the partial vectors at the piece's ends, its last frame, and the next tile's
-// history (InPlaceEdgesImpl); a window boundary's samples are read in place too.
-// i == nullptr: no piece, every row from the tile.
+// A piece of a caller's planar block whose currents the row kernel reads where the caller holds
+// them ("in place"), demoted (float64) and scaled in registers as the front end converts a row
+// into the tile, (x − offset)·gain: the same values, so the same sums, without writing the
+// piece's rows into the tile and reading them back. Current k's sample at tile frame t is
+// i[k·stride + (t − begin)] (or i64[…]), t in [begin, end). The tile rows receive only the
+// frames read from the tile later: the partial vectors at the piece's ends, its last frame,
+// and the next tile's history (InPlaceEdgesImpl); a window boundary's samples are read in place
+// too. Neither row pointer set: no piece, every row from the tile.
 struct InPlaceRows {
-  const float* i = nullptr;
+  const float* i = nullptr;     // float32 rows, or
+  const double* i64 = nullptr;  // float64 rows, demoted in registers as the front end demotes them
   size_t stride = 0;
   size_t begin = 0, end = 0;
-  size_t readable = 0;  // samples of each current's row readable from i[k·stride] on (≥ end − begin)
+  size_t readable = 0;  // samples of each current's row readable from its start on (≥ end − begin)
   bool test = false;    // ProcessOnePass: the samples are tested for NaN/Inf as they are read
+  bool active() const { return i != nullptr || i64 != nullptr; }
+  // Current k's sample at tile frame t in [begin, end), as the engine's float32 (a float64 one
+  // rounded to nearest, as the front end converts it; within range after the finite test).
+  float At(size_t k, size_t t) const {
+    const size_t j = k * stride + (t - begin);
+    return i != nullptr ? i[j] : static_cast<float>(i64[j]);
+  }
 };
 // Pieces shorter than this are converted into the tile and accumulated later, as blocks of a
 // few frames are (an in-place piece is accumulated before the call returns).
@@ -269,10 +277,9 @@ template <class D>
 HWY_INLINE hn::Vec<D> RawAt(D d, const float* HWY_RESTRICT src, size_t begin, ptrdiff_t t) {
   return hn::LoadU(d, src + (static_cast<size_t>(t) - begin));
 }
+// x scaled as InPlaceAt scales.
 template <InPlaceScale kScale, class D>
-HWY_INLINE hn::Vec<D> InPlaceAt(D d, const float* HWY_RESTRICT src, size_t begin, const ChannelScale& s,
-                                ptrdiff_t t) {
-  const auto x = hn::LoadU(d, src + (static_cast<size_t>(t) - begin));
+HWY_INLINE hn::Vec<D> ScaledInPlace(D d, hn::Vec<D> x, const ChannelScale& s) {
   if constexpr (kScale == kScaleOffsetGain) {
     return hn::Mul(hn::Sub(x, hn::Set(d, s.offset)), hn::Set(d, s.gain));
   } else if constexpr (kScale == kScaleGain) {
@@ -280,6 +287,11 @@ HWY_INLINE hn::Vec<D> InPlaceAt(D d, const float* HWY_RESTRICT src, size_t begin
   } else {
     return x;
   }
+}
+template <InPlaceScale kScale, class D>
+HWY_INLINE hn::Vec<D> InPlaceAt(D d, const float* HWY_RESTRICT src, size_t begin, const ChannelScale& s,
+                                ptrdiff_t t) {
+  return ScaledInPlace<kScale>(d, hn::LoadU(d, src + (static_cast<size_t>(t) - begin)), s);
 }
 
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
