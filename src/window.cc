@@ -1259,9 +1259,6 @@ void SampleTerms(const WindowEngine& m, size_t ch, ptrdiff_t t, double y, double
   a[3] = y * double{m.cosr[base]};
   a[4] = y * double{m.sinr[base]};
 }
-void SampleTerms(const WindowEngine& m, size_t ch, ptrdiff_t t, double a[kSumCount]) {
-  SampleTerms(m, ch, t, ScalarY(m, ch, t), a);
-}
 
 // A window boundary between tile samples t−1 and t splits both between the closing window
 // and the next one: sample t−1 (all in the closing window's sums so far) moves w_prev to the
@@ -1277,8 +1274,9 @@ struct BoundaryY {
 };
 
 // ScalarY of channel ch at tile index t, read where the caller holds it if it is a current of
-// an in-place piece (InPlaceRows) and t lies in the piece: the value the tile would hold,
-// (x − offset)·gain in float, through ScalarY's one-tap sum (0 + 1·y).
+// an in-place piece (InPlaceRows) and t lies in the piece (a window boundary's samples, the
+// stream's first): the value the tile would hold, (x − offset)·gain in float, through
+// ScalarY's one-tap sum (0 + 1·y).
 double SampleY(const WindowEngine& m, size_t ch, ptrdiff_t t, const InPlaceRows& ip) {
   const size_t nv = m.config.voltages;
   if (!ip.active() || ch < nv || t < static_cast<ptrdiff_t>(ip.begin) || t >= static_cast<ptrdiff_t>(ip.end) ||
@@ -1356,11 +1354,11 @@ void OpenBoundary(WindowEngine& m, const BoundaryY& b) {
 }
 
 // Adds weight·(contribution of tile sample t) to the double sums of every channel and of the
-// reference's pseudo-channels.
-void AddSample(WindowEngine& m, ptrdiff_t t, double weight) {
+// reference's pseudo-channels (the currents of an in-place piece, ip, read where they lie).
+void AddSample(WindowEngine& m, ptrdiff_t t, double weight, const InPlaceRows& ip) {
   double a[kSumCount];
   for (size_t ch = 0; ch < Channels(m); ++ch) {
-    SampleTerms(m, ch, t, a);
+    SampleTerms(m, ch, t, SampleY(m, ch, t, ip), a);
     const bool by_lane = ch >= RowChannels(m);
     for (size_t q = 0; q < kSumCount; ++q) {
       (by_lane ? m.lane_window[q][m.config.frame_column[ch]] : m.sums[ch][q]) += weight * a[q];
@@ -1686,18 +1684,6 @@ struct BlockAhead {
   }
 };
 
-// The tile rows of the in-place currents at tile frame t, if t lies in the piece: the value the
-// front end would have written there ((x − offset)·gain in float, as ScaleRow computes it).
-void InPlaceToTile(WindowEngine& m, const InPlaceRows& ip, size_t t) {
-  if (t < ip.begin || t >= ip.end) return;
-  const size_t nv = m.config.voltages;
-  for (size_t k = 0; k < m.config.currents; ++k) {
-    if (!InPlaceCurrent(m, k)) continue;
-    const ChannelScale& s = m.scale[nv + k];
-    m.crow[k][kHistoryFrames + t] = (ip.At(k, t) - s.offset) * s.gain;
-  }
-}
-
 // Processes tile frames [b, e) that have just been converted into m.x (the currents of an
 // in-place piece, ip, read where the caller holds them). Returns false, part-way, where the
 // in-place kernel finds a sample that is not finite (ip.test only: ProcessOnePass, whose caller
@@ -1746,8 +1732,7 @@ bool ProcessTileRange(WindowEngine& m, size_t b, size_t e, const BlockAhead& blk
       // The stream starts at sample 0's instant: only the half of its weight after 0 counts.
       if (!HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, t, t + 1, AheadBytes{}, ip)) return false;
       seg = t + 1;
-      if (ip.active()) InPlaceToTile(m, ip, t);  // AddSample reads the tile
-      AddSample(m, 0, -0.5);
+      AddSample(m, 0, -0.5, ip);
     }
     if (closes && bd.at > m.window_start) {
       if (!HWY_DYNAMIC_DISPATCH(AccumulateTileImpl)(m, seg, t, blk.Frames(seg, t), ip)) return false;
