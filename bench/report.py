@@ -142,6 +142,13 @@ def main(build):
     roof = wb["BM_RooflineRead/dram"]
     floor_cache, floor_dram = kb.get(f"LaneFloorI16/cache/{best}"), kb.get(f"LaneFloorI16/dram/{best}")
     floor_pct = 100 * floor_dram["bytes_per_second"] / roof["bytes_per_second"] if floor_dram else 0.0
+    profile = (build / "profile.txt").read_text().strip() if (build / "profile.txt").exists() else ""
+    shares = profile_shares(profile)
+    # The per-frame tracker and the per-window stages, by their profile shares of the chain's
+    # time in cache, against all the time the whole chain may take at 70 % of the roofline.
+    per_window = sum(v for k, v in shares.items() if not k.startswith(("front end", "window engine: accumulation",
+                                                                       "other")))
+    budget_us, rest_us = PANEL / (0.7 * roof["items_per_second"]) * 1e6, per_window * PANEL / chain * 1e6
     numpy = (build / "numpy_compare.txt").read_text() if (build / "numpy_compare.txt").exists() else ""
     m = re.search(r"speed-up: ([0-9.]+)x \(median of [0-9]+ alternating rounds, ([0-9.]+)-([0-9.]+)x\); "
                   r"arrays not in cache: ([0-9.]+)x", numpy)
@@ -215,7 +222,12 @@ def main(build):
             f"{floor_cache['bytes_per_second'] / 1e9:.1f} GB/s in cache but {floor_dram['bytes_per_second'] / 1e9:.1f} "
             f"GB/s from DRAM = {floor_pct:.0f} % of the roofline: "
             + ("below 70 % before any per-frame or per-window work." if floor_pct < 70 else
-               "room for 70 % if the rest of the chain cost nothing.") if floor_dram and floor_cache else ""),
+               "room for 70 % if the rest of the chain cost nothing.") if floor_dram and floor_cache else "") + (
+            f" And the other way round: the per-frame tracker and the per-window stages (window close, energy, "
+            f"demand, events: {100 * per_window:.0f} % of the profile below) take {rest_us:.1f} µs per panel-second "
+            f"on cache-resident frames, against {budget_us:.1f} µs for the whole chain at 70 % of the roofline"
+            + (": more than the whole budget before one sample is converted or accumulated." if rest_us >= budget_us
+               else f", leaving {budget_us - rest_us:.1f} µs for the front end and the kernel.") if per_window else ""),
         two_cores,
         f"- `meterdsp.measure` vs NumPy on the same work, the two taking turns: {m.group(1)}× "
         f"({m.group(2)}–{m.group(3)}× over the rounds) with the arrays in cache; {m.group(4)}× on the first "
@@ -270,7 +282,6 @@ def main(build):
                          f"{100 * b['bytes_per_second'] / roof['bytes_per_second']:.0f} % | {rate(b) / 1e9:.2f} | "
                          f"{100 * rate(b) / rate(wb[f'{cached}/{best}']):.0f} % |")
     sizes = (build / "state_sizes.txt").read_text().strip() if (build / "state_sizes.txt").exists() else ""
-    profile = (build / "profile.txt").read_text().strip() if (build / "profile.txt").exists() else ""
     latency = (build / "latency.txt").read_text().strip() if (build / "latency.txt").exists() else ""
     # Plot: the full chain on int16 frames per target vs channel count, with the DRAM read
     # roofline of int16 samples (the same units) and the 70 % target.
@@ -291,7 +302,6 @@ def main(build):
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the plot, off the lines
     fig.tight_layout()
     fig.savefig(pathlib.Path(__file__).parent / "throughput.png", dpi=100)
-    shares = profile_shares(profile)
     if shares:
         roofline_plot(plt, pathlib.Path(__file__).parent / "roofline.png", best, chain, dram, roof, floor_dram, shares)
     out = pathlib.Path(__file__).parent / "README.md"
