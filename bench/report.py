@@ -146,9 +146,9 @@ def main(build):
     shares = profile_shares(profile)
     # The per-frame tracker and the per-window stages, by their profile shares of the chain's
     # time in cache, against all the time the whole chain may take at 70 % of the roofline.
-    per_window = sum(v for k, v in shares.items() if not k.startswith(("front end", "window engine: accumulation",
+    tracker_and_windows = sum(v for k, v in shares.items() if not k.startswith(("front end", "window engine: accumulation",
                                                                        "other")))
-    budget_us, rest_us = PANEL / (0.7 * roof["items_per_second"]) * 1e6, per_window * PANEL / chain * 1e6
+    budget_us, rest_us = PANEL / (0.7 * roof["items_per_second"]) * 1e6, tracker_and_windows * PANEL / chain * 1e6
     numpy = (build / "numpy_compare.txt").read_text() if (build / "numpy_compare.txt").exists() else ""
     m = re.search(r"speed-up: ([0-9.]+)x \(median of [0-9]+ alternating rounds, ([0-9.]+)-([0-9.]+)x\); "
                   r"arrays not in cache: ([0-9.]+)x", numpy)
@@ -224,10 +224,10 @@ def main(build):
             + ("below 70 % before any per-frame or per-window work." if floor_pct < 70 else
                "room for 70 % if the rest of the chain cost nothing.") if floor_dram and floor_cache else "") + (
             f" And the other way round: the per-frame tracker and the per-window stages (window close, energy, "
-            f"demand, events: {100 * per_window:.0f} % of the profile below) take {rest_us:.1f} µs per panel-second "
+            f"demand, events: {100 * tracker_and_windows:.0f} % of the profile below) take {rest_us:.1f} µs per panel-second "
             f"on cache-resident frames, against {budget_us:.1f} µs for the whole chain at 70 % of the roofline"
             + (": more than the whole budget before one sample is converted or accumulated." if rest_us >= budget_us
-               else f", leaving {budget_us - rest_us:.1f} µs for the front end and the kernel.") if per_window else ""),
+               else f", leaving {budget_us - rest_us:.1f} µs for the front end and the kernel.") if tracker_and_windows else ""),
         two_cores,
         f"- `meterdsp.measure` vs NumPy on the same work, the two taking turns: {m.group(1)}× "
         f"({m.group(2)}–{m.group(3)}× over the rounds) with the arrays in cache; {m.group(4)}× on the first "

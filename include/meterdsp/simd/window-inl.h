@@ -277,7 +277,7 @@ template <class D>
 HWY_INLINE hn::Vec<D> RawAt(D d, const float* HWY_RESTRICT src, size_t begin, ptrdiff_t t) {
   return hn::LoadU(d, src + (static_cast<size_t>(t) - begin));
 }
-// x scaled as InPlaceAt scales.
+// x scaled as the front end scales it into the tile, with kScale's operations.
 template <InPlaceScale kScale, class D>
 HWY_INLINE hn::Vec<D> ScaledInPlace(D d, hn::Vec<D> x, const ChannelScale& s) {
   if constexpr (kScale == kScaleOffsetGain) {
@@ -291,7 +291,7 @@ HWY_INLINE hn::Vec<D> ScaledInPlace(D d, hn::Vec<D> x, const ChannelScale& s) {
 template <InPlaceScale kScale, class D>
 HWY_INLINE hn::Vec<D> InPlaceAt(D d, const float* HWY_RESTRICT src, size_t begin, const ChannelScale& s,
                                 ptrdiff_t t) {
-  return ScaledInPlace<kScale>(d, hn::LoadU(d, src + (static_cast<size_t>(t) - begin)), s);
+  return ScaledInPlace<kScale>(d, RawAt(d, src, begin, t), s);
 }
 
 #if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL
